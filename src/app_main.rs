@@ -1,0 +1,75 @@
+//! From parsed arguments to a running TUI or a CLI command.
+
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::cli::{Cli, Command};
+use crate::cloud::Cloud;
+use crate::cloud::aws::{AwsCloud, AwsSettings};
+use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+use crate::domain::readiness;
+use crate::engine::fetch;
+use crate::tui::run::{RunOptions, run};
+use crate::{logging, report};
+
+/// Runs the program and returns its exit code.
+pub fn main(cli: Cli) -> Result<u8> {
+    let log_path = cli.global.log_file.clone().unwrap_or_else(logging::default_path);
+    let _guard = logging::init(&log_path)?;
+    color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install()
+        .map_err(|e| eyre!("cannot install the error handler: {e}"))?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "ssmdeck starting");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    runtime.block_on(dispatch(cli, log_path.display().to_string()))
+}
+
+async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
+    if let Some(name) = &cli.global.sandbox {
+        let scenario: Scenario = name.parse().map_err(|e: String| eyre!(e))?;
+        let cloud = SandboxCloud::new(scenario, Clock::Real);
+        return run_command(cloud, cli, log_path).await;
+    }
+    let settings = AwsSettings {
+        profile: cli.global.profile.clone(),
+        region: cli.global.region.clone(),
+        endpoint_url: cli.global.endpoint_url.clone(),
+    };
+    let cloud = AwsCloud::connect(&settings).await?;
+    run_command(cloud, cli, log_path).await
+}
+
+async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u8> {
+    match cli.command {
+        None => {
+            run(
+                cloud,
+                RunOptions {
+                    refresh: Duration::from_secs(cli.global.refresh),
+                    read_only: cli.global.read_only,
+                    log_path: Some(log_path),
+                },
+            )
+            .await?;
+            Ok(0)
+        }
+        Some(Command::Check { json }) => {
+            let snapshot = fetch::snapshot(&cloud).await;
+            let readiness = readiness::evaluate(&snapshot);
+            if json {
+                println!("{}", report::json(&snapshot, &readiness));
+            } else {
+                print!("{}", report::text(&snapshot, &readiness));
+            }
+            Ok(report::outcome(&snapshot, &readiness).exit_code())
+        }
+        Some(Command::Fix { .. }) => Err(eyre!(
+            "`fix` is not available in this build yet; `ssmdeck check` shows what needs fixing"
+        )),
+    }
+}

@@ -1,0 +1,237 @@
+//! The port every adapter (AWS, sandbox) implements. Shaped after the AWS APIs;
+//! only domain types cross it.
+
+pub mod aws;
+pub mod sandbox;
+
+use std::future::Future;
+
+use jiff::Timestamp;
+
+use crate::domain::model::{
+    Command, Identity, Instance, InstanceProfile, InventoryEntry, Invocation, MaintenanceWindow,
+    ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint, WindowExecution,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloudError {
+    #[error("throttled: {0}")]
+    Throttled(String),
+    #[error("AccessDenied: {action}")]
+    AccessDenied { action: String },
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CloudError {
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Throttled(_) | Self::Unavailable(_))
+    }
+}
+
+pub type CloudResult<T> = Result<T, CloudError>;
+
+/// EC2 writes can be checked without effect (EC2 `DryRun`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    DryRun,
+    Apply,
+}
+
+/// Outcome of an EC2 write: what it created, or that a dry run would have been allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written<T> {
+    DryRunAllowed,
+    Done(T),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VpcDnsAttribute {
+    EnableDnsSupport,
+    EnableDnsHostnames,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateEndpointRequest {
+    pub vpc_id: String,
+    pub service_name: String,
+    pub kind: crate::domain::model::EndpointType,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub route_table_ids: Vec<String>,
+    pub private_dns: bool,
+    /// Idempotency token: the same token never creates a second endpoint.
+    pub client_token: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendCommandRequest {
+    pub document: String,
+    pub instance_ids: Vec<String>,
+    pub parameters: Vec<(String, Vec<String>)>,
+    pub comment: Option<String>,
+    pub max_concurrency: Option<String>,
+    pub max_errors: Option<String>,
+    pub timeout_seconds: Option<i32>,
+}
+
+/// SendCommand accepts at most this many instance ids per call.
+pub const SEND_COMMAND_MAX_TARGETS: usize = 50;
+/// DescribeInstancePatchStates accepts at most this many instance ids per call.
+pub const PATCH_STATES_MAX_IDS: usize = 50;
+
+/// The operations ssmdeck performs against an account. Reads return every page.
+pub trait Cloud: Clone + Send + Sync + 'static {
+    /// The time of this account's world (the sandbox has a virtual clock).
+    fn now(&self) -> Timestamp;
+
+    /// The region every call goes to.
+    fn region(&self) -> String;
+
+    fn identity(&self) -> impl Future<Output = CloudResult<Identity>> + Send;
+
+    // EC2 network
+    fn describe_vpcs(&self) -> impl Future<Output = CloudResult<Vec<Vpc>>> + Send;
+    /// DescribeVpcAttribute, one attribute per call as the API does.
+    fn describe_vpc_attribute(
+        &self,
+        vpc_id: &str,
+        attribute: VpcDnsAttribute,
+    ) -> impl Future<Output = CloudResult<bool>> + Send;
+    fn describe_subnets(&self) -> impl Future<Output = CloudResult<Vec<Subnet>>> + Send;
+    fn describe_route_tables(&self) -> impl Future<Output = CloudResult<Vec<RouteTable>>> + Send;
+    fn describe_security_groups(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<SecurityGroup>>> + Send;
+    fn describe_vpc_endpoints(&self) -> impl Future<Output = CloudResult<Vec<VpcEndpoint>>> + Send;
+    /// Service names offered in this region (e.g. `com.amazonaws.R.ssm`).
+    fn describe_vpc_endpoint_services(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<String>>> + Send;
+
+    // EC2 instances
+    fn describe_instances(&self) -> impl Future<Output = CloudResult<Vec<Instance>>> + Send;
+    fn describe_iam_instance_profile_associations(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<ProfileAssociation>>> + Send;
+
+    // IAM
+    /// Roles with their trust principals and attached managed policies.
+    fn list_roles(&self) -> impl Future<Output = CloudResult<Vec<Role>>> + Send;
+    fn list_instance_profiles(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<InstanceProfile>>> + Send;
+
+    // SSM fleet
+    fn describe_managed_nodes(&self) -> impl Future<Output = CloudResult<Vec<ManagedNode>>> + Send;
+    /// Default Host Management Configuration: `Some(true)` when the service setting names a role.
+    fn default_host_management(&self) -> impl Future<Output = CloudResult<bool>> + Send;
+    /// At most [`PATCH_STATES_MAX_IDS`] ids; callers batch.
+    fn describe_instance_patch_states(
+        &self,
+        instance_ids: &[String],
+    ) -> impl Future<Output = CloudResult<Vec<PatchState>>> + Send;
+    fn describe_instance_patches(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<PatchEntry>>> + Send;
+    fn list_inventory_entries(
+        &self,
+        instance_id: &str,
+        type_name: &str,
+    ) -> impl Future<Output = CloudResult<Vec<InventoryEntry>>> + Send;
+    fn list_commands(&self) -> impl Future<Output = CloudResult<Vec<Command>>> + Send;
+    fn list_command_invocations(
+        &self,
+        command_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<Invocation>>> + Send;
+    fn get_command_invocation(
+        &self,
+        command_id: &str,
+        instance_id: &str,
+    ) -> impl Future<Output = CloudResult<Invocation>> + Send;
+    fn describe_maintenance_windows(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<MaintenanceWindow>>> + Send;
+    fn describe_maintenance_window_executions(
+        &self,
+        window_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<WindowExecution>>> + Send;
+
+    // Writes: EC2
+    fn create_vpc_endpoint(
+        &self,
+        request: &CreateEndpointRequest,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<VpcEndpoint>>> + Send;
+    fn modify_vpc_attribute(
+        &self,
+        vpc_id: &str,
+        attribute: VpcDnsAttribute,
+        value: bool,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    /// Returns the new group id.
+    fn create_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+        description: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<String>>> + Send;
+    fn authorize_https_ingress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    fn associate_iam_instance_profile(
+        &self,
+        instance_id: &str,
+        profile_name: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<ProfileAssociation>>> + Send;
+    fn replace_iam_instance_profile_association(
+        &self,
+        association_id: &str,
+        profile_name: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<ProfileAssociation>>> + Send;
+
+    // Writes: IAM
+    fn create_role(
+        &self,
+        name: &str,
+        trusted_service: &str,
+    ) -> impl Future<Output = CloudResult<Role>> + Send;
+    fn attach_role_policy(
+        &self,
+        role_name: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = CloudResult<()>> + Send;
+    fn create_instance_profile(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = CloudResult<InstanceProfile>> + Send;
+    fn add_role_to_instance_profile(
+        &self,
+        profile_name: &str,
+        role_name: &str,
+    ) -> impl Future<Output = CloudResult<()>> + Send;
+
+    // Writes: SSM
+    /// At most [`SEND_COMMAND_MAX_TARGETS`] instances; callers batch. Returns the command.
+    fn send_command(
+        &self,
+        request: &SendCommandRequest,
+    ) -> impl Future<Output = CloudResult<Command>> + Send;
+    fn cancel_command(&self, command_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+}

@@ -1,0 +1,175 @@
+//! What the simulated agents report: command output, inventory, patch state.
+
+use jiff::Timestamp;
+
+use super::scenario::mix;
+use super::world::SimInstance;
+use crate::domain::model::{InventoryEntry, PatchEntry, PatchOperation, PatchState};
+
+fn seed(id: &str) -> u64 {
+    id.bytes().fold(0u64, |acc, b| mix(acc ^ u64::from(b)))
+}
+
+pub fn patch_state(instance_id: &str, install: bool, at: Timestamp) -> PatchState {
+    let s = seed(instance_id);
+    let missing = if install { 0 } else { (s % 7) as i32 };
+    let critical = if install { 0 } else { ((s >> 8) % 2) as i32 * missing.min(1) };
+    let security = if install { 0 } else { missing / 2 };
+    PatchState {
+        instance_id: instance_id.to_string(),
+        baseline_id: "arn:aws:ssm:::patchbaseline/pb-0c10e65780EXAMPLE".into(),
+        operation: if install {
+            PatchOperation::Install
+        } else {
+            PatchOperation::Scan
+        },
+        operation_end: Some(at),
+        installed: 380 + (s % 60) as i32 + if install { (s % 7) as i32 } else { 0 },
+        installed_other: (s >> 4) as i32 % 12,
+        installed_pending_reboot: 0,
+        installed_rejected: 0,
+        missing,
+        failed: 0,
+        not_applicable: 1200 + (s >> 12) as i32 % 300,
+        critical_non_compliant: critical,
+        security_non_compliant: security,
+        other_non_compliant: missing - security,
+    }
+}
+
+pub fn patches(state: &PatchState) -> Vec<PatchEntry> {
+    let mut out = Vec::new();
+    for k in 0..state.missing {
+        out.push(PatchEntry {
+            title: format!("kernel-livepatch-6.1.{}-1.amzn2023", 100 + k),
+            kb_id: format!("ALAS2023-2026-{:03}", 700 + k),
+            classification: if k < state.security_non_compliant {
+                "Security".into()
+            } else {
+                "Bugfix".into()
+            },
+            severity: if k < state.critical_non_compliant {
+                "Critical".into()
+            } else {
+                "Medium".into()
+            },
+            state: "Missing".into(),
+            installed_time: None,
+        });
+    }
+    for (k, name) in ["openssl-libs", "curl", "glibc", "systemd", "amazon-ssm-agent"]
+        .iter()
+        .enumerate()
+    {
+        out.push(PatchEntry {
+            title: format!("{name}-3.{k}.2-1.amzn2023"),
+            kb_id: format!("ALAS2023-2026-{:03}", 600 + k),
+            classification: "Security".into(),
+            severity: "Important".into(),
+            state: "Installed".into(),
+            installed_time: state.operation_end,
+        });
+    }
+    out
+}
+
+const APPS: [(&str, &str, &str); 8] = [
+    ("amazon-ssm-agent", "3.3.1802.0-1", "Amazon.com"),
+    ("bash", "5.2.15-1.amzn2023", "Amazon Linux"),
+    ("curl-minimal", "8.5.0-1.amzn2023", "Amazon Linux"),
+    ("openssl-libs", "3.0.8-1.amzn2023", "Amazon Linux"),
+    ("python3", "3.9.16-1.amzn2023", "Amazon Linux"),
+    ("systemd", "252.16-1.amzn2023", "Amazon Linux"),
+    ("httpd", "2.4.58-1.amzn2023", "Amazon Linux"),
+    ("chrony", "4.3-1.amzn2023", "Amazon Linux"),
+];
+
+pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<InventoryEntry> {
+    let entry = |pairs: &[(&str, String)]| -> InventoryEntry {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect()
+    };
+    match type_name {
+        "AWS:Application" => APPS
+            .iter()
+            .map(|(n, v, p)| {
+                entry(&[
+                    ("Name", (*n).to_string()),
+                    ("Version", (*v).to_string()),
+                    ("Publisher", (*p).to_string()),
+                ])
+            })
+            .collect(),
+        "AWS:Network" => vec![entry(&[
+            ("Name", "ens5".into()),
+            ("IPV4", inst.instance.private_ip.clone().unwrap_or_default()),
+            ("MacAddress", format!("02:{:02x}:5e:00:53:01", seed(&inst.instance.id) % 256)),
+            ("DHCPServer", "10.0.0.1".into()),
+        ])],
+        "AWS:InstanceInformation" => vec![entry(&[
+            ("InstanceId", inst.instance.id.clone()),
+            ("AgentVersion", inst.agent_version.clone().unwrap_or_default()),
+            ("PlatformName", inst.platform_name.clone()),
+            ("PlatformVersion", inst.platform_version.clone()),
+            ("IpAddress", inst.instance.private_ip.clone().unwrap_or_default()),
+            (
+                "ComputerName",
+                format!(
+                    "ip-{}.{region}.compute.internal",
+                    inst.instance.private_ip.clone().unwrap_or_default().replace('.', "-")
+                ),
+            ),
+        ])],
+        _ => Vec::new(),
+    }
+}
+
+/// Output of AWS-RunShellScript for the few commands operators type first.
+pub fn shell_output(inst: &SimInstance, commands: &[String], region: &str) -> (String, String, i32) {
+    let host = format!(
+        "ip-{}.{region}.compute.internal",
+        inst.instance.private_ip.clone().unwrap_or_default().replace('.', "-")
+    );
+    let mut out = String::new();
+    let mut err = String::new();
+    let mut code = 0;
+    for line in commands.iter().flat_map(|c| c.lines()) {
+        let line = line.trim();
+        let word = line.split_whitespace().next().unwrap_or("");
+        match word {
+            "" => {}
+            "hostname" => out.push_str(&format!("{host}\n")),
+            "uname" => out.push_str(&format!(
+                "Linux {host} 6.1.112-122.189.amzn2023.x86_64 #1 SMP x86_64 GNU/Linux\n"
+            )),
+            "uptime" => out.push_str(" 10:42:01 up 42 min,  0 users,  load average: 0.00, 0.01, 0.00\n"),
+            "whoami" | "id" => out.push_str("root\n"),
+            "echo" => out.push_str(&format!("{}\n", line[4..].trim().trim_matches('"'))),
+            "cat" if line.contains("/etc/os-release") => {
+                out.push_str("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n")
+            }
+            "df" => out.push_str(
+                "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1  8.0G  2.1G  5.9G  27% /\n",
+            ),
+            "systemctl" if line.contains("amazon-ssm-agent") => {
+                out.push_str("● amazon-ssm-agent.service - amazon-ssm-agent\n     Active: active (running)\n")
+            }
+            "true" => {}
+            "false" | "exit" => {
+                code = if word == "false" {
+                    1
+                } else {
+                    line[4..].trim().parse().unwrap_or(1)
+                };
+                break;
+            }
+            other => {
+                err.push_str(&format!("sh: line 1: {other}: command not found\n"));
+                code = 127;
+            }
+        }
+    }
+    (out, err, code)
+}

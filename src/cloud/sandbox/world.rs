@@ -1,0 +1,399 @@
+//! The simulated account: resources, their timed transitions and the agent's registration.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::domain::model::{
+    AssociationState, EndpointState, Identity, Instance, InstanceProfile, InstanceState,
+    MaintenanceWindow, ManagedNode, PatchState, PingStatus, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+};
+use crate::domain::readiness::{self, Verdict};
+use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
+
+/// How long the simulated account takes for each transition.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub endpoint_available: SignedDuration,
+    pub association_associated: SignedDuration,
+    pub agent_registration: SignedDuration,
+    pub inventory_after_registration: SignedDuration,
+    pub command_in_progress: SignedDuration,
+    pub command_done: SignedDuration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            endpoint_available: SignedDuration::from_secs(6),
+            association_associated: SignedDuration::from_secs(3),
+            agent_registration: SignedDuration::from_secs(8),
+            inventory_after_registration: SignedDuration::from_secs(4),
+            command_in_progress: SignedDuration::from_secs(1),
+            command_done: SignedDuration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimEndpoint {
+    pub endpoint: VpcEndpoint,
+    pub created: Timestamp,
+    pub client_token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimInstance {
+    pub instance: Instance,
+    pub agent_version: Option<String>,
+    pub platform_name: String,
+    pub platform_version: String,
+    /// When the agent registered (the node shows in Systems Manager from then on).
+    pub registered_at: Option<Timestamp>,
+    /// Since when rules 1–6 hold without interruption.
+    pub ready_since: Option<Timestamp>,
+    /// The agent registered once but no longer answers.
+    pub connection_lost: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimAssociation {
+    pub association: ProfileAssociation,
+    pub created: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimInvocation {
+    pub instance_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimCommand {
+    pub id: String,
+    pub document: String,
+    pub comment: Option<String>,
+    pub parameters: Vec<(String, Vec<String>)>,
+    pub sent: Timestamp,
+    pub cancelled_at: Option<Timestamp>,
+    pub invocations: Vec<SimInvocation>,
+    /// Effects on the world (patch state) are applied once.
+    pub applied: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct World {
+    pub region: String,
+    pub account: String,
+    pub scenario: String,
+    pub timing: Timing,
+    pub vpcs: Vec<Vpc>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub endpoints: Vec<SimEndpoint>,
+    pub instances: Vec<SimInstance>,
+    pub associations: Vec<SimAssociation>,
+    pub roles: Vec<Role>,
+    pub profiles: Vec<InstanceProfile>,
+    pub commands: Vec<SimCommand>,
+    pub windows: Vec<MaintenanceWindow>,
+    pub window_executions: HashMap<String, Vec<WindowExecution>>,
+    pub patch_states: HashMap<String, PatchState>,
+    pub dhmc: bool,
+    pub next_id: u64,
+    /// Registration must be re-evaluated (a write happened).
+    pub dirty: bool,
+    pub last_tick: Timestamp,
+}
+
+impl World {
+    pub fn new(region: &str, scenario: &str, now: Timestamp) -> Self {
+        Self {
+            region: region.to_string(),
+            account: "123456789012".into(),
+            scenario: scenario.to_string(),
+            timing: Timing::default(),
+            vpcs: Vec::new(),
+            subnets: Vec::new(),
+            route_tables: Vec::new(),
+            security_groups: Vec::new(),
+            endpoints: Vec::new(),
+            instances: Vec::new(),
+            associations: Vec::new(),
+            roles: Vec::new(),
+            profiles: Vec::new(),
+            commands: Vec::new(),
+            windows: Vec::new(),
+            window_executions: HashMap::new(),
+            patch_states: HashMap::new(),
+            dhmc: false,
+            next_id: 1,
+            dirty: true,
+            last_tick: now,
+        }
+    }
+
+    /// A fresh AWS-looking id: `vpce-0000000000000001a`.
+    pub fn new_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        let n = self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 4;
+        format!("{prefix}-{n:017x}")
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity {
+            account: Some(self.account.clone()),
+            arn: Some(format!("arn:aws:iam::{}:user/sandbox", self.account)),
+            region: self.region.clone(),
+            label: format!("sandbox: {}", self.scenario),
+        }
+    }
+
+    pub fn endpoint_view(&self, e: &SimEndpoint, now: Timestamp) -> VpcEndpoint {
+        let mut ep = e.endpoint.clone();
+        if ep.state == EndpointState::Pending && now >= e.created + self.timing.endpoint_available
+        {
+            ep.state = EndpointState::Available;
+        }
+        ep
+    }
+
+    pub fn association_view(&self, a: &SimAssociation, now: Timestamp) -> ProfileAssociation {
+        let mut assoc = a.association.clone();
+        if assoc.state == AssociationState::Associating
+            && now >= a.created + self.timing.association_associated
+        {
+            assoc.state = AssociationState::Associated;
+        }
+        assoc
+    }
+
+    /// DescribeInstances as of `now`: a profile shows once its association is associated.
+    pub fn instance_views(&self, now: Timestamp) -> Vec<Instance> {
+        let associated: HashMap<&str, &str> = self
+            .associations
+            .iter()
+            .filter(|a| self.association_view(a, now).state == AssociationState::Associated)
+            .map(|a| {
+                (
+                    a.association.instance_id.as_str(),
+                    a.association.profile_arn.as_str(),
+                )
+            })
+            .collect();
+        self.instances
+            .iter()
+            .map(|i| {
+                let mut inst = i.instance.clone();
+                if let Some(arn) = associated.get(inst.id.as_str()) {
+                    inst.profile_arn = Some((*arn).to_string());
+                }
+                inst
+            })
+            .collect()
+    }
+
+    /// DescribeInstanceProperties as of `now`: registered, running instances.
+    pub fn node_views(&self, now: Timestamp) -> Vec<ManagedNode> {
+        let role_of_profile: HashMap<&str, &str> = self
+            .profiles
+            .iter()
+            .filter_map(|p| Some((p.arn.as_str(), p.role_names.first()?.as_str())))
+            .collect();
+        let role_of_instance: HashMap<&str, &str> = self
+            .associations
+            .iter()
+            .filter_map(|a| {
+                let role = role_of_profile.get(a.association.profile_arn.as_str())?;
+                Some((a.association.instance_id.as_str(), *role))
+            })
+            .collect();
+        self.instances
+            .iter()
+            .filter_map(|i| {
+                let role = role_of_instance
+                    .get(i.instance.id.as_str())
+                    .copied()
+                    .or_else(|| {
+                        i.instance
+                            .profile_arn
+                            .as_deref()
+                            .and_then(|arn| role_of_profile.get(arn).copied())
+                    });
+                self.node_view(i, role, now)
+            })
+            .collect()
+    }
+
+    fn node_view(&self, i: &SimInstance, role: Option<&str>, now: Timestamp) -> Option<ManagedNode> {
+        let registered = i.registered_at?;
+        if i.instance.state != InstanceState::Running || registered > now {
+            return None;
+        }
+        let role = role.map(str::to_string);
+        Some(ManagedNode {
+            instance_id: i.instance.id.clone(),
+            ping: if i.connection_lost {
+                PingStatus::ConnectionLost
+            } else {
+                PingStatus::Online
+            },
+            last_ping: Some(if i.connection_lost {
+                registered
+            } else {
+                now - SignedDuration::from_secs(20)
+            }),
+            agent_version: i.agent_version.clone(),
+            is_latest_version: i.agent_version.as_deref().map(|v| v == super::scenario::LATEST_AGENT),
+            platform_type: Some(if i.instance.is_windows() { "Windows" } else { "Linux" }.into()),
+            platform_name: Some(i.platform_name.clone()),
+            platform_version: Some(i.platform_version.clone()),
+            ip_address: i.instance.private_ip.clone(),
+            computer_name: i
+                .instance
+                .private_ip
+                .as_deref()
+                .map(|ip| format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), self.region)),
+            iam_role: role,
+        })
+    }
+
+    /// The account as the pollers would see it at `t` (all sources fresh).
+    pub fn snapshot_at(&self, t: Timestamp) -> Snapshot {
+        let mut snap = Snapshot {
+            identity: self.identity(),
+            ..Snapshot::default()
+        };
+        snap.network.vpcs = self.vpcs.clone();
+        snap.network.subnets = self.subnets.clone();
+        snap.network.route_tables = self.route_tables.clone();
+        snap.network.security_groups = self.security_groups.clone();
+        snap.network.endpoints = self.endpoints.iter().map(|e| self.endpoint_view(e, t)).collect();
+        snap.instances.instances = self.instance_views(t);
+        snap.instances.associations = self
+            .associations
+            .iter()
+            .map(|a| self.association_view(a, t))
+            .collect();
+        snap.iam.roles = self.roles.clone();
+        snap.iam.profiles = self.profiles.clone();
+        snap.nodes.dhmc = Some(self.dhmc);
+        let fresh = SourceStatus {
+            fetched_at: Some(t),
+            ..SourceStatus::default()
+        };
+        snap.status = Source::ALL.iter().map(|s| (*s, fresh.clone())).collect::<BTreeMap<_, _>>();
+        snap
+    }
+
+    /// Bring the world to `now`: apply every transition in time order and let
+    /// agents whose rules 1–6 hold register after the registration delay.
+    pub fn tick(&mut self, now: Timestamp) {
+        if now < self.last_tick {
+            return;
+        }
+        let candidates = self.instances.iter().any(|i| {
+            i.registered_at.is_none()
+                && i.agent_version.is_some()
+                && i.instance.state == InstanceState::Running
+        });
+        if candidates {
+            let mut times: Vec<Timestamp> = self
+                .endpoints
+                .iter()
+                .map(|e| e.created + self.timing.endpoint_available)
+                .chain(
+                    self.associations
+                        .iter()
+                        .map(|a| a.created + self.timing.association_associated),
+                )
+                .filter(|t| *t > self.last_tick && *t <= now)
+                .collect();
+            times.sort();
+            times.dedup();
+            if self.dirty {
+                times.insert(0, self.last_tick);
+            }
+            for t in times {
+                self.evaluate_registration(t);
+            }
+            self.dirty = false;
+        }
+        let delay = self.timing.agent_registration;
+        for i in &mut self.instances {
+            if i.registered_at.is_none()
+                && let Some(since) = i.ready_since
+                && since + delay <= now
+            {
+                i.registered_at = Some(since + delay);
+            }
+        }
+        self.apply_command_effects(now);
+        self.last_tick = now;
+    }
+
+    /// Record, at `t`, which unregistered agents have everything they need.
+    fn evaluate_registration(&mut self, t: Timestamp) {
+        let snap = self.snapshot_at(t);
+        let report = readiness::evaluate(&snap);
+        let ready: HashMap<&str, bool> = report
+            .instances
+            .iter()
+            .map(|r| (r.instance_id.as_str(), r.verdict == Verdict::Waiting && only_agent_waiting(r)))
+            .collect();
+        for i in &mut self.instances {
+            if i.registered_at.is_some() || i.agent_version.is_none() {
+                continue;
+            }
+            match ready.get(i.instance.id.as_str()) {
+                Some(true) => {
+                    if i.ready_since.is_none() {
+                        i.ready_since = Some(t);
+                    }
+                }
+                _ => i.ready_since = None,
+            }
+        }
+    }
+
+    /// Patch scans and installs change the node's patch state once they finish.
+    fn apply_command_effects(&mut self, now: Timestamp) {
+        let done = self.timing.command_done;
+        let mut updates = Vec::new();
+        for c in &mut self.commands {
+            if c.applied || c.cancelled_at.is_some() || c.sent + done > now {
+                continue;
+            }
+            c.applied = true;
+            if c.document != "AWS-RunPatchBaseline" {
+                continue;
+            }
+            let install = c
+                .parameters
+                .iter()
+                .any(|(k, v)| k == "Operation" && v.iter().any(|x| x == "Install"));
+            for inv in &c.invocations {
+                updates.push((inv.instance_id.clone(), install, c.sent + done));
+            }
+        }
+        for (id, install, at) in updates {
+            let state = super::simulate::patch_state(&id, install, at);
+            self.patch_states.insert(id, state);
+        }
+    }
+
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+}
+
+fn only_agent_waiting(r: &readiness::InstanceReport) -> bool {
+    use crate::domain::findings::{FindingKind, Severity};
+    r.findings.iter().all(|f| {
+        f.severity == Severity::Warning || matches!(f.kind, FindingKind::AgentNotRegistered)
+    })
+}

@@ -1,0 +1,6 @@
+//! Pure types and rules: no IO, no async, no SDK types.
+
+pub mod findings;
+pub mod model;
+pub mod readiness;
+pub mod snapshot;

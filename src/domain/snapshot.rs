@@ -1,0 +1,92 @@
+//! Everything known about the account, with per-source freshness and last error.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::model::{
+    Identity, Instance, InstanceProfile, ManagedNode, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint,
+};
+
+/// One independently polled group of reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Network,
+    Instances,
+    Iam,
+    Nodes,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [Self::Network, Self::Instances, Self::Iam, Self::Nodes];
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::Instances => "instances",
+            Self::Iam => "iam",
+            Self::Nodes => "nodes",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceStatus {
+    /// When the last good data arrived.
+    pub fetched_at: Option<Timestamp>,
+    /// The last failure, kept beside the last good data until a success clears it.
+    pub error: Option<String>,
+    pub error_at: Option<Timestamp>,
+    pub in_flight: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkData {
+    pub vpcs: Vec<Vpc>,
+    pub subnets: Vec<Subnet>,
+    pub route_tables: Vec<RouteTable>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub endpoints: Vec<VpcEndpoint>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InstanceData {
+    pub instances: Vec<Instance>,
+    pub associations: Vec<ProfileAssociation>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IamData {
+    pub roles: Vec<Role>,
+    pub profiles: Vec<InstanceProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NodeData {
+    pub nodes: Vec<ManagedNode>,
+    /// Default Host Management Configuration; `None` when unknown.
+    pub dhmc: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    pub identity: Identity,
+    pub network: NetworkData,
+    pub instances: InstanceData,
+    pub iam: IamData,
+    pub nodes: NodeData,
+    pub status: BTreeMap<Source, SourceStatus>,
+}
+
+impl Snapshot {
+    pub fn status(&self, source: Source) -> SourceStatus {
+        self.status.get(&source).cloned().unwrap_or_default()
+    }
+    pub fn has_data(&self, source: Source) -> bool {
+        self.status
+            .get(&source)
+            .is_some_and(|s| s.fetched_at.is_some())
+    }
+}

@@ -1,0 +1,165 @@
+//! One refresh of each source: the reads it makes, run concurrently.
+
+use futures::{StreamExt, TryFutureExt, stream};
+
+use crate::cloud::{Cloud, CloudResult, VpcDnsAttribute};
+use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source, SourceStatus};
+
+/// Concurrent DescribeVpcAttribute calls at most.
+const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone)]
+pub enum Fetched {
+    Network(CloudResult<NetworkData>),
+    Instances(CloudResult<InstanceData>),
+    Iam(CloudResult<IamData>),
+    Nodes(CloudResult<NodeData>),
+}
+
+impl Fetched {
+    pub fn source(&self) -> Source {
+        match self {
+            Self::Network(_) => Source::Network,
+            Self::Instances(_) => Source::Instances,
+            Self::Iam(_) => Source::Iam,
+            Self::Nodes(_) => Source::Nodes,
+        }
+    }
+
+    pub fn error(&self) -> Option<String> {
+        match self {
+            Self::Network(Err(e)) => Some(e.to_string()),
+            Self::Instances(Err(e)) => Some(e.to_string()),
+            Self::Iam(Err(e)) => Some(e.to_string()),
+            Self::Nodes(Err(e)) => Some(e.to_string()),
+            _ => None,
+        }
+    }
+}
+
+pub async fn fetch<C: Cloud>(cloud: &C, source: Source) -> Fetched {
+    match source {
+        Source::Network => Fetched::Network(network(cloud).await),
+        Source::Instances => Fetched::Instances(instances(cloud).await),
+        Source::Iam => Fetched::Iam(iam(cloud).await),
+        Source::Nodes => Fetched::Nodes(nodes(cloud).await),
+    }
+}
+
+pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
+    let (mut vpcs, subnets, route_tables, security_groups, endpoints) = futures::try_join!(
+        cloud.describe_vpcs(),
+        cloud.describe_subnets(),
+        cloud.describe_route_tables(),
+        cloud.describe_security_groups(),
+        cloud.describe_vpc_endpoints(),
+    )?;
+    let ids: Vec<(usize, String)> = vpcs.iter().map(|v| v.id.clone()).enumerate().collect();
+    let attributes: Vec<(usize, Option<bool>, Option<bool>)> = stream::iter(ids)
+        .map(|(i, vpc_id)| async move {
+            let (support, hostnames) = futures::join!(
+                cloud.describe_vpc_attribute(&vpc_id, VpcDnsAttribute::EnableDnsSupport),
+                cloud.describe_vpc_attribute(&vpc_id, VpcDnsAttribute::EnableDnsHostnames),
+            );
+            if let Err(e) = support.as_ref().and(hostnames.as_ref()) {
+                tracing::warn!(vpc = %vpc_id, error = %e, "DNS attributes unknown");
+            }
+            (i, support.ok(), hostnames.ok())
+        })
+        .buffer_unordered(VPC_ATTRIBUTE_CONCURRENCY)
+        .collect()
+        .await;
+    for (i, support, hostnames) in attributes {
+        if let Some(vpc) = vpcs.get_mut(i) {
+            vpc.dns_support = support;
+            vpc.dns_hostnames = hostnames;
+        }
+    }
+    Ok(NetworkData {
+        vpcs,
+        subnets,
+        route_tables,
+        security_groups,
+        endpoints,
+    })
+}
+
+pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
+    let (instances, associations) = futures::try_join!(
+        cloud.describe_instances(),
+        cloud.describe_iam_instance_profile_associations(),
+    )?;
+    Ok(InstanceData {
+        instances,
+        associations,
+    })
+}
+
+pub async fn iam<C: Cloud>(cloud: &C) -> CloudResult<IamData> {
+    let (roles, profiles) = futures::try_join!(cloud.list_roles(), cloud.list_instance_profiles())?;
+    Ok(IamData { roles, profiles })
+}
+
+pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
+    let (nodes, dhmc) = futures::join!(
+        cloud.describe_managed_nodes(),
+        cloud
+            .default_host_management()
+            .inspect_err(|e| tracing::debug!(error = %e, "DHMC setting unknown")),
+    );
+    Ok(NodeData {
+        nodes: nodes?,
+        dhmc: dhmc.ok(),
+    })
+}
+
+/// Store a fetch result: data replaces the old on success; on failure the
+/// last good data stays and the error is kept beside it.
+pub fn apply(snapshot: &mut Snapshot, fetched: Fetched, at: jiff::Timestamp) {
+    let source = fetched.source();
+    let error = fetched.error();
+    match fetched {
+        Fetched::Network(Ok(d)) => snapshot.network = d,
+        Fetched::Instances(Ok(d)) => snapshot.instances = d,
+        Fetched::Iam(Ok(d)) => snapshot.iam = d,
+        Fetched::Nodes(Ok(d)) => snapshot.nodes = d,
+        _ => {}
+    }
+    let status = snapshot.status.entry(source).or_insert_with(SourceStatus::default);
+    status.in_flight = false;
+    match error {
+        None => {
+            status.fetched_at = Some(at);
+            status.error = None;
+            status.error_at = None;
+        }
+        Some(e) => {
+            status.error = Some(e);
+            status.error_at = Some(at);
+        }
+    }
+}
+
+/// Every source once, concurrently: what `ssmdeck check` reports on.
+pub async fn snapshot<C: Cloud>(cloud: &C) -> Snapshot {
+    let mut snap = Snapshot::default();
+    let (identity, n, i, r, m) = futures::join!(
+        cloud.identity(),
+        fetch(cloud, Source::Network),
+        fetch(cloud, Source::Instances),
+        fetch(cloud, Source::Iam),
+        fetch(cloud, Source::Nodes),
+    );
+    match identity {
+        Ok(id) => snap.identity = id,
+        Err(e) => {
+            tracing::warn!(error = %e, "caller identity unknown");
+            snap.identity.region = cloud.region();
+        }
+    }
+    let at = cloud.now();
+    for f in [n, i, r, m] {
+        apply(&mut snap, f, at);
+    }
+    snap
+}

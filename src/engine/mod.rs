@@ -1,0 +1,120 @@
+//! The tokio side: one poller per source, results sent to the UI as messages.
+
+pub mod fetch;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::cloud::Cloud;
+use crate::domain::model::Identity;
+use crate::domain::snapshot::Source;
+pub use fetch::Fetched;
+
+/// Longest wait between attempts of a failing source.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// A refresh of this source started.
+    Started(Source),
+    /// A refresh finished at this time (the cloud's clock).
+    Fetched { at: Timestamp, result: Fetched },
+    Identity(Result<Identity, String>),
+}
+
+/// Handle on the running pollers; dropping it stops them.
+pub struct Engine {
+    wake: BTreeMap<Source, Arc<Notify>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Starts one poller per source, each refreshing every `interval`.
+    pub fn start<C: Cloud>(cloud: C, interval: Duration, tx: mpsc::UnboundedSender<EngineEvent>) -> Self {
+        let mut wake = BTreeMap::new();
+        let mut tasks = Vec::new();
+        {
+            let cloud = cloud.clone();
+            let tx = tx.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = cloud.identity().await.map_err(|e| e.to_string());
+                let _ = tx.send(EngineEvent::Identity(id));
+            }));
+        }
+        for source in Source::ALL {
+            let notify = Arc::new(Notify::new());
+            wake.insert(source, notify.clone());
+            tasks.push(tokio::spawn(poll(cloud.clone(), source, interval, notify, tx.clone())));
+        }
+        Self { wake, tasks }
+    }
+
+    /// Refresh every source now (a refresh already running is followed by one more).
+    pub fn refresh_all(&self) {
+        for n in self.wake.values() {
+            n.notify_one();
+        }
+    }
+
+    pub fn refresh(&self, source: Source) {
+        if let Some(n) = self.wake.get(&source) {
+            n.notify_one();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
+async fn poll<C: Cloud>(
+    cloud: C,
+    source: Source,
+    interval: Duration,
+    wake: Arc<Notify>,
+    tx: mpsc::UnboundedSender<EngineEvent>,
+) {
+    let mut failures: u32 = 0;
+    loop {
+        if tx.send(EngineEvent::Started(source)).is_err() {
+            return;
+        }
+        let result = fetch::fetch(&cloud, source).await;
+        let failed = result.error();
+        if let Some(e) = &failed {
+            tracing::warn!(source = source.name(), error = %e, "refresh failed");
+        }
+        let at = cloud.now();
+        if tx.send(EngineEvent::Fetched { at, result }).is_err() {
+            return;
+        }
+        failures = if failed.is_some() { failures.saturating_add(1) } else { 0 };
+        let wait = backoff(interval, failures, source);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}
+
+/// The interval, doubled per consecutive failure up to a minute, with a little
+/// jitter so sources that fail together do not retry together.
+pub fn backoff(interval: Duration, failures: u32, source: Source) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let factor = 2u32.saturating_pow(failures.min(6));
+    let base = interval.saturating_mul(factor).min(MAX_BACKOFF).max(interval);
+    let jitter_ms = (u64::from(failures) * 7919 + source as u64 * 104_729) % 1000;
+    base + Duration::from_millis(jitter_ms)
+}

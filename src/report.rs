@@ -1,0 +1,301 @@
+//! `ssmdeck check`: the readiness report as text or JSON, and its exit code.
+
+use serde::Serialize;
+
+use crate::domain::findings::{Finding, Severity};
+use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
+use crate::domain::snapshot::{Snapshot, Source};
+
+pub const SCHEMA: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ready,
+    NotReady,
+    Error,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Ready => 0,
+            Outcome::NotReady => 1,
+            Outcome::Error => 2,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SourceJson<'a> {
+    source: &'a str,
+    ok: bool,
+    error: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct EndpointJson<'a> {
+    service: &'a str,
+    required: bool,
+    endpoint_id: Option<&'a str>,
+    state: Option<&'a str>,
+    private_dns: Option<bool>,
+    azs: &'a [String],
+    https_from_instances: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct VpcJson<'a> {
+    vpc_id: &'a str,
+    name: Option<&'a str>,
+    cidr: &'a str,
+    dns_support: Option<bool>,
+    dns_hostnames: Option<bool>,
+    instances: usize,
+    missing_required_endpoints: Vec<&'a str>,
+    endpoints: Vec<EndpointJson<'a>>,
+    findings: &'a [Finding],
+}
+
+#[derive(Debug, Serialize)]
+struct RoleJson<'a> {
+    name: &'a str,
+    trusts_ec2: bool,
+    ssm_policy: &'a crate::domain::model::SsmPolicy,
+    instance_profiles: &'a [String],
+    findings: &'a [Finding],
+}
+
+#[derive(Debug, Serialize)]
+struct InstanceJson<'a> {
+    instance_id: &'a str,
+    name: Option<&'a str>,
+    state: &'a str,
+    vpc_id: Option<&'a str>,
+    subnet_id: Option<&'a str>,
+    instance_profile: Option<&'a str>,
+    ping_status: Option<&'a str>,
+    verdict: &'a Verdict,
+    summary: String,
+    findings: &'a [Finding],
+}
+
+#[derive(Debug, Serialize)]
+struct ReportJson<'a> {
+    schema: u32,
+    outcome: Outcome,
+    account: Option<&'a str>,
+    region: &'a str,
+    target: &'a str,
+    summary: &'a FleetSummary,
+    default_role_ready: bool,
+    sources: Vec<SourceJson<'a>>,
+    vpcs: Vec<VpcJson<'a>>,
+    roles: Vec<RoleJson<'a>>,
+    instances: Vec<InstanceJson<'a>>,
+}
+
+/// Ready when every running instance is online and nothing blocks; an error
+/// when the network or instance reads failed, since nothing can be judged then.
+pub fn outcome(snapshot: &Snapshot, readiness: &Readiness) -> Outcome {
+    let failed = |s: Source| !snapshot.has_data(s);
+    if failed(Source::Network) || failed(Source::Instances) {
+        return Outcome::Error;
+    }
+    let blocking = readiness
+        .instances
+        .iter()
+        .any(|i| !matches!(i.verdict, Verdict::Managed | Verdict::NotRunning { .. }));
+    if blocking { Outcome::NotReady } else { Outcome::Ready }
+}
+
+pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
+    let instances_by_id: std::collections::HashMap<&str, &crate::domain::model::Instance> = snapshot
+        .instances
+        .instances
+        .iter()
+        .map(|i| (i.id.as_str(), i))
+        .collect();
+    let nodes: std::collections::HashMap<&str, &crate::domain::model::ManagedNode> = snapshot
+        .nodes
+        .nodes
+        .iter()
+        .map(|n| (n.instance_id.as_str(), n))
+        .collect();
+    let report = ReportJson {
+        schema: SCHEMA,
+        outcome: outcome(snapshot, readiness),
+        account: snapshot.identity.account.as_deref(),
+        region: &snapshot.identity.region,
+        target: &snapshot.identity.label,
+        summary: &readiness.summary,
+        default_role_ready: readiness.default_role_ready,
+        sources: Source::ALL
+            .iter()
+            .map(|s| {
+                let st = snapshot.status.get(s);
+                SourceJson {
+                    source: s.name(),
+                    ok: st.is_some_and(|x| x.error.is_none() && x.fetched_at.is_some()),
+                    error: st.and_then(|x| x.error.as_deref()),
+                }
+            })
+            .collect(),
+        vpcs: readiness
+            .vpcs
+            .iter()
+            .map(|v| VpcJson {
+                vpc_id: &v.vpc_id,
+                name: v.name.as_deref(),
+                cidr: &v.cidr,
+                dns_support: v.dns_support,
+                dns_hostnames: v.dns_hostnames,
+                instances: v.instance_count,
+                missing_required_endpoints: v.missing_required(),
+                endpoints: v
+                    .services
+                    .iter()
+                    .map(|s| EndpointJson {
+                        service: &s.short,
+                        required: s.required,
+                        endpoint_id: s.endpoint_id.as_deref(),
+                        state: s.state.as_deref(),
+                        private_dns: s.private_dns,
+                        azs: &s.azs,
+                        https_from_instances: s.https_from_instances,
+                    })
+                    .collect(),
+                findings: &v.findings,
+            })
+            .collect(),
+        roles: readiness
+            .roles
+            .iter()
+            .map(|r| RoleJson {
+                name: &r.name,
+                trusts_ec2: r.trusts_ec2,
+                ssm_policy: &r.policy,
+                instance_profiles: &r.profiles,
+                findings: &r.findings,
+            })
+            .collect(),
+        instances: readiness
+            .instances
+            .iter()
+            .map(|r| {
+                let inst = instances_by_id.get(r.instance_id.as_str());
+                InstanceJson {
+                    instance_id: &r.instance_id,
+                    name: inst.and_then(|i| i.name.as_deref()),
+                    state: inst.map(|i| i.state.as_str()).unwrap_or("unknown"),
+                    vpc_id: inst.and_then(|i| i.vpc_id.as_deref()),
+                    subnet_id: inst.and_then(|i| i.subnet_id.as_deref()),
+                    instance_profile: r.profile_name.as_deref(),
+                    ping_status: nodes.get(r.instance_id.as_str()).map(|n| n.ping.as_str()),
+                    verdict: &r.verdict,
+                    summary: r.summary(),
+                    findings: &r.findings,
+                }
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"schema\":1,\"error\":\"{e}\"}}"))
+}
+
+pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let id = &snapshot.identity;
+    let _ = writeln!(
+        out,
+        "ssmdeck check · {} · account {} · {}",
+        id.label,
+        id.account.as_deref().unwrap_or("unknown"),
+        id.region
+    );
+    for s in Source::ALL {
+        if let Some(e) = snapshot.status.get(&s).and_then(|x| x.error.as_deref()) {
+            let _ = writeln!(out, "! {} could not be read: {e}", s.name());
+        }
+    }
+    let _ = writeln!(out, "\nVPC endpoints");
+    for v in &readiness.vpcs {
+        if v.instance_count == 0 {
+            continue;
+        }
+        let missing = v.missing_required();
+        let mark = if missing.is_empty() || v.endpoint_dependent_instances == 0 { "✓" } else { "✗" };
+        let _ = writeln!(
+            out,
+            "  {mark} {} ({}) · {} instance(s) · DNS support {} hostnames {}",
+            v.name.as_deref().unwrap_or(&v.vpc_id),
+            v.vpc_id,
+            v.instance_count,
+            yes_no(v.dns_support),
+            yes_no(v.dns_hostnames)
+        );
+        for s in v.services.iter().filter(|s| s.required) {
+            let _ = writeln!(
+                out,
+                "      {:<12} {}",
+                s.short,
+                match s.state.as_deref() {
+                    None => "missing".to_string(),
+                    Some(st) => format!("{st}, private DNS {}", yes_no(s.private_dns)),
+                }
+            );
+        }
+        for f in &v.findings {
+            let _ = writeln!(out, "      {} {} → {}", mark_of(f.severity), f.what(), f.fix.describe());
+        }
+    }
+    let _ = writeln!(out, "\nRoles usable by instances");
+    if readiness.roles.is_empty() {
+        let _ = writeln!(out, "  ✗ none (ManagedInstancesRole missing)");
+    }
+    for r in &readiness.roles {
+        let _ = writeln!(out, "  {} {} · SSM policy {:?} · profiles {}", if r.findings.is_empty() { "✓" } else { "!" }, r.name, r.policy, if r.profiles.is_empty() { "none".into() } else { r.profiles.join(", ") });
+    }
+    let _ = writeln!(out, "\nInstances");
+    for r in &readiness.instances {
+        let mark = match r.verdict {
+            Verdict::Managed => "✓",
+            Verdict::NotRunning { .. } => "-",
+            Verdict::Waiting | Verdict::Unknown => "…",
+            _ => "✗",
+        };
+        let _ = writeln!(out, "  {mark} {} {}", r.instance_id, r.summary());
+        for f in r.findings.iter().filter(|f| f.severity != Severity::Warning || r.verdict == Verdict::Managed) {
+            let _ = writeln!(out, "      rule {} {} → {}", f.rule.number(), f.what(), f.fix.describe());
+        }
+    }
+    let s = &readiness.summary;
+    let _ = writeln!(
+        out,
+        "\n{} online · {} connection lost · {} waiting · {} not managed · {} not running",
+        s.online, s.connection_lost, s.waiting, s.not_managed, s.not_running
+    );
+    let verdict = match outcome(snapshot, readiness) {
+        Outcome::Ready => "READY",
+        Outcome::NotReady => "NOT READY",
+        Outcome::Error => "ERROR: the network or instance reads failed",
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    }
+}
+
+fn mark_of(s: Severity) -> &'static str {
+    match s {
+        Severity::Blocker => "✗",
+        Severity::Waiting => "…",
+        Severity::Warning => "!",
+    }
+}

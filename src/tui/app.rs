@@ -1,0 +1,396 @@
+//! The application state and `update`: messages in, state changed, effects out.
+//! Nothing here waits on IO; the event loop runs the effects.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use jiff::Timestamp;
+
+use super::rows;
+use super::table::TableState;
+use crate::domain::readiness::{self, Readiness};
+use crate::domain::snapshot::{Snapshot, Source};
+use crate::engine::EngineEvent;
+use crate::engine::fetch::apply;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Endpoints,
+    Roles,
+    Instances,
+    Inventory,
+    Patches,
+    Commands,
+    Windows,
+    Lab,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 8] = [
+        Pane::Endpoints,
+        Pane::Roles,
+        Pane::Instances,
+        Pane::Inventory,
+        Pane::Patches,
+        Pane::Commands,
+        Pane::Windows,
+        Pane::Lab,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Endpoints => "Endpoints",
+            Pane::Roles => "Roles",
+            Pane::Instances => "Instances",
+            Pane::Inventory => "Inventory",
+            Pane::Patches => "Patches",
+            Pane::Commands => "Commands",
+            Pane::Windows => "Windows",
+            Pane::Lab => "Lab",
+        }
+    }
+
+    pub fn available(self) -> bool {
+        matches!(self, Pane::Endpoints | Pane::Roles | Pane::Instances)
+    }
+
+    /// Index into the per-pane tables, for panes that have one.
+    fn table(self) -> Option<usize> {
+        match self {
+            Pane::Endpoints => Some(0),
+            Pane::Roles => Some(1),
+            Pane::Instances => Some(2),
+            _ => None,
+        }
+    }
+
+    /// The sources whose data the pane shows.
+    pub fn sources(self) -> &'static [Source] {
+        match self {
+            Pane::Endpoints => &[Source::Network],
+            Pane::Roles => &[Source::Iam],
+            Pane::Instances => &[Source::Instances, Source::Nodes],
+            _ => &[],
+        }
+    }
+
+    fn from_command(name: &str) -> Option<Pane> {
+        let name = name.trim_start_matches(':');
+        Pane::ALL.into_iter().find(|p| {
+            let t = p.title().to_lowercase();
+            t == name || (name.len() >= 2 && t.starts_with(name)) || t.trim_end_matches('s') == name
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter(String),
+    Command(String),
+    Help,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize { width: u16, height: u16 },
+    /// The clock moved: ages and spinners change.
+    Tick(Timestamp),
+    Engine(EngineEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    RefreshAll,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+pub struct App {
+    pub snapshot: Snapshot,
+    pub readiness: Readiness,
+    pub tables: [TableState; 3],
+    pub pane: Pane,
+    pub mode: Mode,
+    pub status: Option<(StatusKind, String)>,
+    pub detail: bool,
+    pub now: Timestamp,
+    pub width: u16,
+    pub height: u16,
+    pub read_only: bool,
+    pub log_path: Option<String>,
+}
+
+/// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
+const CHROME_LINES: u16 = 8;
+const DETAIL_LINES: u16 = 8;
+
+impl App {
+    pub fn new(now: Timestamp) -> Self {
+        Self {
+            snapshot: Snapshot::default(),
+            readiness: Readiness::default(),
+            tables: Default::default(),
+            pane: Pane::Instances,
+            mode: Mode::Normal,
+            status: None,
+            detail: false,
+            now,
+            width: 120,
+            height: 40,
+            read_only: false,
+            log_path: None,
+        }
+    }
+
+    /// Rows of table body that fit on screen.
+    pub fn page(&self) -> usize {
+        let mut h = self.height.saturating_sub(CHROME_LINES);
+        if self.detail {
+            h = h.saturating_sub(DETAIL_LINES);
+        }
+        usize::from(h.max(1))
+    }
+
+    pub fn table(&self) -> Option<&TableState> {
+        self.pane.table().map(|i| &self.tables[i])
+    }
+
+    fn table_mut(&mut self) -> Option<&mut TableState> {
+        self.pane.table().map(|i| &mut self.tables[i])
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = Some((StatusKind::Info, text.into()));
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = Some((StatusKind::Error, text.into()));
+    }
+
+    /// Recompute readiness and every table after new data.
+    fn rebuild(&mut self) {
+        self.readiness = readiness::evaluate(&self.snapshot);
+        let page = self.page();
+        self.tables[0].set_rows(rows::endpoint_rows(&self.readiness), page);
+        self.tables[1].set_rows(rows::role_rows(&self.readiness), page);
+        self.tables[2].set_rows(rows::instance_rows(&self.snapshot, &self.readiness), page);
+    }
+
+    fn switch(&mut self, pane: Pane) {
+        if pane.available() {
+            self.pane = pane;
+            self.status = None;
+        } else {
+            self.info(format!("{}: not yet available", pane.title()));
+        }
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        let panes: Vec<Pane> = Pane::ALL.into_iter().filter(|p| p.available()).collect();
+        let pos = panes.iter().position(|p| *p == self.pane).unwrap_or(0);
+        let next = if forward {
+            (pos + 1) % panes.len()
+        } else {
+            (pos + panes.len() - 1) % panes.len()
+        };
+        self.pane = panes[next];
+    }
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
+        Msg::Key(_) => Vec::new(),
+        Msg::Resize { width, height } => {
+            app.width = width;
+            app.height = height;
+            let page = app.page();
+            for t in &mut app.tables {
+                t.sync(page);
+            }
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::Engine(EngineEvent::Started(source)) => {
+            app.snapshot.status.entry(source).or_default().in_flight = true;
+            Vec::new()
+        }
+        Msg::Engine(EngineEvent::Fetched { at, result }) => {
+            apply(&mut app.snapshot, result, at);
+            if at > app.now {
+                app.now = at;
+            }
+            app.rebuild();
+            Vec::new()
+        }
+        Msg::Engine(EngineEvent::Identity(result)) => {
+            match result {
+                Ok(identity) => {
+                    app.snapshot.identity = identity;
+                    app.rebuild();
+                }
+                Err(e) => app.error(format!("who am I: {e}")),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return vec![Effect::Quit];
+    }
+    match app.mode.clone() {
+        Mode::Help => {
+            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
+                app.mode = Mode::Normal;
+            }
+            Vec::new()
+        }
+        Mode::Filter(text) => on_filter_key(app, key, text),
+        Mode::Command(text) => on_command_key(app, key, text),
+        Mode::Normal => on_normal_key(app, key, ctrl),
+    }
+}
+
+fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
+    let page = app.page();
+    match key.code {
+        KeyCode::Char('r') if ctrl => {
+            app.info("refreshing…");
+            return vec![Effect::RefreshAll];
+        }
+        KeyCode::Char('q') => return vec![Effect::Quit],
+        KeyCode::Char('?') => app.mode = Mode::Help,
+        KeyCode::Char(':') => app.mode = Mode::Command(String::new()),
+        KeyCode::Char('/') => {
+            let current = app.table().map(|t| t.filter.clone()).unwrap_or_default();
+            app.mode = Mode::Filter(current);
+        }
+        KeyCode::Tab => app.cycle(true),
+        KeyCode::BackTab => app.cycle(false),
+        KeyCode::Char(c @ '1'..='8') => {
+            let idx = usize::from(c as u8 - b'1');
+            app.switch(Pane::ALL[idx]);
+        }
+        KeyCode::Esc => {
+            if app.detail {
+                app.detail = false;
+            } else if let Some(t) = app.table_mut()
+                && !t.filter.is_empty()
+            {
+                t.set_filter("", page);
+            } else {
+                app.status = None;
+            }
+        }
+        KeyCode::Enter => app.detail = !app.detail,
+        KeyCode::Char(' ') => {
+            if let Some(t) = app.table_mut() {
+                t.toggle_mark();
+                t.move_by(1, page);
+            }
+        }
+        KeyCode::Char('j') | KeyCode::Down => move_sel(app, |t, p| t.move_by(1, p)),
+        KeyCode::Char('k') | KeyCode::Up => move_sel(app, |t, p| t.move_by(-1, p)),
+        KeyCode::Char('g') | KeyCode::Home => move_sel(app, |t, p| t.select_first(p)),
+        KeyCode::Char('G') | KeyCode::End => move_sel(app, |t, p| t.select_last(p)),
+        KeyCode::PageDown => move_sel(app, |t, p| t.move_by(p as isize, p)),
+        KeyCode::PageUp => move_sel(app, |t, p| t.move_by(-(p as isize), p)),
+        _ => {}
+    }
+    // The detail panel changes the page height.
+    let page = app.page();
+    for t in &mut app.tables {
+        t.sync(page);
+    }
+    Vec::new()
+}
+
+fn move_sel(app: &mut App, f: impl FnOnce(&mut TableState, usize)) {
+    let page = app.page();
+    if let Some(t) = app.table_mut() {
+        f(t, page);
+    }
+}
+
+fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
+    let page = app.page();
+    match key.code {
+        KeyCode::Esc => {
+            app.mode = Mode::Normal;
+            if let Some(t) = app.table_mut() {
+                t.set_filter("", page);
+            }
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            let literal = app.table().is_some_and(|t| t.filter_literal);
+            if literal {
+                app.info("filter is not a valid regex: matched as plain text");
+            }
+            return Vec::new();
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        _ => return Vec::new(),
+    }
+    if let Some(t) = app.table_mut() {
+        t.set_filter(&text, page);
+    }
+    app.mode = Mode::Filter(text);
+    Vec::new()
+}
+
+fn on_command_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => app.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            if text.pop().is_none() {
+                app.mode = Mode::Normal;
+            } else {
+                app.mode = Mode::Command(text);
+            }
+        }
+        KeyCode::Char(c) => {
+            text.push(c);
+            app.mode = Mode::Command(text);
+        }
+        KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            return run_command(app, text.trim());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
+    let mut words = line.split_whitespace();
+    let Some(word) = words.next() else {
+        return Vec::new();
+    };
+    match word {
+        "q" | "q!" | "quit" | "qa" => return vec![Effect::Quit],
+        "help" | "h" => app.mode = Mode::Help,
+        "refresh" => return vec![Effect::RefreshAll],
+        "region" => app.info("switching regions is not yet available: restart with --region"),
+        other => match Pane::from_command(other) {
+            Some(p) => app.switch(p),
+            None => app.error(format!("unknown command :{other} (try :endpoints, :roles, :instances, :q)")),
+        },
+    }
+    Vec::new()
+}

@@ -1,0 +1,8 @@
+//! The terminal UI: state and update (`app`), rows and tables, drawing, the event loop.
+
+pub mod app;
+pub mod render;
+pub mod rows;
+pub mod run;
+pub mod table;
+pub mod theme;

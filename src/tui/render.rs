@@ -1,0 +1,325 @@
+//! Drawing: a pure function of the application state.
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, Mode, Pane, StatusKind};
+use super::rows::{ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
+use super::theme;
+use crate::domain::findings::Severity;
+
+const MIN_WIDTH: u16 = 40;
+const MIN_HEIGHT: u16 = 10;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = Paragraph::new(format!(
+            "terminal too small ({}×{}): ssmdeck needs {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        ))
+        .wrap(Wrap { trim: true });
+        frame.render_widget(msg, area);
+        return;
+    }
+    let detail_h = if app.detail { 8 } else { 0 };
+    let [header, tabs, body, detail, footer, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(detail_h),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, app);
+    draw_tabs(frame, tabs, app);
+    draw_table(frame, body, app);
+    if app.detail {
+        draw_detail(frame, detail, app);
+    }
+    draw_footer(frame, footer, app);
+    draw_status(frame, status, app);
+    if app.mode == Mode::Help {
+        draw_help(frame, area);
+    }
+}
+
+pub fn age(now: Timestamp, then: Timestamp) -> String {
+    let secs = now.as_second().saturating_sub(then.as_second()).max(0);
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m", secs / 60),
+        _ => format!("{}h", secs / 3600),
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
+    let id = &app.snapshot.identity;
+    let s = &app.readiness.summary;
+    let mut spans = vec![
+        Span::styled(" ssmdeck ", theme::title()),
+        Span::raw(" "),
+        Span::styled(if id.label.is_empty() { "connecting…".to_string() } else { id.label.clone() }, theme::accent()),
+    ];
+    if let Some(account) = &id.account {
+        spans.push(Span::raw(format!(" │ account {account}")));
+    }
+    if !id.region.is_empty() {
+        spans.push(Span::raw(format!(" │ {}", id.region)));
+    }
+    spans.push(Span::raw(" │ "));
+    spans.push(Span::styled(format!("● {} online", s.online), theme::tone(Tone::Good)));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        format!("✗ {} connection lost", s.connection_lost),
+        theme::tone(if s.connection_lost > 0 { Tone::Bad } else { Tone::Dim }),
+    ));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::styled(
+        format!("✗ {} not managed", s.not_managed),
+        theme::tone(if s.not_managed > 0 { Tone::Bad } else { Tone::Dim }),
+    ));
+    if s.waiting > 0 {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(format!("… {} waiting", s.waiting), theme::tone(Tone::Warn)));
+    }
+    if app.read_only {
+        spans.push(Span::raw(" │ "));
+        spans.push(Span::styled("READ-ONLY", theme::tone(Tone::Warn).add_modifier(Modifier::BOLD)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
+    let mut spans = Vec::new();
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, p.title());
+        let style = if *p == app.pane {
+            theme::selected_tab()
+        } else if p.available() {
+            Style::default()
+        } else {
+            theme::tone(Tone::Dim)
+        };
+        spans.push(Span::styled(label, style));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn source_line(app: &App, pane: Pane) -> String {
+    let mut parts = Vec::new();
+    for source in pane.sources() {
+        let st = app.snapshot.status(*source);
+        let spin = if st.in_flight { " ⟳" } else { "" };
+        let part = match (&st.error, st.fetched_at) {
+            (Some(e), Some(at)) => format!("{}: stale {}, {e}{spin}", source.name(), age(app.now, at)),
+            (Some(e), None) => format!("{}: {e}{spin}", source.name()),
+            (None, Some(at)) => format!("{} {} ago{spin}", source.name(), age(app.now, at)),
+            (None, None) => format!("{}: loading…", source.name()),
+        };
+        parts.push(part);
+    }
+    parts.join(" · ")
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(table) = app.table() else {
+        return;
+    };
+    let columns: &[&str] = match app.pane {
+        Pane::Endpoints => &ENDPOINT_COLUMNS,
+        Pane::Roles => &ROLE_COLUMNS,
+        _ => &INSTANCE_COLUMNS,
+    };
+    let has_error = app
+        .pane
+        .sources()
+        .iter()
+        .any(|s| app.snapshot.status(*s).error.is_some());
+    let count = if table.filter.is_empty() {
+        format!("{}", table.visible.len())
+    } else {
+        format!("{}/{} matching /{}/", table.visible.len(), table.rows.len(), table.filter)
+    };
+    let marks = if table.marks.is_empty() {
+        String::new()
+    } else {
+        format!(" · {} marked", table.marks.len())
+    };
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", app.pane.title()), theme::title()),
+        Span::raw(format!("({count}){marks} ")),
+        Span::styled(
+            format!(" {} ", source_line(app, app.pane)),
+            theme::tone(if has_error { Tone::Bad } else { Tone::Dim }),
+        ),
+    ]);
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner_h = usize::from(area.height.saturating_sub(3));
+    let window: Vec<usize> = table
+        .visible
+        .iter()
+        .skip(table.offset)
+        .take(inner_h.max(1))
+        .copied()
+        .collect();
+
+    // Column widths from the header and the rows on screen only.
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
+    for &i in &window {
+        for (w, c) in widths.iter_mut().zip(&table.rows[i].cells) {
+            *w = (*w).max(c.text.width());
+        }
+    }
+    let n = widths.len();
+    let constraints: Vec<Constraint> = widths
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            if k + 1 == n {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length((*w).min(40) as u16 + 2)
+            }
+        })
+        .collect();
+
+    let rows: Vec<Row> = window
+        .iter()
+        .map(|&i| {
+            let r = &table.rows[i];
+            let marked = table.marks.contains(&r.id);
+            let cells = r.cells.iter().enumerate().map(|(k, c)| {
+                let text = if k == 0 {
+                    format!("{}{}", if marked { "● " } else { "" }, c.text)
+                } else {
+                    c.text.clone()
+                };
+                Cell::from(text).style(theme::tone(c.tone))
+            });
+            let row = Row::new(cells);
+            if marked { row.style(theme::marked()) } else { row }
+        })
+        .collect();
+    let header = Row::new(columns.iter().map(|c| Cell::from(*c))).style(theme::header());
+    let widget = Table::new(rows, constraints)
+        .header(header)
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(theme::selected_row());
+    let mut state = TableState::default();
+    if !table.visible.is_empty() {
+        state.select(Some(table.selected.saturating_sub(table.offset)));
+    }
+    frame.render_stateful_widget(widget, area, &mut state);
+    if table.visible.is_empty() {
+        let msg = if table.rows.is_empty() {
+            "nothing here yet"
+        } else {
+            "no row matches the filter (Esc clears it)"
+        };
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1.min(area.height.saturating_sub(2)),
+        };
+        frame.render_widget(Paragraph::new(msg).style(theme::tone(Tone::Dim)), inner);
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(row) = app.table().and_then(|t| t.selected_row()) else {
+        return;
+    };
+    let mut lines: Vec<Line> = row.detail.iter().map(|d| Line::from(d.clone())).collect();
+    if row.findings.is_empty() {
+        lines.push(Line::styled("✓ no findings", theme::tone(Tone::Good)));
+    }
+    for f in &row.findings {
+        let (mark, tone) = match f.severity {
+            Severity::Blocker => ("✗", Tone::Bad),
+            Severity::Waiting => ("…", Tone::Warn),
+            Severity::Warning => ("!", Tone::Warn),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} rule {} ", f.rule.number()), theme::tone(tone)),
+            Span::raw(f.what()),
+        ]));
+        lines.push(Line::styled(
+            format!("    why: {} · fix: {}", f.why(), f.fix.describe()),
+            theme::tone(Tone::Dim),
+        ));
+    }
+    let block = Block::default().borders(Borders::ALL).title(" Details (Enter closes) ");
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+}
+
+pub fn footer_keys(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Endpoints => "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
+        Pane::Roles => "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
+        _ => "<Enter> findings  </> filter  <Space> mark  <j/k> move  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(footer_keys(app.pane), theme::tone(Tone::Dim))),
+        area,
+    );
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
+    let line = match &app.mode {
+        Mode::Command(text) => Line::from(vec![Span::styled(":", theme::accent()), Span::raw(text.clone()), Span::raw("▏")]),
+        Mode::Filter(text) => Line::from(vec![Span::styled("/", theme::accent()), Span::raw(text.clone()), Span::raw("▏")]),
+        _ => match &app.status {
+            Some((StatusKind::Error, text)) => Line::styled(text.clone(), theme::tone(Tone::Bad)),
+            Some((StatusKind::Info, text)) => Line::styled(text.clone(), theme::accent()),
+            None => Line::raw(""),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub const HELP: &[(&str, &str)] = &[
+    ("1–8, Tab, Shift-Tab", "switch pane"),
+    (":endpoints :roles :instances", "open a pane (:q quits)"),
+    ("j k ↑ ↓", "move"),
+    ("g G Home End", "first / last row"),
+    ("PgUp PgDn", "page"),
+    ("/", "filter (regex, case-insensitive)"),
+    ("Esc", "clear filter, close details"),
+    ("Enter", "details and findings of the row"),
+    ("Space", "mark the row"),
+    ("Ctrl-r", "refresh every source now"),
+    ("?", "this help"),
+    ("q, Ctrl-c", "quit"),
+];
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let w = 64.min(area.width.saturating_sub(2));
+    let h = (HELP.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let popup = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<32}"), theme::accent()), Span::raw(*v)]))
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help (Esc closes) ")),
+        popup,
+    );
+}

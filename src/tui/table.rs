@@ -1,0 +1,115 @@
+//! Selection, scrolling, filtering and marks of one pane's table.
+
+use std::collections::BTreeSet;
+
+use regex::RegexBuilder;
+
+use super::rows::Row;
+
+#[derive(Debug, Clone, Default)]
+pub struct TableState {
+    pub rows: Vec<Row>,
+    /// Indexes into `rows` that pass the filter, in display order.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    pub selected_id: Option<String>,
+    pub offset: usize,
+    pub filter: String,
+    /// Set when the filter is not a valid regex and is matched literally.
+    pub filter_literal: bool,
+    pub marks: BTreeSet<String>,
+}
+
+impl TableState {
+    /// New rows from fresh data: the selection stays on the same resource id.
+    pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) {
+        self.rows = rows;
+        self.refilter(page);
+    }
+
+    pub fn set_filter(&mut self, filter: &str, page: usize) {
+        self.filter = filter.to_string();
+        self.refilter(page);
+    }
+
+    fn refilter(&mut self, page: usize) {
+        let f = self.filter.trim();
+        self.filter_literal = false;
+        self.visible = if f.is_empty() {
+            (0..self.rows.len()).collect()
+        } else {
+            match RegexBuilder::new(f).case_insensitive(true).build() {
+                Ok(re) => self
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| re.is_match(&r.haystack))
+                    .map(|(i, _)| i)
+                    .collect(),
+                Err(_) => {
+                    self.filter_literal = true;
+                    let needle = f.to_lowercase();
+                    self.rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.haystack.contains(&needle))
+                        .map(|(i, _)| i)
+                        .collect()
+                }
+            }
+        };
+        let keep = self
+            .selected_id
+            .as_ref()
+            .and_then(|id| self.visible.iter().position(|&i| &self.rows[i].id == id));
+        match keep {
+            Some(pos) => self.selected = pos,
+            None => self.selected = self.selected.min(self.visible.len().saturating_sub(1)),
+        }
+        self.sync(page);
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.visible.get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    /// Move the selection by `delta` rows (clamped).
+    pub fn move_by(&mut self, delta: isize, page: usize) {
+        let last = self.visible.len().saturating_sub(1) as isize;
+        let target = (self.selected as isize + delta).clamp(0, last.max(0));
+        self.selected = target as usize;
+        self.sync(page);
+    }
+
+    pub fn select_first(&mut self, page: usize) {
+        self.selected = 0;
+        self.sync(page);
+    }
+
+    pub fn select_last(&mut self, page: usize) {
+        self.selected = self.visible.len().saturating_sub(1);
+        self.sync(page);
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_row().map(|r| r.id.clone())
+            && !self.marks.remove(&id)
+        {
+            self.marks.insert(id);
+        }
+    }
+
+    /// Keep the selected id and keep the selection inside the window of `page` rows.
+    pub fn sync(&mut self, page: usize) {
+        self.selected_id = self.selected_row().map(|r| r.id.clone());
+        let page = page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        let max_offset = self.visible.len().saturating_sub(page);
+        self.offset = self.offset.min(max_offset);
+    }
+}
