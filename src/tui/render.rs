@@ -6,9 +6,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
-use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Mode, Pane, StatusKind};
+use super::columns;
 use super::rows::{ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
 use super::theme;
 use crate::domain::findings::Severity;
@@ -170,25 +170,9 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         .copied()
         .collect();
 
-    // Column widths from the header and the rows on screen only.
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.width()).collect();
-    for &i in &window {
-        for (w, c) in widths.iter_mut().zip(&table.rows[i].cells) {
-            *w = (*w).max(c.text.width());
-        }
-    }
-    let n = widths.len();
-    let constraints: Vec<Constraint> = widths
-        .iter()
-        .enumerate()
-        .map(|(k, w)| {
-            if k + 1 == n {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length((*w).min(40) as u16 + 2)
-            }
-        })
-        .collect();
+    let on_screen: Vec<&super::rows::Row> = window.iter().map(|&i| &table.rows[i]).collect();
+    let widths = columns::fit(app.pane, columns, &on_screen, usize::from(area.width.saturating_sub(2)), 1);
+    let constraints: Vec<Constraint> = widths.iter().map(|w| Constraint::Length(*w as u16)).collect();
 
     let rows: Vec<Row> = window
         .iter()

@@ -271,7 +271,7 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
         };
         let platform = node
             .and_then(|n| n.platform_name.clone())
-            .unwrap_or_else(|| if inst.is_windows() { "Windows".into() } else { "Linux/UNIX".into() });
+            .unwrap_or_else(|| if inst.is_windows() { "Windows".into() } else { "Linux".into() });
         let verdict_tone = match report.verdict {
             Verdict::Managed => Tone::Good,
             Verdict::Waiting | Verdict::Unknown => Tone::Warn,

@@ -1,1 +1,11 @@
 //! The one integration-test binary (each extra binary would link the AWS SDK again).
+
+mod aws_mocks;
+mod cli;
+mod fixtures;
+mod moto;
+mod moto_server;
+mod readiness;
+mod sandbox;
+mod terminal;
+mod ui;

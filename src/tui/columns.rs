@@ -1,0 +1,42 @@
+//! Column widths: what the content wants, shrunk in a pane-specific order to fit.
+
+use unicode_width::UnicodeWidthStr;
+
+use super::app::Pane;
+use super::rows::Row;
+
+/// Columns given up first when the terminal is narrow, with the width each keeps.
+fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
+    match pane {
+        Pane::Endpoints => &[(0, 14), (7, 12), (2, 8), (6, 8)],
+        Pane::Roles => &[(3, 12), (0, 16), (2, 10)],
+        _ => &[(1, 10), (8, 8), (5, 8), (7, 6), (9, 24)],
+    }
+}
+
+/// Display widths (Hangul counts double) for `headers` and the rows on screen,
+/// fitted into `available` cells with `spacing` between columns.
+pub fn fit(pane: Pane, headers: &[&str], rows: &[&Row], available: usize, spacing: usize) -> Vec<usize> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(&row.cells) {
+            *w = (*w).max(c.text.width());
+        }
+    }
+    for w in &mut widths {
+        *w = (*w).min(60);
+    }
+    let room = available.saturating_sub(spacing * widths.len().saturating_sub(1));
+    let mut over = widths.iter().sum::<usize>().saturating_sub(room);
+    for &(col, keep) in shrink_order(pane) {
+        if over == 0 {
+            break;
+        }
+        if let Some(w) = widths.get_mut(col) {
+            let cut = w.saturating_sub(keep).min(over);
+            *w -= cut;
+            over -= cut;
+        }
+    }
+    widths
+}

@@ -1,0 +1,92 @@
+//! The binary end to end on the sandbox: `check`, exit codes, one-line errors.
+
+use std::process::{Command, Output};
+
+pub fn ssmdeck(args: &[&str]) -> Output {
+    let log = std::env::temp_dir().join(format!("ssmdeck-it-{}.log", std::process::id()));
+    Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+        .args(args)
+        .arg("--log-file")
+        .arg(&log)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run ssmdeck")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_json_on_the_lab_names_what_is_missing() {
+    let out = ssmdeck(&["--sandbox", "check", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "not ready: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["outcome"], "not_ready");
+    assert_eq!(v["region"], "ap-northeast-2");
+    let vpc = &v["vpcs"][0];
+    assert_eq!(vpc["name"], "WellArchitectedLabsStack/VPC");
+    assert_eq!(vpc["missing_required_endpoints"], serde_json::json!(["ssm", "ssmmessages", "ec2messages"]));
+    let instances = v["instances"].as_array().expect("instances");
+    assert_eq!(instances.len(), 2);
+    for i in instances {
+        assert_eq!(i["verdict"]["state"], "not_managed");
+        assert_eq!(i["summary"], "not managed: no instance profile, no SSM endpoints");
+        let kinds: Vec<&str> = i["findings"].as_array().expect("findings").iter().filter_map(|f| f["kind"].as_str()).collect();
+        assert!(kinds.contains(&"no_instance_profile") && kinds.contains(&"endpoints_missing"), "{kinds:?}");
+    }
+    assert!(v["sources"].as_array().expect("sources").iter().all(|s| s["ok"] == true));
+}
+
+#[test]
+fn check_text_on_the_lab() {
+    let out = ssmdeck(&["--sandbox", "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("WellArchitectedLabsStack/VPC"), "{text}");
+    assert!(text.contains("NOT READY"), "{text}");
+}
+
+#[test]
+fn check_on_a_synthetic_fleet() {
+    let out = ssmdeck(&["--sandbox=fleet:300", "check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(v["instances"].as_array().map(Vec::len), Some(300));
+    assert!(v["summary"]["online"].as_u64().unwrap_or(0) > 0);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    for args in [
+        vec!["--sandbox=moon", "check"],
+        vec!["--sandbox=fleet:0", "check"],
+    ] {
+        let out = ssmdeck(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("unknown sandbox scenario"), "{err}");
+    }
+    let out = ssmdeck(&["--sandbox", "--refresh", "0", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_tui_without_a_terminal_says_so() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+        .args(["--sandbox", "--log-file"])
+        .arg(std::env::temp_dir().join("ssmdeck-it-notty.log"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("interactive terminal"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
