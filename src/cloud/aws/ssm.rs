@@ -1,0 +1,513 @@
+//! SSM: managed nodes, patch states, inventory, Run Command, maintenance windows.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_sdk_ssm::Client;
+use aws_sdk_ssm::types::{self as sdk, PatchOperationType};
+
+use super::convert::{opt_owned, opt_timestamp, owned, timestamp};
+use super::errors::{SdkError, is_transport, map_err};
+use crate::cloud::{
+    CloudError, CloudResult, PATCH_STATES_MAX_IDS, SEND_COMMAND_MAX_TARGETS, SendCommandRequest,
+};
+use crate::domain::model::{
+    Command, InventoryEntry, Invocation, MaintenanceWindow, ManagedNode, PatchEntry,
+    PatchOperation, PatchState, PingStatus, WindowExecution,
+};
+
+const PROPERTIES_PAGE: i32 = 1000;
+const INFORMATION_PAGE: i32 = 50;
+const PATCH_PAGE: i32 = 100;
+const INVENTORY_PAGE: i32 = 50;
+const COMMANDS_PAGE: i32 = 50;
+const WINDOWS_PAGE: i32 = 100;
+/// A runaway NextToken loop stops here (50 × 10 000 entries is far beyond any instance).
+const MAX_INVENTORY_PAGES: usize = 10_000;
+
+pub(crate) const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+
+fn logged(action: &str, pages: usize, items: usize) {
+    tracing::debug!(op = action, pages, items, "aws call");
+}
+
+// ---------------------------------------------------------------- managed nodes
+
+/// DescribeInstanceProperties (1000 a page) unless this session already learnt that it
+/// is unavailable; then DescribeInstanceInformation (50 a page).
+pub(crate) async fn describe_managed_nodes(
+    ssm: &Client,
+    use_information: &AtomicBool,
+) -> CloudResult<Vec<ManagedNode>> {
+    const ACTION: &str = "ssm:DescribeInstanceProperties";
+    if use_information.load(Ordering::Relaxed) {
+        return describe_instance_information(ssm).await;
+    }
+    match describe_instance_properties(ssm).await {
+        Ok(nodes) => Ok(nodes),
+        Err(Fallback::No(err)) => Err(err),
+        Err(Fallback::Yes(err)) => {
+            tracing::debug!(%err, "{ACTION} unavailable; falling back to DescribeInstanceInformation");
+            let nodes = describe_instance_information(ssm).await?;
+            // Only a working fallback is remembered: a broken network is not a missing API.
+            use_information.store(true, Ordering::Relaxed);
+            Ok(nodes)
+        }
+    }
+}
+
+/// Whether a DescribeInstanceProperties failure should try DescribeInstanceInformation.
+enum Fallback {
+    Yes(CloudError),
+    No(CloudError),
+}
+
+fn fallback_for<E>(action: &str, err: SdkError<E>) -> Fallback
+where
+    E: aws_sdk_ssm::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let transport = is_transport(&err);
+    let mapped = map_err(action, err);
+    match mapped {
+        CloudError::Throttled(_) | CloudError::AccessDenied { .. } => Fallback::No(mapped),
+        _ if transport => Fallback::No(mapped),
+        _ => Fallback::Yes(mapped),
+    }
+}
+
+async fn describe_instance_properties(ssm: &Client) -> Result<Vec<ManagedNode>, Fallback> {
+    const ACTION: &str = "ssm:DescribeInstanceProperties";
+    let mut pages = ssm
+        .describe_instance_properties()
+        .max_results(PROPERTIES_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| fallback_for(ACTION, e))?;
+        n += 1;
+        out.extend(page.instance_properties().iter().filter_map(|p| {
+            Some(ManagedNode {
+                instance_id: p.instance_id()?.to_string(),
+                ping: ping(p.ping_status()),
+                last_ping: opt_timestamp(p.last_ping_date_time()),
+                agent_version: opt_owned(p.agent_version()),
+                is_latest_version: None,
+                platform_type: p.platform_type().map(|t| t.as_str().to_string()),
+                platform_name: opt_owned(p.platform_name()),
+                platform_version: opt_owned(p.platform_version()),
+                ip_address: opt_owned(p.ip_address()),
+                computer_name: opt_owned(p.computer_name()),
+                iam_role: opt_owned(p.iam_role()),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+async fn describe_instance_information(ssm: &Client) -> CloudResult<Vec<ManagedNode>> {
+    const ACTION: &str = "ssm:DescribeInstanceInformation";
+    let mut pages = ssm
+        .describe_instance_information()
+        .max_results(INFORMATION_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.instance_information_list().iter().filter_map(|i| {
+            Some(ManagedNode {
+                instance_id: i.instance_id()?.to_string(),
+                ping: ping(i.ping_status()),
+                last_ping: opt_timestamp(i.last_ping_date_time()),
+                agent_version: opt_owned(i.agent_version()),
+                is_latest_version: i.is_latest_version(),
+                platform_type: i.platform_type().map(|t| t.as_str().to_string()),
+                platform_name: opt_owned(i.platform_name()),
+                platform_version: opt_owned(i.platform_version()),
+                ip_address: opt_owned(i.ip_address()),
+                computer_name: opt_owned(i.computer_name()),
+                iam_role: opt_owned(i.iam_role()),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+fn ping(status: Option<&sdk::PingStatus>) -> PingStatus {
+    PingStatus::parse(status.map(|s| s.as_str()).unwrap_or("Inactive"))
+}
+
+/// Default Host Management Configuration is on when its service setting names a role.
+pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<bool> {
+    const ACTION: &str = "ssm:GetServiceSetting";
+    let result = ssm
+        .get_service_setting()
+        .setting_id(DHMC_SETTING)
+        .send()
+        .await;
+    logged(ACTION, 1, 1);
+    let out = match result {
+        Ok(out) => out,
+        Err(e) => {
+            return match map_err(ACTION, e) {
+                // Never set in this region.
+                CloudError::NotFound(_) => Ok(false),
+                other => Err(other),
+            };
+        }
+    };
+    let value = out
+        .service_setting()
+        .and_then(|s| s.setting_value())
+        .map(str::trim)
+        .unwrap_or_default();
+    Ok(!value.is_empty() && !value.eq_ignore_ascii_case("$none"))
+}
+
+// ---------------------------------------------------------------- patching
+
+/// DescribeInstancePatchStates; more than [`PATCH_STATES_MAX_IDS`] ids are sent in batches.
+pub(crate) async fn describe_instance_patch_states(
+    ssm: &Client,
+    instance_ids: &[String],
+) -> CloudResult<Vec<PatchState>> {
+    let mut out = Vec::new();
+    for batch in instance_ids.chunks(PATCH_STATES_MAX_IDS) {
+        out.extend(patch_states_batch(ssm, batch).await?);
+    }
+    Ok(out)
+}
+
+async fn patch_states_batch(ssm: &Client, ids: &[String]) -> CloudResult<Vec<PatchState>> {
+    const ACTION: &str = "ssm:DescribeInstancePatchStates";
+    let mut pages = ssm
+        .describe_instance_patch_states()
+        .set_instance_ids(Some(ids.to_vec()))
+        .max_results(PATCH_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.instance_patch_states().iter().map(patch_state));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+fn patch_state(p: &sdk::InstancePatchState) -> PatchState {
+    PatchState {
+        instance_id: p.instance_id().to_string(),
+        baseline_id: p.baseline_id().to_string(),
+        operation: match p.operation() {
+            PatchOperationType::Install => PatchOperation::Install,
+            _ => PatchOperation::Scan,
+        },
+        operation_end: timestamp(p.operation_end_time()),
+        installed: p.installed_count(),
+        installed_other: p.installed_other_count(),
+        installed_pending_reboot: p.installed_pending_reboot_count().unwrap_or(0),
+        installed_rejected: p.installed_rejected_count().unwrap_or(0),
+        missing: p.missing_count(),
+        failed: p.failed_count(),
+        not_applicable: p.not_applicable_count(),
+        critical_non_compliant: p.critical_non_compliant_count().unwrap_or(0),
+        security_non_compliant: p.security_non_compliant_count().unwrap_or(0),
+        other_non_compliant: p.other_non_compliant_count().unwrap_or(0),
+    }
+}
+
+pub(crate) async fn describe_instance_patches(
+    ssm: &Client,
+    instance_id: &str,
+) -> CloudResult<Vec<PatchEntry>> {
+    const ACTION: &str = "ssm:DescribeInstancePatches";
+    let mut pages = ssm
+        .describe_instance_patches()
+        .instance_id(instance_id)
+        .max_results(PATCH_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.patches().iter().map(|p| PatchEntry {
+            title: p.title().to_string(),
+            kb_id: p.kb_id().to_string(),
+            classification: p.classification().to_string(),
+            severity: p.severity().to_string(),
+            state: p.state().as_str().to_string(),
+            installed_time: timestamp(p.installed_time()).filter(|t| t.as_second() > 0),
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- inventory
+
+/// ListInventoryEntries has no paginator in the model: loop on NextToken by hand.
+pub(crate) async fn list_inventory_entries(
+    ssm: &Client,
+    instance_id: &str,
+    type_name: &str,
+) -> CloudResult<Vec<InventoryEntry>> {
+    const ACTION: &str = "ssm:ListInventoryEntries";
+    let (mut out, mut n) = (Vec::new(), 0);
+    let mut token: Option<String> = None;
+    loop {
+        let page = ssm
+            .list_inventory_entries()
+            .instance_id(instance_id)
+            .type_name(type_name)
+            .max_results(INVENTORY_PAGE)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.entries().iter().map(entry));
+        match page.next_token().filter(|t| !t.is_empty()) {
+            Some(next) if token.as_deref() != Some(next) && n < MAX_INVENTORY_PAGES => {
+                token = Some(next.to_string());
+            }
+            _ => break,
+        }
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+fn entry(fields: &HashMap<String, String>) -> InventoryEntry {
+    fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+// ---------------------------------------------------------------- Run Command
+
+pub(crate) async fn list_commands(ssm: &Client) -> CloudResult<Vec<Command>> {
+    const ACTION: &str = "ssm:ListCommands";
+    let mut pages = ssm
+        .list_commands()
+        .max_results(COMMANDS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.commands().iter().filter_map(command));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+fn command(c: &sdk::Command) -> Option<Command> {
+    Some(Command {
+        id: c.command_id()?.to_string(),
+        document: owned(c.document_name()),
+        comment: opt_owned(c.comment()),
+        instance_ids: c.instance_ids().to_vec(),
+        requested: opt_timestamp(c.requested_date_time()),
+        status: c
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "Pending".to_string()),
+        target_count: c.target_count(),
+        completed_count: c.completed_count(),
+        error_count: c.error_count(),
+    })
+}
+
+pub(crate) async fn list_command_invocations(
+    ssm: &Client,
+    command_id: &str,
+) -> CloudResult<Vec<Invocation>> {
+    const ACTION: &str = "ssm:ListCommandInvocations";
+    let mut pages = ssm
+        .list_command_invocations()
+        .command_id(command_id)
+        .details(true)
+        .max_results(COMMANDS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.command_invocations().iter().map(invocation));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+/// One invocation of ListCommandInvocations(Details=true): the plugins' outputs
+/// (each truncated by SSM to 2 500 characters) joined, the first failing response code.
+fn invocation(i: &sdk::CommandInvocation) -> Invocation {
+    let plugins = i.command_plugins();
+    let response_code = plugins
+        .iter()
+        .map(sdk::CommandPlugin::response_code)
+        .find(|code| *code != 0)
+        .or_else(|| plugins.first().map(sdk::CommandPlugin::response_code));
+    let stdout = plugins
+        .iter()
+        .filter_map(|p| p.output())
+        .filter(|o| !o.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Invocation {
+        command_id: owned(i.command_id()),
+        instance_id: owned(i.instance_id()),
+        status: i
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "Pending".to_string()),
+        status_details: owned(i.status_details()),
+        response_code,
+        stdout,
+        stderr: String::new(),
+    }
+}
+
+pub(crate) async fn get_command_invocation(
+    ssm: &Client,
+    command_id: &str,
+    instance_id: &str,
+) -> CloudResult<Invocation> {
+    const ACTION: &str = "ssm:GetCommandInvocation";
+    let out = ssm
+        .get_command_invocation()
+        .command_id(command_id)
+        .instance_id(instance_id)
+        .send()
+        .await
+        .map_err(|e| map_err(ACTION, e))?;
+    logged(ACTION, 1, 1);
+    let status = out
+        .status()
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|| "Pending".to_string());
+    // -1: the command never started on the instance (no code yet).
+    let response_code = Some(out.response_code()).filter(|c| *c >= 0);
+    Ok(Invocation {
+        command_id: out.command_id().unwrap_or(command_id).to_string(),
+        instance_id: out.instance_id().unwrap_or(instance_id).to_string(),
+        status,
+        status_details: owned(out.status_details()),
+        response_code,
+        stdout: owned(out.standard_output_content()),
+        stderr: owned(out.standard_error_content()),
+    })
+}
+
+pub(crate) async fn send_command(
+    ssm: &Client,
+    request: &SendCommandRequest,
+) -> CloudResult<Command> {
+    const ACTION: &str = "ssm:SendCommand";
+    if request.instance_ids.len() > SEND_COMMAND_MAX_TARGETS {
+        return Err(CloudError::Invalid(format!(
+            "{ACTION}: {} instances in one call; at most {SEND_COMMAND_MAX_TARGETS} (batch them)",
+            request.instance_ids.len()
+        )));
+    }
+    if request.instance_ids.is_empty() {
+        return Err(CloudError::Invalid(format!("{ACTION}: no instances")));
+    }
+    let parameters: HashMap<String, Vec<String>> = request.parameters.iter().cloned().collect();
+    logged(ACTION, 1, request.instance_ids.len());
+    let out = ssm
+        .send_command()
+        .document_name(&request.document)
+        .set_instance_ids(Some(request.instance_ids.clone()))
+        .set_parameters((!parameters.is_empty()).then_some(parameters))
+        .set_comment(request.comment.clone())
+        .set_max_concurrency(request.max_concurrency.clone())
+        .set_max_errors(request.max_errors.clone())
+        .set_timeout_seconds(request.timeout_seconds)
+        .send()
+        .await
+        .map_err(|e| map_err(ACTION, e))?;
+    out.command()
+        .and_then(command)
+        .ok_or_else(|| CloudError::Other(format!("{ACTION}: response has no command")))
+}
+
+pub(crate) async fn cancel_command(ssm: &Client, command_id: &str) -> CloudResult<()> {
+    const ACTION: &str = "ssm:CancelCommand";
+    logged(ACTION, 1, 1);
+    ssm.cancel_command()
+        .command_id(command_id)
+        .send()
+        .await
+        .map_err(|e| map_err(ACTION, e))?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- maintenance windows
+
+pub(crate) async fn describe_maintenance_windows(
+    ssm: &Client,
+) -> CloudResult<Vec<MaintenanceWindow>> {
+    const ACTION: &str = "ssm:DescribeMaintenanceWindows";
+    let mut pages = ssm
+        .describe_maintenance_windows()
+        .max_results(WINDOWS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.window_identities().iter().filter_map(|w| {
+            Some(MaintenanceWindow {
+                id: w.window_id()?.to_string(),
+                name: owned(w.name()),
+                schedule: owned(w.schedule()),
+                enabled: w.enabled(),
+                next_execution: opt_owned(w.next_execution_time()),
+                duration_hours: w.duration().unwrap_or(0),
+                cutoff_hours: w.cutoff(),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+pub(crate) async fn describe_maintenance_window_executions(
+    ssm: &Client,
+    window_id: &str,
+) -> CloudResult<Vec<WindowExecution>> {
+    const ACTION: &str = "ssm:DescribeMaintenanceWindowExecutions";
+    let mut pages = ssm
+        .describe_maintenance_window_executions()
+        .window_id(window_id)
+        .max_results(WINDOWS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.window_executions().iter().filter_map(|e| {
+            Some(WindowExecution {
+                id: e.window_execution_id()?.to_string(),
+                status: e
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                start: opt_timestamp(e.start_time()),
+                end: opt_timestamp(e.end_time()),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
