@@ -9,6 +9,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ssm::Client;
 use aws_sdk_ssm::config::retry::RetryConfig;
 use aws_sdk_ssm::error::ErrorMetadata;
+use aws_sdk_ssm::operation::cancel_command::{CancelCommandError, CancelCommandOutput};
 use aws_sdk_ssm::operation::describe_instance_information::DescribeInstanceInformationOutput;
 use aws_sdk_ssm::operation::describe_instance_patch_states::{
     DescribeInstancePatchStatesError, DescribeInstancePatchStatesOutput,
@@ -741,5 +742,31 @@ fn trust_policies_are_read_url_encoded_or_plain() {
     assert_eq!(
         trusted_services(Some(&trust_policy("ec2.amazonaws.com"))),
         ["ec2.amazonaws.com"]
+    );
+}
+
+#[tokio::test]
+async fn cancel_command_and_its_errors() {
+    let ok = mock!(Client::cancel_command)
+        .match_requests(|r| r.command_id() == Some("c-1"))
+        .then_output(|| CancelCommandOutput::builder().build());
+    let unknown = mock!(Client::cancel_command)
+        .match_requests(|r| r.command_id() == Some("c-404"))
+        .then_error(|| {
+            CancelCommandError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidCommandId")
+                    .message("the command does not exist")
+                    .build(),
+            )
+        });
+    let cloud = cloud(ssm_client(RuleMode::MatchAny, &[&ok, &unknown]));
+    assert_eq!(cloud.cancel_command("c-1").await, Ok(()));
+    let err = cloud.cancel_command("c-404").await.expect_err("unknown");
+    assert_eq!(
+        err,
+        CloudError::NotFound(
+            "ssm:CancelCommand: InvalidCommandId: the command does not exist".to_string()
+        )
     );
 }

@@ -724,3 +724,20 @@ async fn unreachable_endpoint_fails_in_seconds() {
         started.elapsed()
     );
 }
+
+/// `connect` applies the command line's region and endpoint; credentials stay lazy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_applies_region_and_endpoint() {
+    let settings = AwsSettings {
+        profile: None,
+        region: Some(REGION.to_string()),
+        endpoint_url: Some("http://127.0.0.1:9".to_string()),
+    };
+    let cloud = AwsCloud::connect(&settings).await.expect("connect");
+    assert_eq!(cloud.region(), REGION);
+    assert!(
+        cloud.label().ends_with("@ http://127.0.0.1:9"),
+        "{}",
+        cloud.label()
+    );
+}
