@@ -2,6 +2,7 @@
 
 mod aws_mocks;
 mod cli;
+mod contract;
 mod fixtures;
 mod moto;
 mod moto_server;
