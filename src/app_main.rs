@@ -15,7 +15,11 @@ use crate::{logging, report};
 
 /// Runs the program and returns its exit code.
 pub fn main(cli: Cli) -> Result<u8> {
-    let log_path = cli.global.log_file.clone().unwrap_or_else(logging::default_path);
+    let log_path = cli
+        .global
+        .log_file
+        .clone()
+        .unwrap_or_else(logging::default_path);
     let _guard = logging::init(&log_path)?;
     color_eyre::config::HookBuilder::default()
         .display_env_section(false)

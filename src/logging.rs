@@ -18,16 +18,21 @@ pub fn default_path() -> PathBuf {
 
 /// Starts logging to `path`; keep the guard alive until exit so lines are flushed.
 pub fn init(path: &Path) -> Result<WorkerGuard> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).wrap_err_with(|| format!("cannot create the log folder {}", dir.display()))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .wrap_err_with(|| format!("cannot create the log folder {}", dir.display()))?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .wrap_err_with(|| format!("cannot open the log file {}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = EnvFilter::try_from_env("SSMDECK_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn"));
+    let filter = EnvFilter::try_from_env("SSMDECK_LOG").unwrap_or_else(|_| {
+        EnvFilter::new("info,aws_smithy_runtime=warn,aws_config=warn,hyper=warn")
+    });
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -106,16 +106,21 @@ pub fn outcome(snapshot: &Snapshot, readiness: &Readiness) -> Outcome {
         .instances
         .iter()
         .any(|i| !matches!(i.verdict, Verdict::Managed | Verdict::NotRunning { .. }));
-    if blocking { Outcome::NotReady } else { Outcome::Ready }
+    if blocking {
+        Outcome::NotReady
+    } else {
+        Outcome::Ready
+    }
 }
 
 pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
-    let instances_by_id: std::collections::HashMap<&str, &crate::domain::model::Instance> = snapshot
-        .instances
-        .instances
-        .iter()
-        .map(|i| (i.id.as_str(), i))
-        .collect();
+    let instances_by_id: std::collections::HashMap<&str, &crate::domain::model::Instance> =
+        snapshot
+            .instances
+            .instances
+            .iter()
+            .map(|i| (i.id.as_str(), i))
+            .collect();
     let nodes: std::collections::HashMap<&str, &crate::domain::model::ManagedNode> = snapshot
         .nodes
         .nodes
@@ -199,7 +204,8 @@ pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
             })
             .collect(),
     };
-    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"schema\":1,\"error\":\"{e}\"}}"))
+    serde_json::to_string_pretty(&report)
+        .unwrap_or_else(|e| format!("{{\"schema\":1,\"error\":\"{e}\"}}"))
 }
 
 pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
@@ -224,7 +230,11 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
             continue;
         }
         let missing = v.missing_required();
-        let mark = if missing.is_empty() || v.endpoint_dependent_instances == 0 { "✓" } else { "✗" };
+        let mark = if missing.is_empty() || v.endpoint_dependent_instances == 0 {
+            "✓"
+        } else {
+            "✗"
+        };
         let _ = writeln!(
             out,
             "  {mark} {} ({}) · {} instance(s) · DNS support {} hostnames {}",
@@ -246,7 +256,13 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
             );
         }
         for f in &v.findings {
-            let _ = writeln!(out, "      {} {} → {}", mark_of(f.severity), f.what(), f.fix.describe());
+            let _ = writeln!(
+                out,
+                "      {} {} → {}",
+                mark_of(f.severity),
+                f.what(),
+                f.fix.describe()
+            );
         }
     }
     let _ = writeln!(out, "\nRoles usable by instances");
@@ -254,7 +270,18 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
         let _ = writeln!(out, "  ✗ none (ManagedInstancesRole missing)");
     }
     for r in &readiness.roles {
-        let _ = writeln!(out, "  {} {} · SSM policy {:?} · profiles {}", if r.findings.is_empty() { "✓" } else { "!" }, r.name, r.policy, if r.profiles.is_empty() { "none".into() } else { r.profiles.join(", ") });
+        let _ = writeln!(
+            out,
+            "  {} {} · SSM policy {:?} · profiles {}",
+            if r.findings.is_empty() { "✓" } else { "!" },
+            r.name,
+            r.policy,
+            if r.profiles.is_empty() {
+                "none".into()
+            } else {
+                r.profiles.join(", ")
+            }
+        );
     }
     let _ = writeln!(out, "\nInstances");
     for r in &readiness.instances {
@@ -265,8 +292,18 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
             _ => "✗",
         };
         let _ = writeln!(out, "  {mark} {} {}", r.instance_id, r.summary());
-        for f in r.findings.iter().filter(|f| f.severity != Severity::Warning || r.verdict == Verdict::Managed) {
-            let _ = writeln!(out, "      rule {} {} → {}", f.rule.number(), f.what(), f.fix.describe());
+        for f in r
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Warning || r.verdict == Verdict::Managed)
+        {
+            let _ = writeln!(
+                out,
+                "      rule {} {} → {}",
+                f.rule.number(),
+                f.what(),
+                f.fix.describe()
+            );
         }
     }
     let s = &readiness.summary;

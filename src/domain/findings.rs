@@ -51,10 +51,14 @@ impl Fix {
     pub fn describe(&self) -> String {
         match self {
             Fix::CreateEndpoints { vpc_id } => {
-                format!("create the missing endpoints in {vpc_id} (c on Endpoints, or `ssmdeck fix`)")
+                format!(
+                    "create the missing endpoints in {vpc_id} (c on Endpoints, or `ssmdeck fix`)"
+                )
             }
             Fix::EnableVpcDns { vpc_id } => {
-                format!("enable DNS support and DNS hostnames on {vpc_id} (part of creating endpoints)")
+                format!(
+                    "enable DNS support and DNS hostnames on {vpc_id} (part of creating endpoints)"
+                )
             }
             Fix::AllowHttps { vpc_id } => {
                 format!("allow inbound TCP 443 from {vpc_id} on the endpoint security group")
@@ -78,22 +82,55 @@ impl Fix {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FindingKind {
-    EndpointsMissing { services: Vec<String> },
-    EndpointsPending { services: Vec<String> },
-    EndpointsFailed { services: Vec<String> },
-    PrivateDnsOff { services: Vec<String> },
-    VpcDnsOff { dns_support: bool, dns_hostnames: bool },
-    HttpsNotAllowed { services: Vec<String> },
-    DuplicateSubnetsInZone { service: String, az: String },
-    EndpointNotInZone { services: Vec<String>, az: String },
-    NoInstanceProfile { dhmc_without_imdsv2: bool },
+    EndpointsMissing {
+        services: Vec<String>,
+    },
+    EndpointsPending {
+        services: Vec<String>,
+    },
+    EndpointsFailed {
+        services: Vec<String>,
+    },
+    PrivateDnsOff {
+        services: Vec<String>,
+    },
+    VpcDnsOff {
+        dns_support: bool,
+        dns_hostnames: bool,
+    },
+    HttpsNotAllowed {
+        services: Vec<String>,
+    },
+    DuplicateSubnetsInZone {
+        service: String,
+        az: String,
+    },
+    EndpointNotInZone {
+        services: Vec<String>,
+        az: String,
+    },
+    NoInstanceProfile {
+        dhmc_without_imdsv2: bool,
+    },
     AssociationPending,
-    ProfileNotFound { profile_arn: String },
-    ProfileWithoutRole { profile: String },
-    RoleNotFound { role: String },
-    RoleNotTrustingEc2 { role: String },
-    RoleWithoutSsmPolicy { role: String },
-    DeprecatedPolicy { role: String },
+    ProfileNotFound {
+        profile_arn: String,
+    },
+    ProfileWithoutRole {
+        profile: String,
+    },
+    RoleNotFound {
+        role: String,
+    },
+    RoleNotTrustingEc2 {
+        role: String,
+    },
+    RoleWithoutSsmPolicy {
+        role: String,
+    },
+    DeprecatedPolicy {
+        role: String,
+    },
     AgentNotRegistered,
     ConnectionLost,
 }
@@ -146,20 +183,18 @@ impl Finding {
     /// What is wrong, in one sentence.
     pub fn what(&self) -> String {
         match &self.kind {
-            FindingKind::EndpointsMissing { services } => format!(
-                "VPC interface endpoint(s) missing: {}",
-                services.join(", ")
-            ),
+            FindingKind::EndpointsMissing { services } => {
+                format!("VPC interface endpoint(s) missing: {}", services.join(", "))
+            }
             FindingKind::EndpointsPending { services } => {
                 format!("endpoint(s) still pending: {}", services.join(", "))
             }
             FindingKind::EndpointsFailed { services } => {
                 format!("endpoint(s) failed: {}", services.join(", "))
             }
-            FindingKind::PrivateDnsOff { services } => format!(
-                "private DNS is off on endpoint(s): {}",
-                services.join(", ")
-            ),
+            FindingKind::PrivateDnsOff { services } => {
+                format!("private DNS is off on endpoint(s): {}", services.join(", "))
+            }
             FindingKind::VpcDnsOff {
                 dns_support,
                 dns_hostnames,
@@ -175,10 +210,9 @@ impl Finding {
             FindingKind::DuplicateSubnetsInZone { service, az } => {
                 format!("endpoint {service} has two subnets in {az}")
             }
-            FindingKind::EndpointNotInZone { services, az } => format!(
-                "endpoint(s) {} have no subnet in {az}",
-                services.join(", ")
-            ),
+            FindingKind::EndpointNotInZone { services, az } => {
+                format!("endpoint(s) {} have no subnet in {az}", services.join(", "))
+            }
             FindingKind::NoInstanceProfile {
                 dhmc_without_imdsv2,
             } => {
@@ -202,9 +236,9 @@ impl Finding {
             FindingKind::RoleWithoutSsmPolicy { role } => format!(
                 "role {role} has neither AmazonSSMManagedInstanceCore nor AmazonEC2RoleforSSM"
             ),
-            FindingKind::DeprecatedPolicy { role } => format!(
-                "role {role} uses the deprecated AmazonEC2RoleforSSM policy"
-            ),
+            FindingKind::DeprecatedPolicy { role } => {
+                format!("role {role} uses the deprecated AmazonEC2RoleforSSM policy")
+            }
             FindingKind::AgentNotRegistered => {
                 "the SSM agent has not registered this instance yet".into()
             }

@@ -253,7 +253,11 @@ impl Role {
             .any(|s| s == EC2_SERVICE_PRINCIPAL)
     }
     pub fn ssm_policy(&self) -> SsmPolicy {
-        if self.attached_policy_arns.iter().any(|a| a == CORE_POLICY_ARN) {
+        if self
+            .attached_policy_arns
+            .iter()
+            .any(|a| a == CORE_POLICY_ARN)
+        {
             SsmPolicy::Core
         } else if self
             .attached_policy_arns

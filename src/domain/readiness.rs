@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::findings::{Finding, FindingKind, Fix, Rule, Severity};
 use super::model::{
-    AssociationState, EndpointState, EndpointType, Instance, InstanceProfile, InstanceState,
-    ManagedNode, PingStatus, ProfileAssociation, Role, RouteTable, RouteTarget, SecurityGroup,
-    SsmPolicy, Subnet, Vpc, VpcEndpoint, DEFAULT_ROLE_NAME,
+    AssociationState, DEFAULT_ROLE_NAME, EndpointState, EndpointType, Instance, InstanceProfile,
+    InstanceState, ManagedNode, PingStatus, ProfileAssociation, Role, RouteTable, RouteTarget,
+    SecurityGroup, SsmPolicy, Subnet, Vpc, VpcEndpoint,
 };
 use super::snapshot::{Snapshot, Source};
 
@@ -55,7 +55,9 @@ pub enum Verdict {
     NotManaged,
     ConnectionLost,
     /// Not running: absent from Systems Manager by design.
-    NotRunning { instance_state: String },
+    NotRunning {
+        instance_state: String,
+    },
     /// Rules hold but ping status could not be read.
     Unknown,
 }
@@ -98,7 +100,11 @@ impl InstanceReport {
 
     /// Short labels of one severity: the instance's own problems first, then its VPC's.
     fn first_shorts(&self, severity: Severity) -> Vec<String> {
-        let mut found: Vec<&Finding> = self.findings.iter().filter(|f| f.severity == severity).collect();
+        let mut found: Vec<&Finding> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .collect();
         found.sort_by_key(|f| (f.rule < Rule::InstanceProfile, f.rule));
         let mut out: Vec<String> = Vec::new();
         for f in found {
@@ -217,7 +223,10 @@ impl<'a> Index<'a> {
         let mut endpoints_by_vpc: HashMap<&str, Vec<&VpcEndpoint>> = HashMap::new();
         for e in &n.endpoints {
             if !matches!(e.state, EndpointState::Deleting) {
-                endpoints_by_vpc.entry(e.vpc_id.as_str()).or_default().push(e);
+                endpoints_by_vpc
+                    .entry(e.vpc_id.as_str())
+                    .or_default()
+                    .push(e);
             }
         }
         let mut associations: HashMap<&str, &ProfileAssociation> = HashMap::new();
@@ -234,10 +243,19 @@ impl<'a> Index<'a> {
             subnets: n.subnets.iter().map(|x| (x.id.as_str(), x)).collect(),
             route_by_subnet,
             main_route_by_vpc,
-            groups: n.security_groups.iter().map(|g| (g.id.as_str(), g)).collect(),
+            groups: n
+                .security_groups
+                .iter()
+                .map(|g| (g.id.as_str(), g))
+                .collect(),
             endpoints_by_vpc,
             profiles_by_arn: s.iam.profiles.iter().map(|p| (p.arn.as_str(), p)).collect(),
-            profiles_by_name: s.iam.profiles.iter().map(|p| (p.name.as_str(), p)).collect(),
+            profiles_by_name: s
+                .iam
+                .profiles
+                .iter()
+                .map(|p| (p.name.as_str(), p))
+                .collect(),
             roles: s.iam.roles.iter().map(|r| (r.name.as_str(), r)).collect(),
             associations,
             nodes: s
@@ -265,7 +283,10 @@ impl<'a> Index<'a> {
     }
 
     fn subnet_is_public(&self, subnet: &Subnet) -> bool {
-        matches!(self.default_route(subnet), Some(RouteTarget::InternetGateway(_)))
+        matches!(
+            self.default_route(subnet),
+            Some(RouteTarget::InternetGateway(_))
+        )
     }
 }
 
@@ -354,7 +375,10 @@ fn evaluate_instance(
     nodes_known: bool,
 ) -> InstanceReport {
     let mut findings = Vec::new();
-    let subnet = inst.subnet_id.as_deref().and_then(|id| ix.subnets.get(id).copied());
+    let subnet = inst
+        .subnet_id
+        .as_deref()
+        .and_then(|id| ix.subnets.get(id).copied());
     let public_subnet = subnet.map(|sub| ix.subnet_is_public(sub));
     let path = match subnet {
         None => NetworkPath::Unknown,
@@ -435,7 +459,11 @@ fn endpoint_rules(
     region: &str,
     findings: &mut Vec<Finding>,
 ) {
-    let endpoints = ix.endpoints_by_vpc.get(vpc_id).map(Vec::as_slice).unwrap_or(&[]);
+    let endpoints = ix
+        .endpoints_by_vpc
+        .get(vpc_id)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let mut missing = Vec::new();
     let mut pending = Vec::new();
     let mut failed = Vec::new();
@@ -729,7 +757,11 @@ fn vpc_report(
     ix: &Index,
     region: &str,
 ) -> VpcReport {
-    let endpoints = ix.endpoints_by_vpc.get(vpc.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+    let endpoints = ix
+        .endpoints_by_vpc
+        .get(vpc.id.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let running: Vec<&Instance> = members
         .iter()
         .copied()
@@ -774,14 +806,19 @@ fn vpc_report(
                 }
             }
         }
-        let https = ep.filter(|e| e.kind == EndpointType::Interface).and_then(|e| {
-            let mut verdicts = running.iter().filter_map(|inst| {
-                let subnet = inst.subnet_id.as_deref().and_then(|id| ix.subnets.get(id))?;
-                https_allowed(e, inst, subnet, ix)
+        let https = ep
+            .filter(|e| e.kind == EndpointType::Interface)
+            .and_then(|e| {
+                let mut verdicts = running.iter().filter_map(|inst| {
+                    let subnet = inst
+                        .subnet_id
+                        .as_deref()
+                        .and_then(|id| ix.subnets.get(id))?;
+                    https_allowed(e, inst, subnet, ix)
+                });
+                let first = verdicts.next()?;
+                Some(verdicts.fold(first, |acc, v| acc && v))
             });
-            let first = verdicts.next()?;
-            Some(verdicts.fold(first, |acc, v| acc && v))
-        });
         services.push(ServiceStatus {
             short: short.to_string(),
             service_name: name,
@@ -789,7 +826,9 @@ fn vpc_report(
             kind,
             endpoint_id: ep.map(|e| e.id.clone()),
             state: ep.map(|e| e.state.as_str().to_string()),
-            private_dns: ep.filter(|e| e.kind == EndpointType::Interface).map(|e| e.private_dns),
+            private_dns: ep
+                .filter(|e| e.kind == EndpointType::Interface)
+                .map(|e| e.private_dns),
             azs,
             https_from_instances: https,
         });

@@ -3,7 +3,7 @@
 use futures::{StreamExt, TryFutureExt, stream};
 
 use crate::cloud::{Cloud, CloudResult, VpcDnsAttribute};
-use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source, SourceStatus};
+use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
 
 /// Concurrent DescribeVpcAttribute calls at most.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
@@ -125,7 +125,7 @@ pub fn apply(snapshot: &mut Snapshot, fetched: Fetched, at: jiff::Timestamp) {
         Fetched::Nodes(Ok(d)) => snapshot.nodes = d,
         _ => {}
     }
-    let status = snapshot.status.entry(source).or_insert_with(SourceStatus::default);
+    let status = snapshot.status.entry(source).or_default();
     status.in_flight = false;
     match error {
         None => {

@@ -23,7 +23,10 @@ pub enum EngineEvent {
     /// A refresh of this source started.
     Started(Source),
     /// A refresh finished at this time (the cloud's clock).
-    Fetched { at: Timestamp, result: Fetched },
+    Fetched {
+        at: Timestamp,
+        result: Fetched,
+    },
     Identity(Result<Identity, String>),
 }
 
@@ -35,7 +38,11 @@ pub struct Engine {
 
 impl Engine {
     /// Starts one poller per source, each refreshing every `interval`.
-    pub fn start<C: Cloud>(cloud: C, interval: Duration, tx: mpsc::UnboundedSender<EngineEvent>) -> Self {
+    pub fn start<C: Cloud>(
+        cloud: C,
+        interval: Duration,
+        tx: mpsc::UnboundedSender<EngineEvent>,
+    ) -> Self {
         let mut wake = BTreeMap::new();
         let mut tasks = Vec::new();
         {
@@ -49,7 +56,13 @@ impl Engine {
         for source in Source::ALL {
             let notify = Arc::new(Notify::new());
             wake.insert(source, notify.clone());
-            tasks.push(tokio::spawn(poll(cloud.clone(), source, interval, notify, tx.clone())));
+            tasks.push(tokio::spawn(poll(
+                cloud.clone(),
+                source,
+                interval,
+                notify,
+                tx.clone(),
+            )));
         }
         Self { wake, tasks }
     }
@@ -98,7 +111,11 @@ async fn poll<C: Cloud>(
         if tx.send(EngineEvent::Fetched { at, result }).is_err() {
             return;
         }
-        failures = if failed.is_some() { failures.saturating_add(1) } else { 0 };
+        failures = if failed.is_some() {
+            failures.saturating_add(1)
+        } else {
+            0
+        };
         let wait = backoff(interval, failures, source);
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
@@ -114,7 +131,10 @@ pub fn backoff(interval: Duration, failures: u32, source: Source) -> Duration {
         return interval;
     }
     let factor = 2u32.saturating_pow(failures.min(6));
-    let base = interval.saturating_mul(factor).min(MAX_BACKOFF).max(interval);
+    let base = interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF)
+        .max(interval);
     let jitter_ms = (u64::from(failures) * 7919 + source as u64 * 104_729) % 1000;
     base + Duration::from_millis(jitter_ms)
 }

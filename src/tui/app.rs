@@ -92,7 +92,10 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
-    Resize { width: u16, height: u16 },
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The clock moved: ages and spinners change.
     Tick(Timestamp),
     Engine(EngineEvent),
@@ -251,7 +254,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match app.mode.clone() {
         Mode::Help => {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) {
                 app.mode = Mode::Normal;
             }
             Vec::new()
@@ -389,7 +395,9 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "region" => app.info("switching regions is not yet available: restart with --region"),
         other => match Pane::from_command(other) {
             Some(p) => app.switch(p),
-            None => app.error(format!("unknown command :{other} (try :endpoints, :roles, :instances, :q)")),
+            None => app.error(format!(
+                "unknown command :{other} (try :endpoints, :roles, :instances, :q)"
+            )),
         },
     }
     Vec::new()

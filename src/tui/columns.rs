@@ -16,7 +16,13 @@ fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
 
 /// Display widths (Hangul counts double) for `headers` and the rows on screen,
 /// fitted into `available` cells with `spacing` between columns.
-pub fn fit(pane: Pane, headers: &[&str], rows: &[&Row], available: usize, spacing: usize) -> Vec<usize> {
+pub fn fit(
+    pane: Pane,
+    headers: &[&str],
+    rows: &[&Row],
+    available: usize,
+    spacing: usize,
+) -> Vec<usize> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in rows {
         for (w, c) in widths.iter_mut().zip(&row.cells) {

@@ -65,7 +65,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = vec![
         Span::styled(" ssmdeck ", theme::title()),
         Span::raw(" "),
-        Span::styled(if id.label.is_empty() { "connecting…".to_string() } else { id.label.clone() }, theme::accent()),
+        Span::styled(
+            if id.label.is_empty() {
+                "connecting…".to_string()
+            } else {
+                id.label.clone()
+            },
+            theme::accent(),
+        ),
     ];
     if let Some(account) = &id.account {
         spans.push(Span::raw(format!(" │ account {account}")));
@@ -74,24 +81,41 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(format!(" │ {}", id.region)));
     }
     spans.push(Span::raw(" │ "));
-    spans.push(Span::styled(format!("● {} online", s.online), theme::tone(Tone::Good)));
+    spans.push(Span::styled(
+        format!("● {} online", s.online),
+        theme::tone(Tone::Good),
+    ));
     spans.push(Span::raw(" · "));
     spans.push(Span::styled(
         format!("✗ {} connection lost", s.connection_lost),
-        theme::tone(if s.connection_lost > 0 { Tone::Bad } else { Tone::Dim }),
+        theme::tone(if s.connection_lost > 0 {
+            Tone::Bad
+        } else {
+            Tone::Dim
+        }),
     ));
     spans.push(Span::raw(" · "));
     spans.push(Span::styled(
         format!("✗ {} not managed", s.not_managed),
-        theme::tone(if s.not_managed > 0 { Tone::Bad } else { Tone::Dim }),
+        theme::tone(if s.not_managed > 0 {
+            Tone::Bad
+        } else {
+            Tone::Dim
+        }),
     ));
     if s.waiting > 0 {
         spans.push(Span::raw(" · "));
-        spans.push(Span::styled(format!("… {} waiting", s.waiting), theme::tone(Tone::Warn)));
+        spans.push(Span::styled(
+            format!("… {} waiting", s.waiting),
+            theme::tone(Tone::Warn),
+        ));
     }
     if app.read_only {
         spans.push(Span::raw(" │ "));
-        spans.push(Span::styled("READ-ONLY", theme::tone(Tone::Warn).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(
+            "READ-ONLY",
+            theme::tone(Tone::Warn).add_modifier(Modifier::BOLD),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -118,7 +142,9 @@ fn source_line(app: &App, pane: Pane) -> String {
         let st = app.snapshot.status(*source);
         let spin = if st.in_flight { " ⟳" } else { "" };
         let part = match (&st.error, st.fetched_at) {
-            (Some(e), Some(at)) => format!("{}: stale {}, {e}{spin}", source.name(), age(app.now, at)),
+            (Some(e), Some(at)) => {
+                format!("{}: stale {}, {e}{spin}", source.name(), age(app.now, at))
+            }
             (Some(e), None) => format!("{}: {e}{spin}", source.name()),
             (None, Some(at)) => format!("{} {} ago{spin}", source.name(), age(app.now, at)),
             (None, None) => format!("{}: loading…", source.name()),
@@ -145,7 +171,12 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let count = if table.filter.is_empty() {
         format!("{}", table.visible.len())
     } else {
-        format!("{}/{} matching /{}/", table.visible.len(), table.rows.len(), table.filter)
+        format!(
+            "{}/{} matching /{}/",
+            table.visible.len(),
+            table.rows.len(),
+            table.filter
+        )
     };
     let marks = if table.marks.is_empty() {
         String::new()
@@ -171,8 +202,17 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
 
     let on_screen: Vec<&super::rows::Row> = window.iter().map(|&i| &table.rows[i]).collect();
-    let widths = columns::fit(app.pane, columns, &on_screen, usize::from(area.width.saturating_sub(2)), 1);
-    let constraints: Vec<Constraint> = widths.iter().map(|w| Constraint::Length(*w as u16)).collect();
+    let widths = columns::fit(
+        app.pane,
+        columns,
+        &on_screen,
+        usize::from(area.width.saturating_sub(2)),
+        1,
+    );
+    let constraints: Vec<Constraint> = widths
+        .iter()
+        .map(|w| Constraint::Length(*w as u16))
+        .collect();
 
     let rows: Vec<Row> = window
         .iter()
@@ -188,7 +228,11 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
                 Cell::from(text).style(theme::tone(c.tone))
             });
             let row = Row::new(cells);
-            if marked { row.style(theme::marked()) } else { row }
+            if marked {
+                row.style(theme::marked())
+            } else {
+                row
+            }
         })
         .collect();
     let header = Row::new(columns.iter().map(|c| Cell::from(*c))).style(theme::header());
@@ -233,7 +277,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             Severity::Warning => ("!", Tone::Warn),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{mark} rule {} ", f.rule.number()), theme::tone(tone)),
+            Span::styled(
+                format!("{mark} rule {} ", f.rule.number()),
+                theme::tone(tone),
+            ),
             Span::raw(f.what()),
         ]));
         lines.push(Line::styled(
@@ -241,15 +288,26 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             theme::tone(Tone::Dim),
         ));
     }
-    let block = Block::default().borders(Borders::ALL).title(" Details (Enter closes) ");
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Details (Enter closes) ");
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 pub fn footer_keys(pane: Pane) -> &'static str {
     match pane {
-        Pane::Endpoints => "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
-        Pane::Roles => "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
-        _ => "<Enter> findings  </> filter  <Space> mark  <j/k> move  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit",
+        Pane::Endpoints => {
+            "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+        }
+        Pane::Roles => {
+            "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+        }
+        _ => {
+            "<Enter> findings  </> filter  <Space> mark  <j/k> move  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+        }
     }
 }
 
@@ -262,8 +320,16 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let line = match &app.mode {
-        Mode::Command(text) => Line::from(vec![Span::styled(":", theme::accent()), Span::raw(text.clone()), Span::raw("▏")]),
-        Mode::Filter(text) => Line::from(vec![Span::styled("/", theme::accent()), Span::raw(text.clone()), Span::raw("▏")]),
+        Mode::Command(text) => Line::from(vec![
+            Span::styled(":", theme::accent()),
+            Span::raw(text.clone()),
+            Span::raw("▏"),
+        ]),
+        Mode::Filter(text) => Line::from(vec![
+            Span::styled("/", theme::accent()),
+            Span::raw(text.clone()),
+            Span::raw("▏"),
+        ]),
         _ => match &app.status {
             Some((StatusKind::Error, text)) => Line::styled(text.clone(), theme::tone(Tone::Bad)),
             Some((StatusKind::Info, text)) => Line::styled(text.clone(), theme::accent()),
@@ -299,11 +365,20 @@ fn draw_help(frame: &mut Frame, area: Rect) {
     };
     let lines: Vec<Line> = HELP
         .iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<32}"), theme::accent()), Span::raw(*v)]))
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<32}"), theme::accent()),
+                Span::raw(*v),
+            ])
+        })
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Help (Esc closes) ")),
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Help (Esc closes) "),
+        ),
         popup,
     );
 }

@@ -62,13 +62,34 @@ impl Row {
 }
 
 pub const ENDPOINT_COLUMNS: [&str; 8] = [
-    "VPC", "SERVICE", "NEED", "STATE", "PRIVATE DNS", "AZS", "443 FROM INSTANCES", "VPC DNS",
+    "VPC",
+    "SERVICE",
+    "NEED",
+    "STATE",
+    "PRIVATE DNS",
+    "AZS",
+    "443 FROM INSTANCES",
+    "VPC DNS",
 ];
 pub const ROLE_COLUMNS: [&str; 6] = [
-    "ROLE", "TRUSTS EC2", "SSM POLICY", "INSTANCE PROFILES", "INSTANCES", "NOTE",
+    "ROLE",
+    "TRUSTS EC2",
+    "SSM POLICY",
+    "INSTANCE PROFILES",
+    "INSTANCES",
+    "NOTE",
 ];
 pub const INSTANCE_COLUMNS: [&str; 10] = [
-    "INSTANCE", "NAME", "STATE", "SUBNET", "AZ", "PROFILE", "PING", "AGENT", "PLATFORM", "READINESS",
+    "INSTANCE",
+    "NAME",
+    "STATE",
+    "SUBNET",
+    "AZ",
+    "PROFILE",
+    "PING",
+    "AGENT",
+    "PLATFORM",
+    "READINESS",
 ];
 
 fn tick(v: bool) -> &'static str {
@@ -121,8 +142,14 @@ fn service_cells(vpc: &VpcReport, s: &ServiceStatus) -> Vec<Cell> {
         _ => cell("unknown", Tone::Dim),
     };
     vec![
-        cell(vpc.name.clone().unwrap_or_else(|| vpc.vpc_id.clone()), Tone::Normal),
-        cell(s.short.clone(), if s.required { Tone::Normal } else { Tone::Dim }),
+        cell(
+            vpc.name.clone().unwrap_or_else(|| vpc.vpc_id.clone()),
+            Tone::Normal,
+        ),
+        cell(
+            s.short.clone(),
+            if s.required { Tone::Normal } else { Tone::Dim },
+        ),
         need,
         state,
         dns,
@@ -202,7 +229,14 @@ pub fn role_rows(r: &Readiness) -> Vec<Row> {
             role.name.clone(),
             vec![
                 cell(role.name.clone(), Tone::Normal),
-                cell(tick(role.trusts_ec2), if role.trusts_ec2 { Tone::Good } else { Tone::Bad }),
+                cell(
+                    tick(role.trusts_ec2),
+                    if role.trusts_ec2 {
+                        Tone::Good
+                    } else {
+                        Tone::Bad
+                    },
+                ),
                 policy,
                 cell(
                     if role.profiles.is_empty() {
@@ -265,13 +299,21 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
             (None, false) => cell("?", Tone::Dim),
         };
         let agent = match node.and_then(|n| n.agent_version.clone()) {
-            Some(v) if node.and_then(|n| n.is_latest_version) == Some(false) => cell(format!("{v} (old)"), Tone::Warn),
+            Some(v) if node.and_then(|n| n.is_latest_version) == Some(false) => {
+                cell(format!("{v} (old)"), Tone::Warn)
+            }
             Some(v) => cell(v, Tone::Normal),
             None => cell("–", Tone::Dim),
         };
         let platform = node
             .and_then(|n| n.platform_name.clone())
-            .unwrap_or_else(|| if inst.is_windows() { "Windows".into() } else { "Linux".into() });
+            .unwrap_or_else(|| {
+                if inst.is_windows() {
+                    "Windows".into()
+                } else {
+                    "Linux".into()
+                }
+            });
         let verdict_tone = match report.verdict {
             Verdict::Managed => Tone::Good,
             Verdict::Waiting | Verdict::Unknown => Tone::Warn,
@@ -293,8 +335,14 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
                 cell(inst.name.clone().unwrap_or_default(), Tone::Normal),
                 cell(inst.state.as_str(), state_tone),
                 cell(subnet, Tone::Normal),
-                cell(inst.az.as_deref().map(short_az).unwrap_or("–"), Tone::Normal),
-                cell(report.profile_name.clone().unwrap_or_else(|| "–".into()), Tone::Normal),
+                cell(
+                    inst.az.as_deref().map(short_az).unwrap_or("–"),
+                    Tone::Normal,
+                ),
+                cell(
+                    report.profile_name.clone().unwrap_or_else(|| "–".into()),
+                    Tone::Normal,
+                ),
                 ping,
                 agent,
                 cell(platform, Tone::Normal),

@@ -39,14 +39,24 @@ fn install_log_hint(log_path: Option<String>) {
     }));
 }
 
-async fn event_loop<C: Cloud>(terminal: &mut DefaultTerminal, cloud: C, opts: RunOptions) -> Result<()> {
+async fn event_loop<C: Cloud>(
+    terminal: &mut DefaultTerminal,
+    cloud: C,
+    opts: RunOptions,
+) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<EngineEvent>();
     let engine = Engine::start(cloud.clone(), opts.refresh, tx);
     let mut app = App::new(cloud.now());
     app.read_only = opts.read_only;
     app.log_path = opts.log_path;
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
-    update(&mut app, Msg::Resize { width: size.width, height: size.height });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
 
     let mut events = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));

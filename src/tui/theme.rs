@@ -15,7 +15,9 @@ pub fn tone(t: Tone) -> Style {
 }
 
 pub fn title() -> Style {
-    Style::default().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn accent() -> Style {
@@ -27,7 +29,10 @@ pub fn header() -> Style {
 }
 
 pub fn selected_tab() -> Style {
-    Style::default().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD)
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn selected_row() -> Style {

@@ -31,16 +31,36 @@ fn check_json_on_the_lab_names_what_is_missing() {
     assert_eq!(v["region"], "ap-northeast-2");
     let vpc = &v["vpcs"][0];
     assert_eq!(vpc["name"], "WellArchitectedLabsStack/VPC");
-    assert_eq!(vpc["missing_required_endpoints"], serde_json::json!(["ssm", "ssmmessages", "ec2messages"]));
+    assert_eq!(
+        vpc["missing_required_endpoints"],
+        serde_json::json!(["ssm", "ssmmessages", "ec2messages"])
+    );
     let instances = v["instances"].as_array().expect("instances");
     assert_eq!(instances.len(), 2);
     for i in instances {
         assert_eq!(i["verdict"]["state"], "not_managed");
-        assert_eq!(i["summary"], "not managed: no instance profile, no SSM endpoints");
-        let kinds: Vec<&str> = i["findings"].as_array().expect("findings").iter().filter_map(|f| f["kind"].as_str()).collect();
-        assert!(kinds.contains(&"no_instance_profile") && kinds.contains(&"endpoints_missing"), "{kinds:?}");
+        assert_eq!(
+            i["summary"],
+            "not managed: no instance profile, no SSM endpoints"
+        );
+        let kinds: Vec<&str> = i["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
+        assert!(
+            kinds.contains(&"no_instance_profile") && kinds.contains(&"endpoints_missing"),
+            "{kinds:?}"
+        );
     }
-    assert!(v["sources"].as_array().expect("sources").iter().all(|s| s["ok"] == true));
+    assert!(
+        v["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .all(|s| s["ok"] == true)
+    );
 }
 
 #[test]
@@ -98,14 +118,27 @@ async fn check_json_against_moto_with_the_workshop_stack() {
     let log = std::env::temp_dir().join(format!("ssmdeck-it-moto-{}.log", std::process::id()));
     let started = std::time::Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args(["--endpoint-url", &moto.endpoint(), "--region", "ap-northeast-2", "check", "--json", "--log-file"])
+        .args([
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--region",
+            "ap-northeast-2",
+            "check",
+            "--json",
+            "--log-file",
+        ])
         .arg(&log)
         .envs(moto.env())
         .env_remove("AWS_PROFILE")
         .output()
         .expect("run ssmdeck");
     let took = started.elapsed();
-    assert_eq!(out.status.code(), Some(1), "not ready; stderr: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "not ready; stderr: {}",
+        stderr(&out)
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["schema"], 1);
     assert_eq!(v["region"], "ap-northeast-2");
@@ -114,23 +147,37 @@ async fn check_json_against_moto_with_the_workshop_stack() {
         .and_then(|vs| vs.iter().find(|x| x["vpc_id"] == stack.vpc_id.as_str()))
         .expect("the lab VPC in the report");
     assert_eq!(vpc["name"], "WellArchitectedLabsStack/VPC");
-    assert_eq!(vpc["missing_required_endpoints"], serde_json::json!(["ssm", "ssmmessages", "ec2messages"]));
+    assert_eq!(
+        vpc["missing_required_endpoints"],
+        serde_json::json!(["ssm", "ssmmessages", "ec2messages"])
+    );
     for id in &stack.instance_ids {
         let i = v["instances"]
             .as_array()
             .and_then(|is| is.iter().find(|x| x["instance_id"] == id.as_str()))
             .expect("every lab instance");
-        let kinds: Vec<&str> = i["findings"].as_array().expect("findings").iter().filter_map(|f| f["kind"].as_str()).collect();
+        let kinds: Vec<&str> = i["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
         assert!(kinds.contains(&"no_instance_profile"), "{id}: {kinds:?}");
         assert!(kinds.contains(&"endpoints_missing"), "{id}: {kinds:?}");
     }
     // moto lacks the managed-node reads: that source fails on its own, the rest is reported.
     let sources = v["sources"].as_array().expect("sources");
-    let nodes = sources.iter().find(|s| s["source"] == "nodes").expect("nodes source");
+    let nodes = sources
+        .iter()
+        .find(|s| s["source"] == "nodes")
+        .expect("nodes source");
     assert_eq!(nodes["ok"], false);
     assert!(nodes["error"].as_str().is_some_and(|e| !e.is_empty()));
     for name in ["network", "instances", "iam"] {
-        let s = sources.iter().find(|s| s["source"] == name).expect("source");
+        let s = sources
+            .iter()
+            .find(|s| s["source"] == name)
+            .expect("source");
         assert_eq!(s["ok"], true, "{name}: {s}");
     }
     eprintln!("check against moto took {took:?}");

@@ -3,7 +3,9 @@
 
 use jiff::SignedDuration;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
-use ssmdeck::cloud::{Cloud, CreateEndpointRequest, SendCommandRequest, VpcDnsAttribute, WriteMode, Written};
+use ssmdeck::cloud::{
+    Cloud, CreateEndpointRequest, SendCommandRequest, VpcDnsAttribute, WriteMode, Written,
+};
 use ssmdeck::domain::model::*;
 use ssmdeck::domain::readiness::service_name;
 
@@ -25,8 +27,14 @@ impl Stack {
     fn sandbox_lab() -> Self {
         Stack {
             vpc_id: "vpc-0a3c9e1b7d5f24680".into(),
-            public_subnet_ids: vec!["subnet-0pub1a2b3c4d5e6f7".into(), "subnet-0pub2a2b3c4d5e6f7".into()],
-            private_subnet_ids: vec!["subnet-0prv1a2b3c4d5e6f7".into(), "subnet-0prv2a2b3c4d5e6f7".into()],
+            public_subnet_ids: vec![
+                "subnet-0pub1a2b3c4d5e6f7".into(),
+                "subnet-0pub2a2b3c4d5e6f7".into(),
+            ],
+            private_subnet_ids: vec![
+                "subnet-0prv1a2b3c4d5e6f7".into(),
+                "subnet-0prv2a2b3c4d5e6f7".into(),
+            ],
             instance_sg_id: "sg-0instance00000000".into(),
             instance_ids: vec!["i-0a1b2c3d4e5f60001".into(), "i-0a1b2c3d4e5f60002".into()],
         }
@@ -51,16 +59,35 @@ async fn workshop_reads<C: Cloud>(c: &C, s: &Stack) {
     let vpc = vpcs.iter().find(|v| v.id == s.vpc_id).expect("the lab VPC");
     assert_eq!(vpc.name.as_deref(), Some("WellArchitectedLabsStack/VPC"));
     assert_eq!(vpc.cidr, "10.0.0.0/16");
-    assert_eq!(vpc.dns_support, None, "DescribeVpcs does not carry DNS attributes");
+    assert_eq!(
+        vpc.dns_support, None,
+        "DescribeVpcs does not carry DNS attributes"
+    );
 
     let subnets = c.describe_subnets().await.expect("DescribeSubnets");
     let lab: Vec<&Subnet> = subnets.iter().filter(|x| x.vpc_id == s.vpc_id).collect();
     assert_eq!(lab.len(), 4);
-    let az_of = |id: &str| lab.iter().find(|x| x.id == id).map(|x| x.az.clone()).expect("subnet");
-    assert_ne!(az_of(&s.private_subnet_ids[0]), az_of(&s.private_subnet_ids[1]), "private subnets in two AZs");
-    assert_ne!(az_of(&s.public_subnet_ids[0]), az_of(&s.public_subnet_ids[1]), "public subnets in two AZs");
+    let az_of = |id: &str| {
+        lab.iter()
+            .find(|x| x.id == id)
+            .map(|x| x.az.clone())
+            .expect("subnet")
+    };
+    assert_ne!(
+        az_of(&s.private_subnet_ids[0]),
+        az_of(&s.private_subnet_ids[1]),
+        "private subnets in two AZs"
+    );
+    assert_ne!(
+        az_of(&s.public_subnet_ids[0]),
+        az_of(&s.public_subnet_ids[1]),
+        "public subnets in two AZs"
+    );
 
-    let tables = c.describe_route_tables().await.expect("DescribeRouteTables");
+    let tables = c
+        .describe_route_tables()
+        .await
+        .expect("DescribeRouteTables");
     let default_route = |subnet: &str| {
         tables
             .iter()
@@ -70,34 +97,67 @@ async fn workshop_reads<C: Cloud>(c: &C, s: &Stack) {
             .map(|r| r.target.clone())
     };
     for p in &s.public_subnet_ids {
-        assert!(matches!(default_route(p), Some(RouteTarget::InternetGateway(_))), "{p} routes to the IGW");
+        assert!(
+            matches!(default_route(p), Some(RouteTarget::InternetGateway(_))),
+            "{p} routes to the IGW"
+        );
     }
     for p in &s.private_subnet_ids {
         assert_eq!(default_route(p), None, "{p} has no way out");
     }
 
-    let groups = c.describe_security_groups().await.expect("DescribeSecurityGroups");
-    let sg = groups.iter().find(|g| g.id == s.instance_sg_id).expect("instance SG");
-    assert_eq!(sg.name, "WellArchitectedLabsStack/ASG/InstanceSecurityGroup");
+    let groups = c
+        .describe_security_groups()
+        .await
+        .expect("DescribeSecurityGroups");
+    let sg = groups
+        .iter()
+        .find(|g| g.id == s.instance_sg_id)
+        .expect("instance SG");
+    assert_eq!(
+        sg.name,
+        "WellArchitectedLabsStack/ASG/InstanceSecurityGroup"
+    );
     assert_eq!(sg.vpc_id, s.vpc_id);
 
-    let endpoints = c.describe_vpc_endpoints().await.expect("DescribeVpcEndpoints");
-    assert!(endpoints.iter().all(|e| e.vpc_id != s.vpc_id), "no endpoints yet");
-    let services = c.describe_vpc_endpoint_services().await.expect("DescribeVpcEndpointServices");
+    let endpoints = c
+        .describe_vpc_endpoints()
+        .await
+        .expect("DescribeVpcEndpoints");
+    assert!(
+        endpoints.iter().all(|e| e.vpc_id != s.vpc_id),
+        "no endpoints yet"
+    );
+    let services = c
+        .describe_vpc_endpoint_services()
+        .await
+        .expect("DescribeVpcEndpointServices");
     for short in ["ssm", "ssmmessages", "ec2messages"] {
-        assert!(services.contains(&service_name(REGION, short)), "{short} offered");
+        assert!(
+            services.contains(&service_name(REGION, short)),
+            "{short} offered"
+        );
     }
 
     let instances = c.describe_instances().await.expect("DescribeInstances");
     for id in &s.instance_ids {
-        let i = instances.iter().find(|i| &i.id == id).expect("lab instance");
+        let i = instances
+            .iter()
+            .find(|i| &i.id == id)
+            .expect("lab instance");
         assert_eq!(i.state, InstanceState::Running);
         assert_eq!(i.vpc_id.as_deref(), Some(s.vpc_id.as_str()));
-        assert!(s.private_subnet_ids.contains(i.subnet_id.as_ref().expect("subnet")));
+        assert!(
+            s.private_subnet_ids
+                .contains(i.subnet_id.as_ref().expect("subnet"))
+        );
         assert_eq!(i.profile_arn, None, "no role yet");
         assert!(i.security_group_ids.contains(&s.instance_sg_id));
     }
-    let assoc = c.describe_iam_instance_profile_associations().await.expect("associations");
+    let assoc = c
+        .describe_iam_instance_profile_associations()
+        .await
+        .expect("associations");
     assert!(assoc.is_empty());
     let roles = c.list_roles().await.expect("ListRoles");
     assert!(!roles.iter().any(|r| r.name == DEFAULT_ROLE_NAME));
@@ -105,26 +165,65 @@ async fn workshop_reads<C: Cloud>(c: &C, s: &Stack) {
 
 async fn dns_attributes<C: Cloud>(c: &C, s: &Stack) {
     use VpcDnsAttribute::*;
-    assert!(c.describe_vpc_attribute(&s.vpc_id, EnableDnsSupport).await.expect("read"));
-    let dry = c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::DryRun).await;
+    assert!(
+        c.describe_vpc_attribute(&s.vpc_id, EnableDnsSupport)
+            .await
+            .expect("read")
+    );
+    let dry = c
+        .modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::DryRun)
+        .await;
     assert_eq!(dry, Ok(Written::DryRunAllowed));
-    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::Apply).await.expect("off");
-    assert!(!c.describe_vpc_attribute(&s.vpc_id, EnableDnsHostnames).await.expect("read"));
-    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, true, WriteMode::Apply).await.expect("on");
-    assert!(c.describe_vpc_attribute(&s.vpc_id, EnableDnsHostnames).await.expect("read"));
+    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::Apply)
+        .await
+        .expect("off");
+    assert!(
+        !c.describe_vpc_attribute(&s.vpc_id, EnableDnsHostnames)
+            .await
+            .expect("read")
+    );
+    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, true, WriteMode::Apply)
+        .await
+        .expect("on");
+    assert!(
+        c.describe_vpc_attribute(&s.vpc_id, EnableDnsHostnames)
+            .await
+            .expect("read")
+    );
 }
 
 async fn endpoints<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
-    let dry = c.create_security_group(&s.vpc_id, "ssmdeck-endpoints", "SSM endpoints", WriteMode::DryRun).await;
+    let dry = c
+        .create_security_group(
+            &s.vpc_id,
+            "ssmdeck-endpoints",
+            "SSM endpoints",
+            WriteMode::DryRun,
+        )
+        .await;
     assert_eq!(dry, Ok(Written::DryRunAllowed));
-    let sg = match c.create_security_group(&s.vpc_id, "ssmdeck-endpoints", "SSM endpoints", WriteMode::Apply).await {
+    let sg = match c
+        .create_security_group(
+            &s.vpc_id,
+            "ssmdeck-endpoints",
+            "SSM endpoints",
+            WriteMode::Apply,
+        )
+        .await
+    {
         Ok(Written::Done(id)) => id,
         other => panic!("CreateSecurityGroup: {other:?}"),
     };
-    c.authorize_https_ingress(&sg, "10.0.0.0/16", WriteMode::Apply).await.expect("authorize");
+    c.authorize_https_ingress(&sg, "10.0.0.0/16", WriteMode::Apply)
+        .await
+        .expect("authorize");
     let groups = c.describe_security_groups().await.expect("groups");
     let g = groups.iter().find(|g| g.id == sg).expect("new group");
-    assert!(g.ingress.iter().any(|r| r.covers_tcp_port(443) && r.cidrs.contains(&"10.0.0.0/16".to_string())));
+    assert!(
+        g.ingress
+            .iter()
+            .any(|r| r.covers_tcp_port(443) && r.cidrs.contains(&"10.0.0.0/16".to_string()))
+    );
 
     for short in ["ssm", "ssmmessages", "ec2messages"] {
         let req = CreateEndpointRequest {
@@ -142,7 +241,10 @@ async fn endpoints<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
         match c.create_vpc_endpoint(&req, WriteMode::Apply).await {
             Ok(Written::Done(e)) => {
                 assert_eq!(e.service_name, req.service_name);
-                assert!(matches!(e.state, EndpointState::Pending | EndpointState::Available));
+                assert!(matches!(
+                    e.state,
+                    EndpointState::Pending | EndpointState::Available
+                ));
             }
             other => panic!("CreateVpcEndpoint {short}: {other:?}"),
         }
@@ -170,30 +272,69 @@ async fn endpoints<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
 }
 
 async fn role<C: Cloud>(c: &C) {
-    let role = c.create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL).await.expect("CreateRole");
+    let role = c
+        .create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL)
+        .await
+        .expect("CreateRole");
     assert_eq!(role.name, DEFAULT_ROLE_NAME);
     assert!(role.arn.ends_with(":role/ManagedInstancesRole"));
-    c.attach_role_policy(DEFAULT_ROLE_NAME, CORE_POLICY_ARN).await.expect("AttachRolePolicy");
-    let profile = c.create_instance_profile(DEFAULT_ROLE_NAME).await.expect("CreateInstanceProfile");
-    assert!(profile.arn.ends_with(":instance-profile/ManagedInstancesRole"));
-    c.add_role_to_instance_profile(DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME).await.expect("AddRoleToInstanceProfile");
-    assert!(c.create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL).await.is_err(), "the name is taken");
+    c.attach_role_policy(DEFAULT_ROLE_NAME, CORE_POLICY_ARN)
+        .await
+        .expect("AttachRolePolicy");
+    let profile = c
+        .create_instance_profile(DEFAULT_ROLE_NAME)
+        .await
+        .expect("CreateInstanceProfile");
+    assert!(
+        profile
+            .arn
+            .ends_with(":instance-profile/ManagedInstancesRole")
+    );
+    c.add_role_to_instance_profile(DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME)
+        .await
+        .expect("AddRoleToInstanceProfile");
+    assert!(
+        c.create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL)
+            .await
+            .is_err(),
+        "the name is taken"
+    );
 
     let roles = c.list_roles().await.expect("ListRoles");
-    let r = roles.iter().find(|r| r.name == DEFAULT_ROLE_NAME).expect("listed");
+    let r = roles
+        .iter()
+        .find(|r| r.name == DEFAULT_ROLE_NAME)
+        .expect("listed");
     assert!(r.trusts_ec2());
     assert_eq!(r.ssm_policy(), SsmPolicy::Core);
-    let profiles = c.list_instance_profiles().await.expect("ListInstanceProfiles");
-    let p = profiles.iter().find(|p| p.name == DEFAULT_ROLE_NAME).expect("profile");
+    let profiles = c
+        .list_instance_profiles()
+        .await
+        .expect("ListInstanceProfiles");
+    let p = profiles
+        .iter()
+        .find(|p| p.name == DEFAULT_ROLE_NAME)
+        .expect("profile");
     assert_eq!(p.role_names, vec![DEFAULT_ROLE_NAME.to_string()]);
 }
 
 async fn attach<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
-    let dry = c.associate_iam_instance_profile(&s.instance_ids[0], DEFAULT_ROLE_NAME, WriteMode::DryRun).await;
+    let dry = c
+        .associate_iam_instance_profile(&s.instance_ids[0], DEFAULT_ROLE_NAME, WriteMode::DryRun)
+        .await;
     assert_eq!(dry, Ok(Written::DryRunAllowed));
-    assert!(c.describe_iam_instance_profile_associations().await.expect("list").is_empty(), "dry run wrote nothing");
+    assert!(
+        c.describe_iam_instance_profile_associations()
+            .await
+            .expect("list")
+            .is_empty(),
+        "dry run wrote nothing"
+    );
     for id in &s.instance_ids {
-        match c.associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply).await {
+        match c
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .await
+        {
             Ok(Written::Done(a)) => {
                 assert_eq!(&a.instance_id, id);
                 assert!(a.profile_arn.ends_with("/ManagedInstancesRole"));
@@ -202,13 +343,25 @@ async fn attach<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
         }
     }
     settle();
-    let assoc = c.describe_iam_instance_profile_associations().await.expect("list");
+    let assoc = c
+        .describe_iam_instance_profile_associations()
+        .await
+        .expect("list");
     assert_eq!(assoc.len(), 2);
-    assert!(assoc.iter().all(|a| a.state == AssociationState::Associated));
+    assert!(
+        assoc
+            .iter()
+            .all(|a| a.state == AssociationState::Associated)
+    );
     let instances = c.describe_instances().await.expect("instances");
     for id in &s.instance_ids {
         let i = instances.iter().find(|i| &i.id == id).expect("instance");
-        assert!(i.profile_arn.as_deref().is_some_and(|a| a.ends_with("/ManagedInstancesRole")), "{i:?}");
+        assert!(
+            i.profile_arn
+                .as_deref()
+                .is_some_and(|a| a.ends_with("/ManagedInstancesRole")),
+            "{i:?}"
+        );
     }
 }
 
@@ -234,14 +387,23 @@ async fn run_command<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
     let found = listed.iter().find(|x| x.id == cmd.id).expect("listed");
     assert_eq!(found.status, "Success");
     assert_eq!(found.comment.as_deref(), Some("contract"));
-    let inv = c.get_command_invocation(&cmd.id, &s.instance_ids[0]).await.expect("GetCommandInvocation");
+    let inv = c
+        .get_command_invocation(&cmd.id, &s.instance_ids[0])
+        .await
+        .expect("GetCommandInvocation");
     assert_eq!(inv.status, "Success");
     assert_eq!(inv.response_code, Some(0));
 }
 
 async fn windows<C: Cloud>(c: &C) {
-    let windows = c.describe_maintenance_windows().await.expect("DescribeMaintenanceWindows");
-    let w = windows.iter().find(|w| w.name == "lab-weekly-patching").expect("the lab window");
+    let windows = c
+        .describe_maintenance_windows()
+        .await
+        .expect("DescribeMaintenanceWindows");
+    let w = windows
+        .iter()
+        .find(|w| w.name == "lab-weekly-patching")
+        .expect("the lab window");
     assert_eq!(w.schedule, "cron(0 2 ? * SUN *)");
     assert_eq!(w.duration_hours, 3);
     assert_eq!(w.cutoff_hours, 1);

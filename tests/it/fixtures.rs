@@ -58,7 +58,11 @@ pub fn role(name: &str, policy: &str) -> Role {
         name: name.into(),
         arn: format!("arn:aws:iam::111122223333:role/{name}"),
         trusted_services: vec![EC2_SERVICE_PRINCIPAL.into()],
-        attached_policy_arns: if policy.is_empty() { vec![] } else { vec![policy.into()] },
+        attached_policy_arns: if policy.is_empty() {
+            vec![]
+        } else {
+            vec![policy.into()]
+        },
     }
 }
 

@@ -28,15 +28,23 @@ fn cases() -> Vec<Case> {
         // Rule 1
         Case {
             name: "rule 1 fails: ssmmessages missing",
-            change: |s| s.network.endpoints.retain(|e| !e.service_name.ends_with("ssmmessages")),
+            change: |s| {
+                s.network
+                    .endpoints
+                    .retain(|e| !e.service_name.ends_with("ssmmessages"))
+            },
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::EndpointsMissing { services } if services == &["ssmmessages"])),
+            expect: Some(
+                |k| matches!(k, FindingKind::EndpointsMissing { services } if services == &["ssmmessages"]),
+            ),
         },
         Case {
             name: "rule 1 fails: no endpoints at all",
             change: |s| s.network.endpoints.clear(),
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::EndpointsMissing { services } if services.len() == 3)),
+            expect: Some(
+                |k| matches!(k, FindingKind::EndpointsMissing { services } if services.len() == 3),
+            ),
         },
         Case {
             name: "rule 1 waits: endpoint pending",
@@ -56,21 +64,39 @@ fn cases() -> Vec<Case> {
             change: |s| s.network.vpcs[0].dns_hostnames = Some(false),
             verdict: Verdict::NotManaged,
             expect: Some(|k| {
-                matches!(k, FindingKind::VpcDnsOff { dns_support: true, dns_hostnames: false })
+                matches!(
+                    k,
+                    FindingKind::VpcDnsOff {
+                        dns_support: true,
+                        dns_hostnames: false
+                    }
+                )
             }),
         },
         Case {
             name: "rule 2 fails: enableDnsSupport off",
             change: |s| s.network.vpcs[0].dns_support = Some(false),
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::VpcDnsOff { dns_support: false, .. })),
+            expect: Some(|k| {
+                matches!(
+                    k,
+                    FindingKind::VpcDnsOff {
+                        dns_support: false,
+                        ..
+                    }
+                )
+            }),
         },
         // Rule 3
         Case {
             name: "rule 3 fails: 443 allowed only from an unrelated CIDR",
-            change: |s| s.network.security_groups[0].ingress = vec![https_rule(&["192.168.0.0/16"], &[])],
+            change: |s| {
+                s.network.security_groups[0].ingress = vec![https_rule(&["192.168.0.0/16"], &[])]
+            },
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::HttpsNotAllowed { services } if services.len() == 3)),
+            expect: Some(
+                |k| matches!(k, FindingKind::HttpsNotAllowed { services } if services.len() == 3),
+            ),
         },
         Case {
             name: "rule 3 fails: only port 80 allowed",
@@ -85,13 +111,17 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "rule 3 holds: 443 from the instances' security group",
-            change: |s| s.network.security_groups[0].ingress = vec![https_rule(&[], &[INSTANCE_SG])],
+            change: |s| {
+                s.network.security_groups[0].ingress = vec![https_rule(&[], &[INSTANCE_SG])]
+            },
             verdict: Verdict::Waiting,
             expect: None,
         },
         Case {
             name: "rule 3 holds: 443 from the instance's subnet CIDR",
-            change: |s| s.network.security_groups[0].ingress = vec![https_rule(&["10.0.2.0/24"], &[])],
+            change: |s| {
+                s.network.security_groups[0].ingress = vec![https_rule(&["10.0.2.0/24"], &[])]
+            },
             verdict: Verdict::Waiting,
             expect: None,
         },
@@ -118,7 +148,9 @@ fn cases() -> Vec<Case> {
                 }
             },
             verdict: Verdict::Waiting,
-            expect: Some(|k| matches!(k, FindingKind::EndpointNotInZone { az, .. } if az == "ap-northeast-2a")),
+            expect: Some(
+                |k| matches!(k, FindingKind::EndpointNotInZone { az, .. } if az == "ap-northeast-2a"),
+            ),
         },
         // Rule 5
         Case {
@@ -158,7 +190,14 @@ fn cases() -> Vec<Case> {
             name: "rule 6 fails: no instance profile",
             change: |s| s.instances.instances[0].profile_arn = None,
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::NoInstanceProfile { dhmc_without_imdsv2: false })),
+            expect: Some(|k| {
+                matches!(
+                    k,
+                    FindingKind::NoInstanceProfile {
+                        dhmc_without_imdsv2: false
+                    }
+                )
+            }),
         },
         Case {
             name: "rule 6 accepts the deprecated AmazonEC2RoleforSSM and flags it",
@@ -201,7 +240,14 @@ fn cases() -> Vec<Case> {
                 s.nodes.dhmc = Some(true);
             },
             verdict: Verdict::NotManaged,
-            expect: Some(|k| matches!(k, FindingKind::NoInstanceProfile { dhmc_without_imdsv2: true })),
+            expect: Some(|k| {
+                matches!(
+                    k,
+                    FindingKind::NoInstanceProfile {
+                        dhmc_without_imdsv2: true
+                    }
+                )
+            }),
         },
         Case {
             name: "rule 6 waits: association in progress",
@@ -226,7 +272,11 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "rule 7 fails: connection lost",
-            change: |s| s.nodes.nodes.push(node(INSTANCE, PingStatus::ConnectionLost)),
+            change: |s| {
+                s.nodes
+                    .nodes
+                    .push(node(INSTANCE, PingStatus::ConnectionLost))
+            },
             verdict: Verdict::ConnectionLost,
             expect: Some(|k| matches!(k, FindingKind::ConnectionLost)),
         },
@@ -250,12 +300,18 @@ fn every_rule_case() {
         let r = evaluate(&snap);
         let report = &r.instances[0];
         if report.verdict != case.verdict {
-            failures.push(format!("{}: verdict {:?}, expected {:?}", case.name, report.verdict, case.verdict));
+            failures.push(format!(
+                "{}: verdict {:?}, expected {:?}",
+                case.name, report.verdict, case.verdict
+            ));
         }
         match case.expect {
             Some(pred) => {
                 if !report.findings.iter().any(|f| pred(&f.kind)) {
-                    failures.push(format!("{}: expected finding missing in {:?}", case.name, report.findings));
+                    failures.push(format!(
+                        "{}: expected finding missing in {:?}",
+                        case.name, report.findings
+                    ));
                 }
             }
             None => {
@@ -275,7 +331,10 @@ fn findings_say_what_why_and_fix() {
     snap.instances.instances[0].profile_arn = None;
     let r = evaluate(&snap);
     let report = &r.instances[0];
-    assert_eq!(report.summary(), "not managed: no instance profile, no SSM endpoints");
+    assert_eq!(
+        report.summary(),
+        "not managed: no instance profile, no SSM endpoints"
+    );
     for f in &report.findings {
         assert!(!f.what().is_empty() && !f.why().is_empty() && !f.fix.describe().is_empty());
     }
@@ -300,7 +359,11 @@ fn two_endpoint_subnets_in_one_zone_are_flagged_on_the_vpc() {
         .findings
         .iter()
         .find(|f| matches!(&f.kind, FindingKind::DuplicateSubnetsInZone { az, .. } if az == "ap-northeast-2a"));
-    assert!(dup.is_some_and(|f| f.severity == Severity::Warning), "{:?}", r.vpcs[0].findings);
+    assert!(
+        dup.is_some_and(|f| f.severity == Severity::Warning),
+        "{:?}",
+        r.vpcs[0].findings
+    );
 }
 
 #[test]
@@ -313,17 +376,28 @@ fn public_instance_needs_no_endpoints_and_vpc_has_no_endpoint_blocker() {
     let r = evaluate(&snap);
     assert_eq!(r.instances[0].path, NetworkPath::InternetGateway);
     assert_eq!(r.instances[0].public_subnet, Some(true));
-    assert!(r.vpcs[0].findings.iter().all(|f| f.severity != Severity::Blocker));
+    assert!(
+        r.vpcs[0]
+            .findings
+            .iter()
+            .all(|f| f.severity != Severity::Blocker)
+    );
 }
 
 #[test]
 fn vpc_report_lists_each_service_state() {
     let mut snap = ready();
-    snap.network.endpoints.retain(|e| !e.service_name.ends_with(".ssm"));
+    snap.network
+        .endpoints
+        .retain(|e| !e.service_name.ends_with(".ssm"));
     let r = evaluate(&snap);
     let vpc = &r.vpcs[0];
     assert_eq!(vpc.missing_required(), vec!["ssm"]);
-    let ssmm = vpc.services.iter().find(|s| s.short == "ssmmessages").expect("ssmmessages row");
+    let ssmm = vpc
+        .services
+        .iter()
+        .find(|s| s.short == "ssmmessages")
+        .expect("ssmmessages row");
     assert_eq!(ssmm.state.as_deref(), Some("available"));
     assert_eq!(ssmm.https_from_instances, Some(true));
     assert_eq!(ssmm.azs, vec!["ap-northeast-2a", "ap-northeast-2c"]);
@@ -340,5 +414,8 @@ fn roles_pane_data_marks_default_role_readiness() {
     snap.iam.roles[0].attached_policy_arns = vec![DEPRECATED_POLICY_ARN.into()];
     let r = evaluate(&snap);
     assert!(!r.default_role_ready);
-    assert!(matches!(r.roles[0].findings[0].kind, FindingKind::DeprecatedPolicy { .. }));
+    assert!(matches!(
+        r.roles[0].findings[0].kind,
+        FindingKind::DeprecatedPolicy { .. }
+    ));
 }

@@ -2,7 +2,9 @@
 
 use jiff::SignedDuration;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
-use ssmdeck::cloud::{Cloud, CloudError, CreateEndpointRequest, SendCommandRequest, WriteMode, Written};
+use ssmdeck::cloud::{
+    Cloud, CloudError, CreateEndpointRequest, SendCommandRequest, WriteMode, Written,
+};
 use ssmdeck::domain::model::*;
 use ssmdeck::domain::readiness::{Verdict, evaluate, service_name};
 use ssmdeck::engine::fetch;
@@ -20,17 +22,26 @@ fn secs(n: i64) -> SignedDuration {
 /// The endpoints with a security group that lets the VPC in on 443.
 pub async fn create_lab_endpoints(cloud: &SandboxCloud) {
     let vpc = "vpc-0a3c9e1b7d5f24680";
-    let sg = match cloud.create_security_group(vpc, "ssmdeck-endpoints", "SSM endpoints", WriteMode::Apply).await {
+    let sg = match cloud
+        .create_security_group(vpc, "ssmdeck-endpoints", "SSM endpoints", WriteMode::Apply)
+        .await
+    {
         Ok(Written::Done(id)) => id,
         other => panic!("create security group: {other:?}"),
     };
-    cloud.authorize_https_ingress(&sg, "10.0.0.0/16", WriteMode::Apply).await.expect("authorize 443");
+    cloud
+        .authorize_https_ingress(&sg, "10.0.0.0/16", WriteMode::Apply)
+        .await
+        .expect("authorize 443");
     for short in ["ssm", "ssmmessages", "ec2messages"] {
         let req = CreateEndpointRequest {
             vpc_id: vpc.into(),
             service_name: service_name("ap-northeast-2", short),
             kind: EndpointType::Interface,
-            subnet_ids: vec!["subnet-0prv1a2b3c4d5e6f7".into(), "subnet-0prv2a2b3c4d5e6f7".into()],
+            subnet_ids: vec![
+                "subnet-0prv1a2b3c4d5e6f7".into(),
+                "subnet-0prv2a2b3c4d5e6f7".into(),
+            ],
             security_group_ids: vec![sg.clone()],
             route_table_ids: vec![],
             private_dns: true,
@@ -43,10 +54,22 @@ pub async fn create_lab_endpoints(cloud: &SandboxCloud) {
 }
 
 pub async fn create_lab_role(cloud: &SandboxCloud) {
-    cloud.create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL).await.expect("create role");
-    cloud.attach_role_policy(DEFAULT_ROLE_NAME, CORE_POLICY_ARN).await.expect("attach");
-    cloud.create_instance_profile(DEFAULT_ROLE_NAME).await.expect("profile");
-    cloud.add_role_to_instance_profile(DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME).await.expect("add role");
+    cloud
+        .create_role(DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL)
+        .await
+        .expect("create role");
+    cloud
+        .attach_role_policy(DEFAULT_ROLE_NAME, CORE_POLICY_ARN)
+        .await
+        .expect("attach");
+    cloud
+        .create_instance_profile(DEFAULT_ROLE_NAME)
+        .await
+        .expect("profile");
+    cloud
+        .add_role_to_instance_profile(DEFAULT_ROLE_NAME, DEFAULT_ROLE_NAME)
+        .await
+        .expect("add role");
 }
 
 async fn online(cloud: &SandboxCloud) -> Vec<String> {
@@ -68,15 +91,24 @@ async fn lab_starts_as_the_workshop_stack() {
     let vpc = &snap.network.vpcs[0];
     assert_eq!(vpc.name.as_deref(), Some("WellArchitectedLabsStack/VPC"));
     assert_eq!(snap.network.subnets.len(), 4);
-    let azs: std::collections::BTreeSet<&str> = snap.network.subnets.iter().map(|s| s.az.as_str()).collect();
+    let azs: std::collections::BTreeSet<&str> =
+        snap.network.subnets.iter().map(|s| s.az.as_str()).collect();
     assert_eq!(azs.len(), 2);
     assert!(snap.network.endpoints.is_empty());
     assert!(snap.iam.roles.is_empty());
-    assert!(snap.network.security_groups.iter().any(|g| g.name == "WellArchitectedLabsStack/ASG/InstanceSecurityGroup"));
+    assert!(
+        snap.network
+            .security_groups
+            .iter()
+            .any(|g| g.name == "WellArchitectedLabsStack/ASG/InstanceSecurityGroup")
+    );
     assert_eq!(snap.instances.instances.len(), 2);
     let r = evaluate(&snap);
     for i in &r.instances {
-        assert_eq!(i.summary(), "not managed: no instance profile, no SSM endpoints");
+        assert_eq!(
+            i.summary(),
+            "not managed: no instance profile, no SSM endpoints"
+        );
     }
     assert!(online(&cloud).await.is_empty());
 }
@@ -93,16 +125,35 @@ async fn agent_registers_only_after_rules_hold_and_within_the_delay() {
 
     // t=60: attach. Association takes 3 s; registration 8 s after that.
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
-        let out = cloud.associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply).await;
+        let out = cloud
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .await;
         assert!(matches!(out, Ok(Written::Done(_))), "{out:?}");
     }
-    let assoc = cloud.describe_iam_instance_profile_associations().await.expect("assoc");
-    assert!(assoc.iter().all(|a| a.state == AssociationState::Associating));
+    let assoc = cloud
+        .describe_iam_instance_profile_associations()
+        .await
+        .expect("assoc");
+    assert!(
+        assoc
+            .iter()
+            .all(|a| a.state == AssociationState::Associating)
+    );
     clock.advance(secs(3));
-    let assoc = cloud.describe_iam_instance_profile_associations().await.expect("assoc");
-    assert!(assoc.iter().all(|a| a.state == AssociationState::Associated));
+    let assoc = cloud
+        .describe_iam_instance_profile_associations()
+        .await
+        .expect("assoc");
+    assert!(
+        assoc
+            .iter()
+            .all(|a| a.state == AssociationState::Associated)
+    );
     clock.advance(secs(7));
-    assert!(online(&cloud).await.is_empty(), "registers 8 s after the rules hold, not before");
+    assert!(
+        online(&cloud).await.is_empty(),
+        "registers 8 s after the rules hold, not before"
+    );
     clock.advance(secs(1));
     assert_eq!(online(&cloud).await.len(), 2);
     let snap = fetch::snapshot(&cloud).await;
@@ -116,7 +167,10 @@ async fn endpoints_with_the_default_security_group_block_registration() {
     let clock = cloud.clock().clone();
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
-        cloud.associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply).await.expect("assoc");
+        cloud
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .await
+            .expect("assoc");
     }
     for short in ["ssm", "ssmmessages", "ec2messages"] {
         let req = CreateEndpointRequest {
@@ -130,12 +184,22 @@ async fn endpoints_with_the_default_security_group_block_registration() {
             client_token: format!("default-sg-{short}"),
             tags: vec![],
         };
-        cloud.create_vpc_endpoint(&req, WriteMode::Apply).await.expect("create");
+        cloud
+            .create_vpc_endpoint(&req, WriteMode::Apply)
+            .await
+            .expect("create");
     }
     clock.advance(secs(120));
-    assert!(online(&cloud).await.is_empty(), "443 is closed to the instances");
+    assert!(
+        online(&cloud).await.is_empty(),
+        "443 is closed to the instances"
+    );
     let r = evaluate(&fetch::snapshot(&cloud).await);
-    assert!(r.instances.iter().all(|i| i.summary().contains("443")), "{:?}", r.instances[0].summary());
+    assert!(
+        r.instances.iter().all(|i| i.summary().contains("443")),
+        "{:?}",
+        r.instances[0].summary()
+    );
 }
 
 #[tokio::test]
@@ -144,10 +208,16 @@ async fn endpoints_go_pending_then_available_and_gate_registration() {
     let clock = cloud.clock().clone();
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
-        cloud.associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply).await.expect("assoc");
+        cloud
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .await
+            .expect("assoc");
     }
     clock.advance(secs(30));
-    assert!(online(&cloud).await.is_empty(), "no endpoints: no registration");
+    assert!(
+        online(&cloud).await.is_empty(),
+        "no endpoints: no registration"
+    );
     create_lab_endpoints(&cloud).await;
     let eps = cloud.describe_vpc_endpoints().await.expect("endpoints");
     assert!(eps.iter().all(|e| e.state == EndpointState::Pending));
@@ -168,7 +238,10 @@ async fn sandbox_enforces_what_aws_enforces() {
         vpc_id: vpc.into(),
         service_name: service_name("ap-northeast-2", "ssm"),
         kind: EndpointType::Interface,
-        subnet_ids: vec!["subnet-0prv1a2b3c4d5e6f7".into(), "subnet-0pub1a2b3c4d5e6f7".into()],
+        subnet_ids: vec![
+            "subnet-0prv1a2b3c4d5e6f7".into(),
+            "subnet-0pub1a2b3c4d5e6f7".into(),
+        ],
         security_group_ids: vec![],
         route_table_ids: vec![],
         private_dns: true,
@@ -176,13 +249,22 @@ async fn sandbox_enforces_what_aws_enforces() {
         tags: vec![],
     };
     let err = cloud.create_vpc_endpoint(&req, WriteMode::Apply).await;
-    assert!(matches!(&err, Err(CloudError::Invalid(m)) if m.contains("DuplicateSubnetsInSameZone")), "{err:?}");
+    assert!(
+        matches!(&err, Err(CloudError::Invalid(m)) if m.contains("DuplicateSubnetsInSameZone")),
+        "{err:?}"
+    );
 
     // Same client token twice: one endpoint.
     req.subnet_ids = vec!["subnet-0prv1a2b3c4d5e6f7".into()];
     req.client_token = "once".into();
-    cloud.create_vpc_endpoint(&req, WriteMode::Apply).await.expect("first");
-    cloud.create_vpc_endpoint(&req, WriteMode::Apply).await.expect("same token again");
+    cloud
+        .create_vpc_endpoint(&req, WriteMode::Apply)
+        .await
+        .expect("first");
+    cloud
+        .create_vpc_endpoint(&req, WriteMode::Apply)
+        .await
+        .expect("same token again");
     assert_eq!(cloud.describe_vpc_endpoints().await.expect("list").len(), 1);
 
     // Dry run writes nothing.
@@ -194,12 +276,20 @@ async fn sandbox_enforces_what_aws_enforces() {
 
     // Private DNS needs both VPC DNS attributes.
     cloud
-        .modify_vpc_attribute(vpc, ssmdeck::cloud::VpcDnsAttribute::EnableDnsHostnames, false, WriteMode::Apply)
+        .modify_vpc_attribute(
+            vpc,
+            ssmdeck::cloud::VpcDnsAttribute::EnableDnsHostnames,
+            false,
+            WriteMode::Apply,
+        )
         .await
         .expect("modify");
     req.client_token = "dns".into();
     let err = cloud.create_vpc_endpoint(&req, WriteMode::Apply).await;
-    assert!(matches!(&err, Err(CloudError::Invalid(m)) if m.contains("enableDnsHostnames")), "{err:?}");
+    assert!(
+        matches!(&err, Err(CloudError::Invalid(m)) if m.contains("enableDnsHostnames")),
+        "{err:?}"
+    );
 
     // More than 50 targets is refused; so is an unmanaged instance.
     let many = SendCommandRequest {
@@ -211,12 +301,17 @@ async fn sandbox_enforces_what_aws_enforces() {
         max_errors: None,
         timeout_seconds: None,
     };
-    assert!(matches!(cloud.send_command(&many).await, Err(CloudError::Invalid(_))));
+    assert!(matches!(
+        cloud.send_command(&many).await,
+        Err(CloudError::Invalid(_))
+    ));
     let one = SendCommandRequest {
         instance_ids: vec!["i-0a1b2c3d4e5f60001".into()],
         ..many
     };
-    assert!(matches!(cloud.send_command(&one).await, Err(CloudError::Invalid(m)) if m.contains("InvalidInstanceId")));
+    assert!(
+        matches!(cloud.send_command(&one).await, Err(CloudError::Invalid(m)) if m.contains("InvalidInstanceId"))
+    );
 }
 
 #[tokio::test]
@@ -226,7 +321,10 @@ async fn run_command_progresses_with_output() {
     create_lab_endpoints(&cloud).await;
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
-        cloud.associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply).await.expect("assoc");
+        cloud
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .await
+            .expect("assoc");
     }
     clock.advance(secs(30));
     let req = SendCommandRequest {
@@ -241,53 +339,102 @@ async fn run_command_progresses_with_output() {
     let cmd = cloud.send_command(&req).await.expect("send");
     assert_eq!(cmd.status, "Pending");
     clock.advance(secs(1));
-    let inv = cloud.get_command_invocation(&cmd.id, "i-0a1b2c3d4e5f60001").await.expect("inv");
+    let inv = cloud
+        .get_command_invocation(&cmd.id, "i-0a1b2c3d4e5f60001")
+        .await
+        .expect("inv");
     assert_eq!(inv.status, "InProgress");
     clock.advance(secs(3));
-    let inv = cloud.get_command_invocation(&cmd.id, "i-0a1b2c3d4e5f60001").await.expect("inv");
+    let inv = cloud
+        .get_command_invocation(&cmd.id, "i-0a1b2c3d4e5f60001")
+        .await
+        .expect("inv");
     assert_eq!(inv.status, "Success");
-    assert!(inv.stdout.contains("ap-northeast-2.compute.internal"), "{}", inv.stdout);
+    assert!(
+        inv.stdout.contains("ap-northeast-2.compute.internal"),
+        "{}",
+        inv.stdout
+    );
     let listed = cloud.list_commands().await.expect("list");
     assert_eq!(listed[0].status, "Success");
     assert_eq!(listed[0].completed_count, 1);
 
     // Inventory appears after registration; a patch scan creates patch state.
-    let apps = cloud.list_inventory_entries("i-0a1b2c3d4e5f60001", "AWS:Application").await.expect("inv");
-    assert!(apps.iter().any(|a| a.get("Name").map(String::as_str) == Some("amazon-ssm-agent")));
+    let apps = cloud
+        .list_inventory_entries("i-0a1b2c3d4e5f60001", "AWS:Application")
+        .await
+        .expect("inv");
+    assert!(
+        apps.iter()
+            .any(|a| a.get("Name").map(String::as_str) == Some("amazon-ssm-agent"))
+    );
     let scan = SendCommandRequest {
         document: "AWS-RunPatchBaseline".into(),
         parameters: vec![("Operation".into(), vec!["Scan".into()])],
         ..req
     };
     cloud.send_command(&scan).await.expect("scan");
-    assert!(cloud.describe_instance_patch_states(&["i-0a1b2c3d4e5f60001".into()]).await.expect("ps").is_empty());
+    assert!(
+        cloud
+            .describe_instance_patch_states(&["i-0a1b2c3d4e5f60001".into()])
+            .await
+            .expect("ps")
+            .is_empty()
+    );
     clock.advance(secs(4));
-    let states = cloud.describe_instance_patch_states(&["i-0a1b2c3d4e5f60001".into()]).await.expect("ps");
+    let states = cloud
+        .describe_instance_patch_states(&["i-0a1b2c3d4e5f60001".into()])
+        .await
+        .expect("ps");
     assert_eq!(states.len(), 1);
     assert_eq!(states[0].operation, PatchOperation::Scan);
     let windows = cloud.describe_maintenance_windows().await.expect("mw");
     assert_eq!(windows.len(), 1);
     assert!(windows[0].next_execution.is_some());
-    let execs = cloud.describe_maintenance_window_executions(&windows[0].id).await.expect("exec");
+    let execs = cloud
+        .describe_maintenance_window_executions(&windows[0].id)
+        .await
+        .expect("exec");
     assert_eq!(execs.len(), 3);
 }
 
 #[tokio::test]
 async fn fleet_is_deterministic_with_mixed_readiness() {
-    let a = fetch::snapshot(&SandboxCloud::new(Scenario::Fleet(200), Clock::manual(t0()))).await;
-    let b = fetch::snapshot(&SandboxCloud::new(Scenario::Fleet(200), Clock::manual(t0()))).await;
+    let a = fetch::snapshot(&SandboxCloud::new(
+        Scenario::Fleet(200),
+        Clock::manual(t0()),
+    ))
+    .await;
+    let b = fetch::snapshot(&SandboxCloud::new(
+        Scenario::Fleet(200),
+        Clock::manual(t0()),
+    ))
+    .await;
     assert_eq!(a, b);
     assert_eq!(a.instances.instances.len(), 200);
     assert!(a.network.vpcs.len() >= 3);
     let r = evaluate(&a);
     let s = &r.summary;
-    assert!(s.online > 0 && s.not_managed > 0 && s.not_running > 0 && s.connection_lost > 0, "{s:?}");
+    assert!(
+        s.online > 0 && s.not_managed > 0 && s.not_running > 0 && s.connection_lost > 0,
+        "{s:?}"
+    );
     let cloud = SandboxCloud::new(Scenario::Fleet(200), Clock::manual(t0()));
     let nodes = cloud.describe_managed_nodes().await.expect("nodes");
-    let ids: Vec<String> = nodes.iter().take(50).map(|n| n.instance_id.clone()).collect();
-    let patches = cloud.describe_instance_patch_states(&ids).await.expect("patches");
+    let ids: Vec<String> = nodes
+        .iter()
+        .take(50)
+        .map(|n| n.instance_id.clone())
+        .collect();
+    let patches = cloud
+        .describe_instance_patch_states(&ids)
+        .await
+        .expect("patches");
     assert_eq!(patches.len(), ids.len());
-    let apps = cloud.list_inventory_entries(&ids[0], "AWS:Application").await.expect("apps");
+    let apps = cloud
+        .list_inventory_entries(&ids[0], "AWS:Application")
+        .await
+        .expect("apps");
     assert!(!apps.is_empty());
 }
 

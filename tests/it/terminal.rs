@@ -11,24 +11,50 @@ struct Tmux {
 impl Tmux {
     fn start(command: &str) -> Self {
         if Command::new("tmux").arg("-V").output().is_err() {
-            panic!("tmux not found: install it (apt-get install -y tmux); the README's test command does");
+            panic!(
+                "tmux not found: install it (apt-get install -y tmux); the README's test command does"
+            );
         }
         let t = Tmux {
             socket: format!("ssmdeck-it-{}", std::process::id()),
             session: "t".into(),
         };
-        let out = t.run(&["new-session", "-d", "-s", &t.session, "-x", "160", "-y", "45", command]);
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        let out = t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &t.session,
+            "-x",
+            "160",
+            "-y",
+            "45",
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t.run(&["set-option", "-t", &t.session, "remain-on-exit", "on"]);
         t
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux")
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.session]).stdout).into_owned()
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-t", &self.session])
+                .stdout,
+        )
+        .into_owned()
     }
 
     fn keys(&self, keys: &str) {
@@ -36,9 +62,13 @@ impl Tmux {
     }
 
     fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.run(&["display-message", "-p", "-t", &self.session, f]).stdout)
-            .trim()
-            .to_string()
+        String::from_utf8_lossy(
+            &self
+                .run(&["display-message", "-p", "-t", &self.session, f])
+                .stdout,
+        )
+        .trim()
+        .to_string()
     }
 
     fn wait_for(&self, what: impl Fn(&str) -> bool, label: &str) -> String {
@@ -65,16 +95,33 @@ impl Drop for Tmux {
 #[test]
 fn the_binary_in_a_real_terminal() {
     let log = std::env::temp_dir().join(format!("ssmdeck-tmux-{}.log", std::process::id()));
-    let cmd = format!("{} --sandbox --log-file {}", env!("CARGO_BIN_EXE_ssmdeck"), log.display());
+    let cmd = format!(
+        "{} --sandbox --log-file {}",
+        env!("CARGO_BIN_EXE_ssmdeck"),
+        log.display()
+    );
     let t = Tmux::start(&cmd);
-    t.wait_for(|s| s.contains("Instances (2)") && s.contains("not managed: no instance profile"), "the Instances pane");
-    assert_eq!(t.format("#{alternate_on}"), "1", "the TUI uses the alternate screen");
+    t.wait_for(
+        |s| s.contains("Instances (2)") && s.contains("not managed: no instance profile"),
+        "the Instances pane",
+    );
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "1",
+        "the TUI uses the alternate screen"
+    );
     t.keys("1");
     let s = t.wait_for(|s| s.contains("Endpoints (7)"), "the Endpoints pane");
     assert!(s.contains("WellArchitectedLabsStack/VPC"), "{s}");
-    assert!(s.contains("ssmmessages") && s.contains("ec2messages") && s.contains("✗ missing"), "{s}");
+    assert!(
+        s.contains("ssmmessages") && s.contains("ec2messages") && s.contains("✗ missing"),
+        "{s}"
+    );
     t.keys("2");
-    t.wait_for(|s| s.contains("ManagedInstancesRole") && s.contains("missing"), "the Roles pane");
+    t.wait_for(
+        |s| s.contains("ManagedInstancesRole") && s.contains("missing"),
+        "the Roles pane",
+    );
     t.keys("3");
     t.wait_for(|s| s.contains("Instances (2)"), "back to Instances");
     t.keys("?");
@@ -83,11 +130,21 @@ fn the_binary_in_a_real_terminal() {
     t.keys("q");
     let start = Instant::now();
     while t.format("#{pane_dead}") != "1" {
-        assert!(start.elapsed() < Duration::from_secs(10), "ssmdeck did not quit on q");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "ssmdeck did not quit on q"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(t.format("#{pane_dead_status}"), "0");
-    assert_eq!(t.format("#{alternate_on}"), "0", "the alternate screen was left");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "the alternate screen was left"
+    );
     let s = t.screen();
-    assert!(!s.contains("1 Endpoints"), "the TUI is gone from the screen:\n{s}");
+    assert!(
+        !s.contains("1 Endpoints"),
+        "the TUI is gone from the screen:\n{s}"
+    );
 }

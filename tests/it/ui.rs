@@ -24,7 +24,13 @@ pub async fn app_on<C: Cloud>(cloud: &C, width: u16, height: u16) -> App {
 pub async fn feed<C: Cloud>(app: &mut App, cloud: &C) {
     for source in Source::ALL {
         let result = fetch::fetch(cloud, source).await;
-        update(app, Msg::Engine(EngineEvent::Fetched { at: cloud.now(), result }));
+        update(
+            app,
+            Msg::Engine(EngineEvent::Fetched {
+                at: cloud.now(),
+                result,
+            }),
+        );
     }
 }
 
@@ -49,7 +55,9 @@ fn lab() -> SandboxCloud {
 }
 
 fn selected_id(app: &App) -> Option<String> {
-    app.table().and_then(|t| t.selected_row()).map(|r| r.id.clone())
+    app.table()
+        .and_then(|t| t.selected_row())
+        .map(|r| r.id.clone())
 }
 
 #[tokio::test]
@@ -72,13 +80,21 @@ async fn pane_switching_by_tab_digits_and_commands() {
     chars(&mut app, "patches");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Endpoints);
-    assert!(app.status.as_ref().is_some_and(|(_, s)| s.contains("not yet available")));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("not yet available"))
+    );
     key(&mut app, KeyCode::Char('5'));
     assert_eq!(app.pane, Pane::Endpoints);
     key(&mut app, KeyCode::Char(':'));
     chars(&mut app, "bogus");
     key(&mut app, KeyCode::Enter);
-    assert!(app.status.as_ref().is_some_and(|(_, s)| s.contains("unknown command")));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("unknown command"))
+    );
     key(&mut app, KeyCode::Char(':'));
     chars(&mut app, "q");
     assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Quit]);
@@ -88,9 +104,15 @@ async fn pane_switching_by_tab_digits_and_commands() {
 async fn quit_refresh_and_help() {
     let mut app = app_on(&lab(), 120, 40).await;
     assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
-    let ctrl_r = update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)));
+    let ctrl_r = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+    );
     assert_eq!(ctrl_r, vec![Effect::RefreshAll]);
-    let ctrl_c = update(&mut app, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    let ctrl_c = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
     assert_eq!(ctrl_c, vec![Effect::Quit]);
     key(&mut app, KeyCode::Char('?'));
     assert_eq!(app.mode, Mode::Help);
@@ -122,25 +144,48 @@ async fn filter_narrows_and_escape_clears() {
     chars(&mut app, "ssm(");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.table().map(|t| t.visible.len()), Some(0));
-    assert!(app.status.as_ref().is_some_and(|(_, s)| s.contains("not a valid regex")));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("not a valid regex"))
+    );
 }
 
 #[tokio::test]
 async fn moving_and_marking() {
     let mut app = app_on(&lab(), 120, 40).await;
     key(&mut app, KeyCode::Char('1'));
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/ssm"));
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/ssm")
+    );
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/ssmmessages"));
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/ssmmessages")
+    );
     key(&mut app, KeyCode::Char('G'));
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/logs"));
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/logs")
+    );
     key(&mut app, KeyCode::Down);
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/logs"), "clamped at the end");
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/logs"),
+        "clamped at the end"
+    );
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::PageDown);
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/logs"));
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/logs")
+    );
     key(&mut app, KeyCode::PageUp);
-    assert_eq!(selected_id(&app).as_deref(), Some("vpc-0a3c9e1b7d5f24680/ssm"));
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("vpc-0a3c9e1b7d5f24680/ssm")
+    );
     key(&mut app, KeyCode::Char('3'));
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Char(' '));
@@ -149,7 +194,11 @@ async fn moving_and_marking() {
     assert!(screen(&app, 120, 40).contains("2 marked"));
     key(&mut app, KeyCode::Char('k'));
     key(&mut app, KeyCode::Char(' '));
-    assert_eq!(app.table().map(|t| t.marks.len()), Some(1), "space again unmarks");
+    assert_eq!(
+        app.table().map(|t| t.marks.len()),
+        Some(1),
+        "space again unmarks"
+    );
 }
 
 #[tokio::test]
@@ -163,25 +212,50 @@ async fn selection_follows_the_resource_when_rows_reorder() {
     data.instances.reverse();
     update(
         &mut app,
-        Msg::Engine(EngineEvent::Fetched { at: cloud.now(), result: fetch::Fetched::Instances(Ok(data)) }),
+        Msg::Engine(EngineEvent::Fetched {
+            at: cloud.now(),
+            result: fetch::Fetched::Instances(Ok(data)),
+        }),
     );
-    let first = app.table().and_then(|t| t.visible.first().map(|&i| t.rows[i].id.clone()));
-    assert_eq!(first.as_deref(), Some("i-0a1b2c3d4e5f60002"), "rows did reorder");
-    assert_eq!(selected_id(&app).as_deref(), Some("i-0a1b2c3d4e5f60002"), "selection kept");
+    let first = app
+        .table()
+        .and_then(|t| t.visible.first().map(|&i| t.rows[i].id.clone()));
+    assert_eq!(
+        first.as_deref(),
+        Some("i-0a1b2c3d4e5f60002"),
+        "rows did reorder"
+    );
+    assert_eq!(
+        selected_id(&app).as_deref(),
+        Some("i-0a1b2c3d4e5f60002"),
+        "selection kept"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_source_keeps_its_data_and_shows_the_error() {
     let cloud = lab();
     let mut app = app_on(&cloud, 120, 40).await;
-    let err = ssmdeck::cloud::CloudError::AccessDenied { action: "ec2:DescribeInstances".into() };
+    let err = ssmdeck::cloud::CloudError::AccessDenied {
+        action: "ec2:DescribeInstances".into(),
+    };
     update(
         &mut app,
-        Msg::Engine(EngineEvent::Fetched { at: cloud.now(), result: fetch::Fetched::Instances(Err(err)) }),
+        Msg::Engine(EngineEvent::Fetched {
+            at: cloud.now(),
+            result: fetch::Fetched::Instances(Err(err)),
+        }),
     );
-    assert_eq!(app.table().map(|t| t.rows.len()), Some(2), "last good data kept");
+    assert_eq!(
+        app.table().map(|t| t.rows.len()),
+        Some(2),
+        "last good data kept"
+    );
     let text = screen(&app, 160, 40);
-    assert!(text.contains("AccessDenied: ec2:DescribeInstances"), "{text}");
+    assert!(
+        text.contains("AccessDenied: ec2:DescribeInstances"),
+        "{text}"
+    );
     assert!(text.contains("stale"), "{text}");
 }
 
@@ -200,7 +274,13 @@ async fn enter_shows_findings_with_why_and_fix() {
 #[tokio::test]
 async fn tiny_terminals_get_a_notice() {
     let mut app = app_on(&lab(), 20, 5).await;
-    update(&mut app, Msg::Resize { width: 20, height: 5 });
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 20,
+            height: 5,
+        },
+    );
     assert!(screen(&app, 20, 5).contains("too small"));
     let app = app_on(&lab(), 1, 1).await;
     let _ = screen(&app, 1, 1);

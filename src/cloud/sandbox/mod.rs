@@ -14,12 +14,12 @@ pub use scenario::Scenario;
 use world::{SimAssociation, SimCommand, SimEndpoint, SimInvocation, World};
 
 use super::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, SendCommandRequest, VpcDnsAttribute,
-    WriteMode, Written, SEND_COMMAND_MAX_TARGETS,
+    Cloud, CloudError, CloudResult, CreateEndpointRequest, SEND_COMMAND_MAX_TARGETS,
+    SendCommandRequest, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
-    AssociationState, Command, EndpointState, EndpointType, Identity, Instance, InstanceProfile,
-    InstanceState, IngressRule, InventoryEntry, Invocation, MaintenanceWindow, ManagedNode,
+    AssociationState, Command, EndpointState, EndpointType, Identity, IngressRule, Instance,
+    InstanceProfile, InstanceState, InventoryEntry, Invocation, MaintenanceWindow, ManagedNode,
     PatchEntry, PatchState, PingStatus, ProfileAssociation, Role, RouteTable, SecurityGroup,
     Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
@@ -84,7 +84,9 @@ fn running_instance<'a>(w: &'a World, id: &str) -> CloudResult<&'a world::SimIns
 
 fn invocation_view(w: &World, c: &SimCommand, inv: &SimInvocation, now: Timestamp) -> Invocation {
     let t = w.timing;
-    let cancelled = c.cancelled_at.is_some_and(|at| at < c.sent + t.command_done);
+    let cancelled = c
+        .cancelled_at
+        .is_some_and(|at| at < c.sent + t.command_done);
     let (status, details) = if cancelled {
         ("Cancelled", "Cancelled")
     } else if now < c.sent + t.command_in_progress {
@@ -103,8 +105,16 @@ fn invocation_view(w: &World, c: &SimCommand, inv: &SimInvocation, now: Timestam
         status: status.into(),
         status_details: details.into(),
         response_code: if finished { Some(inv.exit_code) } else { None },
-        stdout: if finished { inv.stdout.clone() } else { String::new() },
-        stderr: if finished { inv.stderr.clone() } else { String::new() },
+        stdout: if finished {
+            inv.stdout.clone()
+        } else {
+            String::new()
+        },
+        stderr: if finished {
+            inv.stderr.clone()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -132,7 +142,11 @@ fn command_view(w: &World, c: &SimCommand, now: Timestamp) -> Command {
         id: c.id.clone(),
         document: c.document.clone(),
         comment: c.comment.clone(),
-        instance_ids: c.invocations.iter().map(|i| i.instance_id.clone()).collect(),
+        instance_ids: c
+            .invocations
+            .iter()
+            .map(|i| i.instance_id.clone())
+            .collect(),
         requested: Some(c.sent),
         status: status.into(),
         target_count: invs.len() as i32,
@@ -174,7 +188,11 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn describe_vpc_attribute(&self, vpc_id: &str, attribute: VpcDnsAttribute) -> CloudResult<bool> {
+    async fn describe_vpc_attribute(
+        &self,
+        vpc_id: &str,
+        attribute: VpcDnsAttribute,
+    ) -> CloudResult<bool> {
         self.with(|w, _| {
             let vpc = w
                 .vpcs
@@ -202,15 +220,28 @@ impl Cloud for SandboxCloud {
     }
 
     async fn describe_vpc_endpoints(&self) -> CloudResult<Vec<VpcEndpoint>> {
-        self.with(|w, now| Ok(w.endpoints.iter().map(|e| w.endpoint_view(e, now)).collect()))
+        self.with(|w, now| {
+            Ok(w.endpoints
+                .iter()
+                .map(|e| w.endpoint_view(e, now))
+                .collect())
+        })
     }
 
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
         self.with(|w, _| {
-            Ok(["ssm", "ssmmessages", "ec2messages", "ec2", "kms", "logs", "s3"]
-                .iter()
-                .map(|s| crate::domain::readiness::service_name(&w.region, s))
-                .collect())
+            Ok([
+                "ssm",
+                "ssmmessages",
+                "ec2messages",
+                "ec2",
+                "kms",
+                "logs",
+                "s3",
+            ]
+            .iter()
+            .map(|s| crate::domain::readiness::service_name(&w.region, s))
+            .collect())
         })
     }
 
@@ -218,7 +249,9 @@ impl Cloud for SandboxCloud {
         self.with(|w, now| Ok(w.instance_views(now)))
     }
 
-    async fn describe_iam_instance_profile_associations(&self) -> CloudResult<Vec<ProfileAssociation>> {
+    async fn describe_iam_instance_profile_associations(
+        &self,
+    ) -> CloudResult<Vec<ProfileAssociation>> {
         self.with(|w, now| {
             Ok(w.associations
                 .iter()
@@ -243,7 +276,10 @@ impl Cloud for SandboxCloud {
         self.with(|w, _| Ok(w.dhmc))
     }
 
-    async fn describe_instance_patch_states(&self, instance_ids: &[String]) -> CloudResult<Vec<PatchState>> {
+    async fn describe_instance_patch_states(
+        &self,
+        instance_ids: &[String],
+    ) -> CloudResult<Vec<PatchState>> {
         if instance_ids.len() > super::PATCH_STATES_MAX_IDS {
             return Err(CloudError::Invalid(format!(
                 "DescribeInstancePatchStates takes at most {} instance ids, got {}",
@@ -268,7 +304,11 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn list_inventory_entries(&self, instance_id: &str, type_name: &str) -> CloudResult<Vec<InventoryEntry>> {
+    async fn list_inventory_entries(
+        &self,
+        instance_id: &str,
+        type_name: &str,
+    ) -> CloudResult<Vec<InventoryEntry>> {
         self.with(|w, now| {
             let inst = running_instance(w, instance_id)?;
             let collected = inst
@@ -284,7 +324,8 @@ impl Cloud for SandboxCloud {
 
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
         self.with(|w, now| {
-            let mut out: Vec<Command> = w.commands.iter().map(|c| command_view(w, c, now)).collect();
+            let mut out: Vec<Command> =
+                w.commands.iter().map(|c| command_view(w, c, now)).collect();
             out.reverse();
             Ok(out)
         })
@@ -296,7 +337,9 @@ impl Cloud for SandboxCloud {
                 .commands
                 .iter()
                 .find(|c| c.id == command_id)
-                .ok_or_else(|| CloudError::NotFound(format!("command {command_id} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                })?;
             Ok(c.invocations
                 .iter()
                 .map(|i| invocation_view(w, c, i, now))
@@ -304,13 +347,19 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn get_command_invocation(&self, command_id: &str, instance_id: &str) -> CloudResult<Invocation> {
+    async fn get_command_invocation(
+        &self,
+        command_id: &str,
+        instance_id: &str,
+    ) -> CloudResult<Invocation> {
         self.with(|w, now| {
             let c = w
                 .commands
                 .iter()
                 .find(|c| c.id == command_id)
-                .ok_or_else(|| CloudError::NotFound(format!("command {command_id} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                })?;
             let inv = c
                 .invocations
                 .iter()
@@ -330,16 +379,22 @@ impl Cloud for SandboxCloud {
         self.with(|w, _| Ok(w.windows.clone()))
     }
 
-    async fn describe_maintenance_window_executions(&self, window_id: &str) -> CloudResult<Vec<WindowExecution>> {
+    async fn describe_maintenance_window_executions(
+        &self,
+        window_id: &str,
+    ) -> CloudResult<Vec<WindowExecution>> {
         self.with(|w, _| {
-            w.window_executions
-                .get(window_id)
-                .cloned()
-                .ok_or_else(|| CloudError::NotFound(format!("maintenance window {window_id} does not exist")))
+            w.window_executions.get(window_id).cloned().ok_or_else(|| {
+                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
+            })
         })
     }
 
-    async fn create_vpc_endpoint(&self, req: &CreateEndpointRequest, mode: WriteMode) -> CloudResult<Written<VpcEndpoint>> {
+    async fn create_vpc_endpoint(
+        &self,
+        req: &CreateEndpointRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<VpcEndpoint>> {
         self.write(|w, now| {
             if !w.vpcs.iter().any(|v| v.id == req.vpc_id) {
                 return Err(CloudError::NotFound(format!("VPC {} does not exist", req.vpc_id)));
@@ -428,7 +483,13 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn modify_vpc_attribute(&self, vpc_id: &str, attribute: VpcDnsAttribute, value: bool, mode: WriteMode) -> CloudResult<Written<()>> {
+    async fn modify_vpc_attribute(
+        &self,
+        vpc_id: &str,
+        attribute: VpcDnsAttribute,
+        value: bool,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
         self.write(|w, _| {
             let vpc = w
                 .vpcs
@@ -445,7 +506,13 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn create_security_group(&self, vpc_id: &str, name: &str, description: &str, mode: WriteMode) -> CloudResult<Written<String>> {
+    async fn create_security_group(
+        &self,
+        vpc_id: &str,
+        name: &str,
+        description: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<String>> {
         let _ = description;
         self.write(|w, _| {
             if !w.vpcs.iter().any(|v| v.id == vpc_id) {
@@ -470,15 +537,25 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn authorize_https_ingress(&self, group_id: &str, cidr: &str, mode: WriteMode) -> CloudResult<Written<()>> {
+    async fn authorize_https_ingress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
         self.write(|w, _| {
             let g = w
                 .security_groups
                 .iter_mut()
                 .find(|g| g.id == group_id)
-                .ok_or_else(|| CloudError::NotFound(format!("security group {group_id} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("security group {group_id} does not exist"))
+                })?;
             let exists = g.ingress.iter().any(|r| {
-                r.protocol == "tcp" && r.from_port == Some(443) && r.to_port == Some(443) && r.cidrs.iter().any(|c| c == cidr)
+                r.protocol == "tcp"
+                    && r.from_port == Some(443)
+                    && r.to_port == Some(443)
+                    && r.cidrs.iter().any(|c| c == cidr)
             });
             if exists {
                 return Err(CloudError::Invalid(format!(
@@ -498,19 +575,29 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn associate_iam_instance_profile(&self, instance_id: &str, profile_name: &str, mode: WriteMode) -> CloudResult<Written<ProfileAssociation>> {
+    async fn associate_iam_instance_profile(
+        &self,
+        instance_id: &str,
+        profile_name: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<ProfileAssociation>> {
         self.write(|w, now| {
             running_instance(w, instance_id)?;
             let profile = w
                 .profiles
                 .iter()
                 .find(|p| p.name == profile_name)
-                .ok_or_else(|| CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}")))?
+                .ok_or_else(|| {
+                    CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}"))
+                })?
                 .arn
                 .clone();
             let taken = w.associations.iter().any(|a| {
                 a.association.instance_id == instance_id
-                    && matches!(a.association.state, AssociationState::Associating | AssociationState::Associated)
+                    && matches!(
+                        a.association.state,
+                        AssociationState::Associating | AssociationState::Associated
+                    )
             }) || w
                 .instances
                 .iter()
@@ -537,20 +624,29 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn replace_iam_instance_profile_association(&self, association_id: &str, profile_name: &str, mode: WriteMode) -> CloudResult<Written<ProfileAssociation>> {
+    async fn replace_iam_instance_profile_association(
+        &self,
+        association_id: &str,
+        profile_name: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<ProfileAssociation>> {
         self.write(|w, now| {
             let profile = w
                 .profiles
                 .iter()
                 .find(|p| p.name == profile_name)
-                .ok_or_else(|| CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}")))?
+                .ok_or_else(|| {
+                    CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}"))
+                })?
                 .arn
                 .clone();
             let idx = w
                 .associations
                 .iter()
                 .position(|a| a.association.id == association_id)
-                .ok_or_else(|| CloudError::NotFound(format!("association {association_id} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("association {association_id} does not exist"))
+                })?;
             if mode == WriteMode::DryRun {
                 return Ok(Written::DryRunAllowed);
             }
@@ -595,9 +691,14 @@ impl Cloud for SandboxCloud {
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
         self.write(|w, _| {
-            let known = [crate::domain::model::CORE_POLICY_ARN, crate::domain::model::DEPRECATED_POLICY_ARN];
+            let known = [
+                crate::domain::model::CORE_POLICY_ARN,
+                crate::domain::model::DEPRECATED_POLICY_ARN,
+            ];
             if !known.contains(&policy_arn) {
-                return Err(CloudError::NotFound(format!("policy {policy_arn} does not exist or is not attachable")));
+                return Err(CloudError::NotFound(format!(
+                    "policy {policy_arn} does not exist or is not attachable"
+                )));
             }
             let role = w
                 .roles
@@ -628,19 +729,28 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn add_role_to_instance_profile(&self, profile_name: &str, role_name: &str) -> CloudResult<()> {
+    async fn add_role_to_instance_profile(
+        &self,
+        profile_name: &str,
+        role_name: &str,
+    ) -> CloudResult<()> {
         self.write(|w, _| {
             if !w.roles.iter().any(|r| r.name == role_name) {
-                return Err(CloudError::NotFound(format!("role {role_name} does not exist")));
+                return Err(CloudError::NotFound(format!(
+                    "role {role_name} does not exist"
+                )));
             }
             let profile = w
                 .profiles
                 .iter_mut()
                 .find(|p| p.name == profile_name)
-                .ok_or_else(|| CloudError::NotFound(format!("instance profile {profile_name} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("instance profile {profile_name} does not exist"))
+                })?;
             if !profile.role_names.is_empty() {
                 return Err(CloudError::Invalid(
-                    "LimitExceeded: cannot exceed quota for InstanceSessionsPerInstanceProfile: 1".into(),
+                    "LimitExceeded: cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
+                        .into(),
                 ));
             }
             profile.role_names.push(role_name.into());
@@ -716,7 +826,9 @@ impl Cloud for SandboxCloud {
                 .commands
                 .iter_mut()
                 .find(|c| c.id == command_id)
-                .ok_or_else(|| CloudError::NotFound(format!("command {command_id} does not exist")))?;
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                })?;
             if c.cancelled_at.is_none() {
                 c.cancelled_at = Some(now);
             }

@@ -6,11 +6,11 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::world::{SimInstance, World};
 use crate::domain::model::{
-    EndpointState, EndpointType, IngressRule, Instance, InstanceProfile, InstanceState,
-    MaintenanceWindow, Role, Route, RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc,
-    VpcEndpoint, WindowExecution, CORE_POLICY_ARN, DEPRECATED_POLICY_ARN, EC2_SERVICE_PRINCIPAL,
+    CORE_POLICY_ARN, DEPRECATED_POLICY_ARN, EC2_SERVICE_PRINCIPAL, EndpointState, EndpointType,
+    IngressRule, Instance, InstanceProfile, InstanceState, MaintenanceWindow, Role, Route,
+    RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
-use crate::domain::readiness::{self, service_name, Verdict, REQUIRED_SERVICES};
+use crate::domain::readiness::{self, REQUIRED_SERVICES, Verdict, service_name};
 
 pub const LATEST_AGENT: &str = "3.3.1957.0";
 pub const LAB_REGION: &str = "ap-northeast-2";
@@ -70,7 +70,13 @@ fn subnet(id: &str, vpc: &str, name: &str, az: &str, cidr: &str, public: bool) -
     }
 }
 
-fn route_table(id: &str, vpc: &str, main: bool, subnets: &[&str], out: Option<RouteTarget>) -> RouteTable {
+fn route_table(
+    id: &str,
+    vpc: &str,
+    main: bool,
+    subnets: &[&str],
+    out: Option<RouteTarget>,
+) -> RouteTable {
     let mut routes = vec![Route {
         destination: "10.0.0.0/16".into(),
         target: RouteTarget::Local,
@@ -145,10 +151,38 @@ fn lab(now: Timestamp) -> World {
     });
     let p = "WellArchitectedLabsStack/VPC/";
     w.subnets = vec![
-        subnet("subnet-0pub1a2b3c4d5e6f7", vpc, &format!("{p}PublicSubnet1"), "ap-northeast-2a", "10.0.0.0/24", true),
-        subnet("subnet-0pub2a2b3c4d5e6f7", vpc, &format!("{p}PublicSubnet2"), "ap-northeast-2c", "10.0.1.0/24", true),
-        subnet("subnet-0prv1a2b3c4d5e6f7", vpc, &format!("{p}PrivateSubnet1"), "ap-northeast-2a", "10.0.2.0/24", false),
-        subnet("subnet-0prv2a2b3c4d5e6f7", vpc, &format!("{p}PrivateSubnet2"), "ap-northeast-2c", "10.0.3.0/24", false),
+        subnet(
+            "subnet-0pub1a2b3c4d5e6f7",
+            vpc,
+            &format!("{p}PublicSubnet1"),
+            "ap-northeast-2a",
+            "10.0.0.0/24",
+            true,
+        ),
+        subnet(
+            "subnet-0pub2a2b3c4d5e6f7",
+            vpc,
+            &format!("{p}PublicSubnet2"),
+            "ap-northeast-2c",
+            "10.0.1.0/24",
+            true,
+        ),
+        subnet(
+            "subnet-0prv1a2b3c4d5e6f7",
+            vpc,
+            &format!("{p}PrivateSubnet1"),
+            "ap-northeast-2a",
+            "10.0.2.0/24",
+            false,
+        ),
+        subnet(
+            "subnet-0prv2a2b3c4d5e6f7",
+            vpc,
+            &format!("{p}PrivateSubnet2"),
+            "ap-northeast-2c",
+            "10.0.3.0/24",
+            false,
+        ),
     ];
     w.route_tables = vec![
         route_table("rtb-0main00000000000", vpc, true, &[], None),
@@ -159,8 +193,20 @@ fn lab(now: Timestamp) -> World {
             &["subnet-0pub1a2b3c4d5e6f7", "subnet-0pub2a2b3c4d5e6f7"],
             Some(RouteTarget::InternetGateway("igw-0lab0000000000000".into())),
         ),
-        route_table("rtb-0private1000000", vpc, false, &["subnet-0prv1a2b3c4d5e6f7"], None),
-        route_table("rtb-0private2000000", vpc, false, &["subnet-0prv2a2b3c4d5e6f7"], None),
+        route_table(
+            "rtb-0private1000000",
+            vpc,
+            false,
+            &["subnet-0prv1a2b3c4d5e6f7"],
+            None,
+        ),
+        route_table(
+            "rtb-0private2000000",
+            vpc,
+            false,
+            &["subnet-0prv2a2b3c4d5e6f7"],
+            None,
+        ),
     ];
     w.security_groups = vec![
         SecurityGroup {
@@ -189,8 +235,18 @@ fn lab(now: Timestamp) -> World {
         },
     ];
     for (id, subnet, az, ip) in [
-        ("i-0a1b2c3d4e5f60001", "subnet-0prv1a2b3c4d5e6f7", "ap-northeast-2a", "10.0.2.15"),
-        ("i-0a1b2c3d4e5f60002", "subnet-0prv2a2b3c4d5e6f7", "ap-northeast-2c", "10.0.3.27"),
+        (
+            "i-0a1b2c3d4e5f60001",
+            "subnet-0prv1a2b3c4d5e6f7",
+            "ap-northeast-2a",
+            "10.0.2.15",
+        ),
+        (
+            "i-0a1b2c3d4e5f60002",
+            "subnet-0prv2a2b3c4d5e6f7",
+            "ap-northeast-2c",
+            "10.0.3.27",
+        ),
     ] {
         w.instances.push(SimInstance {
             instance: Instance {
@@ -361,7 +417,11 @@ fn fleet(n: usize, now: Timestamp) -> World {
             } else {
                 "Amazon Linux".into()
             },
-            platform_version: if windows { "10.0.20348".into() } else { "2023".into() },
+            platform_version: if windows {
+                "10.0.20348".into()
+            } else {
+                "2023".into()
+            },
             registered_at: None,
             ready_since: None,
             connection_lost: false,

@@ -13,7 +13,11 @@ fn seed(id: &str) -> u64 {
 pub fn patch_state(instance_id: &str, install: bool, at: Timestamp) -> PatchState {
     let s = seed(instance_id);
     let missing = if install { 0 } else { (s % 7) as i32 };
-    let critical = if install { 0 } else { ((s >> 8) % 2) as i32 * missing.min(1) };
+    let critical = if install {
+        0
+    } else {
+        ((s >> 8) % 2) as i32 * missing.min(1)
+    };
     let security = if install { 0 } else { missing / 2 };
     PatchState {
         instance_id: instance_id.to_string(),
@@ -57,9 +61,15 @@ pub fn patches(state: &PatchState) -> Vec<PatchEntry> {
             installed_time: None,
         });
     }
-    for (k, name) in ["openssl-libs", "curl", "glibc", "systemd", "amazon-ssm-agent"]
-        .iter()
-        .enumerate()
+    for (k, name) in [
+        "openssl-libs",
+        "curl",
+        "glibc",
+        "systemd",
+        "amazon-ssm-agent",
+    ]
+    .iter()
+    .enumerate()
     {
         out.push(PatchEntry {
             title: format!("{name}-3.{k}.2-1.amzn2023"),
@@ -105,20 +115,33 @@ pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<Inven
         "AWS:Network" => vec![entry(&[
             ("Name", "ens5".into()),
             ("IPV4", inst.instance.private_ip.clone().unwrap_or_default()),
-            ("MacAddress", format!("02:{:02x}:5e:00:53:01", seed(&inst.instance.id) % 256)),
+            (
+                "MacAddress",
+                format!("02:{:02x}:5e:00:53:01", seed(&inst.instance.id) % 256),
+            ),
             ("DHCPServer", "10.0.0.1".into()),
         ])],
         "AWS:InstanceInformation" => vec![entry(&[
             ("InstanceId", inst.instance.id.clone()),
-            ("AgentVersion", inst.agent_version.clone().unwrap_or_default()),
+            (
+                "AgentVersion",
+                inst.agent_version.clone().unwrap_or_default(),
+            ),
             ("PlatformName", inst.platform_name.clone()),
             ("PlatformVersion", inst.platform_version.clone()),
-            ("IpAddress", inst.instance.private_ip.clone().unwrap_or_default()),
+            (
+                "IpAddress",
+                inst.instance.private_ip.clone().unwrap_or_default(),
+            ),
             (
                 "ComputerName",
                 format!(
                     "ip-{}.{region}.compute.internal",
-                    inst.instance.private_ip.clone().unwrap_or_default().replace('.', "-")
+                    inst.instance
+                        .private_ip
+                        .clone()
+                        .unwrap_or_default()
+                        .replace('.', "-")
                 ),
             ),
         ])],
@@ -127,10 +150,18 @@ pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<Inven
 }
 
 /// Output of AWS-RunShellScript for the few commands operators type first.
-pub fn shell_output(inst: &SimInstance, commands: &[String], region: &str) -> (String, String, i32) {
+pub fn shell_output(
+    inst: &SimInstance,
+    commands: &[String],
+    region: &str,
+) -> (String, String, i32) {
     let host = format!(
         "ip-{}.{region}.compute.internal",
-        inst.instance.private_ip.clone().unwrap_or_default().replace('.', "-")
+        inst.instance
+            .private_ip
+            .clone()
+            .unwrap_or_default()
+            .replace('.', "-")
     );
     let mut out = String::new();
     let mut err = String::new();

@@ -155,8 +155,7 @@ impl World {
 
     pub fn endpoint_view(&self, e: &SimEndpoint, now: Timestamp) -> VpcEndpoint {
         let mut ep = e.endpoint.clone();
-        if ep.state == EndpointState::Pending && now >= e.created + self.timing.endpoint_available
-        {
+        if ep.state == EndpointState::Pending && now >= e.created + self.timing.endpoint_available {
             ep.state = EndpointState::Available;
         }
         ep
@@ -229,7 +228,12 @@ impl World {
             .collect()
     }
 
-    fn node_view(&self, i: &SimInstance, role: Option<&str>, now: Timestamp) -> Option<ManagedNode> {
+    fn node_view(
+        &self,
+        i: &SimInstance,
+        role: Option<&str>,
+        now: Timestamp,
+    ) -> Option<ManagedNode> {
         let registered = i.registered_at?;
         if i.instance.state != InstanceState::Running || registered > now {
             return None;
@@ -248,16 +252,28 @@ impl World {
                 now - SignedDuration::from_secs(20)
             }),
             agent_version: i.agent_version.clone(),
-            is_latest_version: i.agent_version.as_deref().map(|v| v == super::scenario::LATEST_AGENT),
-            platform_type: Some(if i.instance.is_windows() { "Windows" } else { "Linux" }.into()),
+            is_latest_version: i
+                .agent_version
+                .as_deref()
+                .map(|v| v == super::scenario::LATEST_AGENT),
+            platform_type: Some(
+                if i.instance.is_windows() {
+                    "Windows"
+                } else {
+                    "Linux"
+                }
+                .into(),
+            ),
             platform_name: Some(i.platform_name.clone()),
             platform_version: Some(i.platform_version.clone()),
             ip_address: i.instance.private_ip.clone(),
-            computer_name: i
-                .instance
-                .private_ip
-                .as_deref()
-                .map(|ip| format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), self.region)),
+            computer_name: i.instance.private_ip.as_deref().map(|ip| {
+                format!(
+                    "ip-{}.{}.compute.internal",
+                    ip.replace('.', "-"),
+                    self.region
+                )
+            }),
             iam_role: role,
         })
     }
@@ -272,7 +288,11 @@ impl World {
         snap.network.subnets = self.subnets.clone();
         snap.network.route_tables = self.route_tables.clone();
         snap.network.security_groups = self.security_groups.clone();
-        snap.network.endpoints = self.endpoints.iter().map(|e| self.endpoint_view(e, t)).collect();
+        snap.network.endpoints = self
+            .endpoints
+            .iter()
+            .map(|e| self.endpoint_view(e, t))
+            .collect();
         snap.instances.instances = self.instance_views(t);
         snap.instances.associations = self
             .associations
@@ -286,7 +306,10 @@ impl World {
             fetched_at: Some(t),
             ..SourceStatus::default()
         };
-        snap.status = Source::ALL.iter().map(|s| (*s, fresh.clone())).collect::<BTreeMap<_, _>>();
+        snap.status = Source::ALL
+            .iter()
+            .map(|s| (*s, fresh.clone()))
+            .collect::<BTreeMap<_, _>>();
         snap
     }
 
@@ -343,7 +366,12 @@ impl World {
         let ready: HashMap<&str, bool> = report
             .instances
             .iter()
-            .map(|r| (r.instance_id.as_str(), r.verdict == Verdict::Waiting && only_agent_waiting(r)))
+            .map(|r| {
+                (
+                    r.instance_id.as_str(),
+                    r.verdict == Verdict::Waiting && only_agent_waiting(r),
+                )
+            })
             .collect();
         for i in &mut self.instances {
             if i.registered_at.is_some() || i.agent_version.is_none() {
