@@ -10,6 +10,7 @@ use crate::cloud::aws::{AwsCloud, AwsSettings};
 use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
 use crate::engine::fetch;
+use crate::fix::{self, FixOptions};
 use crate::tui::run::{RunOptions, run};
 use crate::{logging, report};
 
@@ -57,6 +58,7 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                     refresh: Duration::from_secs(cli.global.refresh),
                     read_only: cli.global.read_only,
                     log_path: Some(log_path),
+                    audit_path: crate::engine::audit::default_path(),
                 },
             )
             .await?;
@@ -72,8 +74,25 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
             }
             Ok(report::outcome(&snapshot, &readiness).exit_code())
         }
-        Some(Command::Fix { .. }) => Err(eyre!(
-            "`fix` is not available in this build yet; `ssmdeck check` shows what needs fixing"
-        )),
+        Some(Command::Fix {
+            dry_run,
+            yes,
+            vpc,
+            instance,
+        }) => {
+            fix::run(
+                &cloud,
+                FixOptions {
+                    dry_run,
+                    yes,
+                    vpcs: vpc,
+                    instances: instance,
+                    read_only: cli.global.read_only,
+                    audit_path: crate::engine::audit::default_path(),
+                    role_name: crate::domain::model::DEFAULT_ROLE_NAME.to_string(),
+                },
+            )
+            .await
+        }
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cloud;
 pub mod domain;
 pub mod engine;
+pub mod fix;
 pub mod logging;
 pub mod report;
 pub mod tui;

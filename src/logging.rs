@@ -6,14 +6,19 @@ use color_eyre::eyre::{Result, WrapErr};
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-/// `$XDG_STATE_HOME/ssmdeck/ssmdeck.log`, else `~/.local/state/ssmdeck/ssmdeck.log`.
-pub fn default_path() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
+/// `$XDG_STATE_HOME/ssmdeck`, else `~/.local/state/ssmdeck`.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("ssmdeck").join("ssmdeck.log")
+        .unwrap_or_else(std::env::temp_dir)
+        .join("ssmdeck")
+}
+
+/// `$XDG_STATE_HOME/ssmdeck/ssmdeck.log`, else `~/.local/state/ssmdeck/ssmdeck.log`.
+pub fn default_path() -> PathBuf {
+    state_dir().join("ssmdeck.log")
 }
 
 /// Starts logging to `path`; keep the guard alive until exit so lines are flushed.

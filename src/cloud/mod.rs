@@ -26,6 +26,9 @@ pub enum CloudError {
     NotFound(String),
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The resource a create call asked for is already there.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
     #[error("{0}")]
     Other(String),
 }
@@ -52,11 +55,7 @@ pub enum Written<T> {
     Done(T),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VpcDnsAttribute {
-    EnableDnsSupport,
-    EnableDnsHostnames,
-}
+pub use crate::domain::model::VpcDnsAttribute;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateEndpointRequest {

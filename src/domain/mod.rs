@@ -2,5 +2,6 @@
 
 pub mod findings;
 pub mod model;
+pub mod plan;
 pub mod readiness;
 pub mod snapshot;

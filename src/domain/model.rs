@@ -26,6 +26,22 @@ impl Vpc {
     }
 }
 
+/// The two VPC attributes endpoint private DNS needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum VpcDnsAttribute {
+    EnableDnsSupport,
+    EnableDnsHostnames,
+}
+
+impl VpcDnsAttribute {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EnableDnsSupport => "enableDnsSupport",
+            Self::EnableDnsHostnames => "enableDnsHostnames",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subnet {
     pub id: String,

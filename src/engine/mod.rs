@@ -1,5 +1,7 @@
 //! The tokio side: one poller per source, results sent to the UI as messages.
 
+pub mod audit;
+pub mod executor;
 pub mod fetch;
 
 use std::collections::BTreeMap;
@@ -12,7 +14,10 @@ use tokio::task::JoinHandle;
 
 use crate::cloud::Cloud;
 use crate::domain::model::Identity;
+use crate::domain::plan::Plan;
 use crate::domain::snapshot::Source;
+use audit::{Audit, AuditEntry};
+use executor::PlanEvent;
 pub use fetch::Fetched;
 
 /// Longest wait between attempts of a failing source.
@@ -28,21 +33,23 @@ pub enum EngineEvent {
         result: Fetched,
     },
     Identity(Result<Identity, String>),
+    /// Dry-run verdicts and progress of a plan.
+    Plan(PlanEvent),
+    /// The tail of the audit log.
+    Audit(Result<Vec<AuditEntry>, String>),
 }
 
 /// Handle on the running pollers; dropping it stops them.
-pub struct Engine {
+pub struct Engine<C: Cloud> {
+    cloud: C,
+    tx: mpsc::UnboundedSender<EngineEvent>,
     wake: BTreeMap<Source, Arc<Notify>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
-impl Engine {
+impl<C: Cloud> Engine<C> {
     /// Starts one poller per source, each refreshing every `interval`.
-    pub fn start<C: Cloud>(
-        cloud: C,
-        interval: Duration,
-        tx: mpsc::UnboundedSender<EngineEvent>,
-    ) -> Self {
+    pub fn start(cloud: C, interval: Duration, tx: mpsc::UnboundedSender<EngineEvent>) -> Self {
         let mut wake = BTreeMap::new();
         let mut tasks = Vec::new();
         {
@@ -64,7 +71,50 @@ impl Engine {
                 tx.clone(),
             )));
         }
-        Self { wake, tasks }
+        Self {
+            cloud,
+            tx,
+            wake,
+            tasks,
+        }
+    }
+
+    /// Dry-run verdicts of every call, reported as they come.
+    pub fn dry_run(&self, plan: Plan) {
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let mut emit = |ev| {
+                let _ = tx.send(EngineEvent::Plan(ev));
+            };
+            executor::dry_run(&cloud, &plan, &mut emit).await;
+        });
+    }
+
+    /// Applies the plan in the background; progress comes back as events.
+    pub fn apply(&self, plan: Plan, audit: Audit) {
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        let wake: Vec<Arc<Notify>> = self.wake.values().cloned().collect();
+        tokio::spawn(async move {
+            let mut emit = |ev| {
+                let _ = tx.send(EngineEvent::Plan(ev));
+            };
+            executor::apply(&cloud, &plan, Some(&audit), &mut emit).await;
+            for w in wake {
+                w.notify_one();
+            }
+        });
+    }
+
+    /// Reads the tail of the audit log off the UI thread.
+    pub fn load_audit(&self, path: std::path::PathBuf) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = audit::read_tail(&path, 500)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()));
+            let _ = tx.send(EngineEvent::Audit(result));
+        });
     }
 
     /// Refresh every source now (a refresh already running is followed by one more).
@@ -81,7 +131,7 @@ impl Engine {
     }
 }
 
-impl Drop for Engine {
+impl<C: Cloud> Drop for Engine<C> {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();

@@ -4,11 +4,15 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
+use super::dialog::Confirm;
 use super::rows;
 use super::table::TableState;
+use crate::domain::model::DEFAULT_ROLE_NAME;
+use crate::domain::plan::{self, Plan};
 use crate::domain::readiness::{self, Readiness};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::engine::EngineEvent;
+use crate::engine::executor::{Outcome, PlanEvent};
 use crate::engine::fetch::apply;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +25,8 @@ pub enum Pane {
     Commands,
     Windows,
     Lab,
+    /// The audit log (`:audit`); not one of the numbered panes.
+    Audit,
 }
 
 impl Pane {
@@ -45,11 +51,15 @@ impl Pane {
             Pane::Commands => "Commands",
             Pane::Windows => "Windows",
             Pane::Lab => "Lab",
+            Pane::Audit => "Audit",
         }
     }
 
     pub fn available(self) -> bool {
-        matches!(self, Pane::Endpoints | Pane::Roles | Pane::Instances)
+        matches!(
+            self,
+            Pane::Endpoints | Pane::Roles | Pane::Instances | Pane::Audit
+        )
     }
 
     /// Index into the per-pane tables, for panes that have one.
@@ -58,6 +68,7 @@ impl Pane {
             Pane::Endpoints => Some(0),
             Pane::Roles => Some(1),
             Pane::Instances => Some(2),
+            Pane::Audit => Some(3),
             _ => None,
         }
     }
@@ -74,19 +85,20 @@ impl Pane {
 
     fn from_command(name: &str) -> Option<Pane> {
         let name = name.trim_start_matches(':');
-        Pane::ALL.into_iter().find(|p| {
+        Pane::ALL.into_iter().chain([Pane::Audit]).find(|p| {
             let t = p.title().to_lowercase();
             t == name || (name.len() >= 2 && t.starts_with(name)) || t.trim_end_matches('s') == name
         })
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     Filter(String),
     Command(String),
     Help,
+    Confirm(Box<Confirm>),
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +117,11 @@ pub enum Msg {
 pub enum Effect {
     Quit,
     RefreshAll,
+    /// Ask EC2 whether each call would be allowed; results come back as `PlanEvent::Verdict`.
+    DryRun(Plan),
+    /// Run the plan; progress comes back as `PlanEvent`s.
+    Apply(Plan),
+    LoadAudit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +133,7 @@ pub enum StatusKind {
 pub struct App {
     pub snapshot: Snapshot,
     pub readiness: Readiness,
-    pub tables: [TableState; 3],
+    pub tables: [TableState; 4],
     pub pane: Pane,
     pub mode: Mode,
     pub status: Option<(StatusKind, String)>,
@@ -126,6 +143,10 @@ pub struct App {
     pub height: u16,
     pub read_only: bool,
     pub log_path: Option<String>,
+    /// Name of the role (and instance profile) ssmdeck creates and attaches.
+    pub role_name: String,
+    /// The plan being applied and a line on its progress.
+    pub running: Option<(Plan, String)>,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -147,6 +168,8 @@ impl App {
             height: 40,
             read_only: false,
             log_path: None,
+            role_name: DEFAULT_ROLE_NAME.to_string(),
+            running: None,
         }
     }
 
@@ -234,6 +257,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.rebuild();
             Vec::new()
         }
+        Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),
+        Msg::Engine(EngineEvent::Audit(result)) => {
+            match result {
+                Ok(entries) => {
+                    let page = app.page();
+                    app.tables[3].set_rows(rows::audit_rows(&entries), page);
+                }
+                Err(e) => app.error(e),
+            }
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Identity(result)) => {
             match result {
                 Ok(identity) => {
@@ -262,6 +296,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Mode::Confirm(confirm) => on_confirm_key(app, key, *confirm),
         Mode::Filter(text) => on_filter_key(app, key, text),
         Mode::Command(text) => on_command_key(app, key, text),
         Mode::Normal => on_normal_key(app, key, ctrl),
@@ -300,6 +335,11 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
             }
         }
         KeyCode::Enter => app.detail = !app.detail,
+        KeyCode::Char('c') if app.pane == Pane::Endpoints => {
+            return propose(app, Action::Endpoints);
+        }
+        KeyCode::Char('n') if app.pane == Pane::Roles => return propose(app, Action::Role),
+        KeyCode::Char('a') if app.pane == Pane::Instances => return propose(app, Action::Attach),
         KeyCode::Char(' ') => {
             if let Some(t) = app.table_mut() {
                 t.toggle_mark();
@@ -394,6 +434,10 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "refresh" => return vec![Effect::RefreshAll],
         "region" => app.info("switching regions is not yet available: restart with --region"),
         other => match Pane::from_command(other) {
+            Some(Pane::Audit) => {
+                app.switch(Pane::Audit);
+                return vec![Effect::LoadAudit];
+            }
             Some(p) => app.switch(p),
             None => app.error(format!(
                 "unknown command :{other} (try :endpoints, :roles, :instances, :q)"
@@ -401,4 +445,162 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         },
     }
     Vec::new()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Endpoints,
+    Role,
+    Attach,
+}
+
+/// Today (UTC) for endpoint idempotency tokens.
+fn day(app: &App) -> String {
+    app.now.strftime("%Y%m%d").to_string()
+}
+
+/// Build the plan for a key action and open the confirmation dialog.
+fn propose(app: &mut App, action: Action) -> Vec<Effect> {
+    if app.read_only {
+        app.error("read-only: ssmdeck was started with --read-only, so it makes no change");
+        return Vec::new();
+    }
+    if app.running.is_some() {
+        app.info("a plan is still running: wait for it to finish");
+        return Vec::new();
+    }
+    let selected = app
+        .table()
+        .and_then(|t| t.selected_row())
+        .map(|r| r.id.clone());
+    let plan = match action {
+        Action::Endpoints => {
+            let Some(vpc) = selected.as_deref().and_then(|id| id.split('/').next()) else {
+                app.info("select a VPC row first");
+                return Vec::new();
+            };
+            plan::plan_endpoints(&app.snapshot, &app.readiness, vpc, &day(app))
+        }
+        Action::Role => plan::plan_role(&app.snapshot, &app.role_name),
+        Action::Attach => {
+            let marks: Vec<String> = app
+                .table()
+                .map(|t| t.marks.iter().cloned().collect())
+                .unwrap_or_default();
+            let targets = if marks.is_empty() {
+                selected.into_iter().collect()
+            } else {
+                marks
+            };
+            if targets.is_empty() {
+                app.info("select or mark instances first");
+                return Vec::new();
+            }
+            if !app
+                .snapshot
+                .iam
+                .profiles
+                .iter()
+                .any(|p| p.name == app.role_name)
+            {
+                app.error(format!(
+                    "instance profile {} does not exist yet: create it on Roles (2, then n)",
+                    app.role_name
+                ));
+                return Vec::new();
+            }
+            plan::plan_attach(&app.snapshot, &targets, &app.role_name)
+        }
+    };
+    if plan.is_empty() {
+        let notes: Vec<String> = plan.steps.iter().flat_map(|s| s.notes.clone()).collect();
+        if notes.is_empty() {
+            app.info("nothing to do: it is already in place");
+        } else {
+            app.error(notes.join("; "));
+        }
+        return Vec::new();
+    }
+    app.mode = Mode::Confirm(Box::new(Confirm::new(plan.clone())));
+    vec![Effect::DryRun(plan)]
+}
+
+fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            app.mode = Mode::Normal;
+            let plan = confirm.plan;
+            app.running = Some((plan.clone(), "starting…".into()));
+            app.info(format!("applying: {}", plan.title));
+            vec![Effect::Apply(plan)]
+        }
+        KeyCode::Char('o') => {
+            let toggled = confirm.toggle_optional();
+            let plan = confirm.plan.clone();
+            app.mode = Mode::Confirm(Box::new(confirm));
+            if toggled {
+                vec![Effect::DryRun(plan)]
+            } else {
+                Vec::new()
+            }
+        }
+        KeyCode::Char('n')
+        | KeyCode::Char('N')
+        | KeyCode::Char('q')
+        | KeyCode::Esc
+        | KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            app.info("cancelled: nothing was changed");
+            Vec::new()
+        }
+        _ => {
+            app.mode = Mode::Confirm(Box::new(confirm));
+            Vec::new()
+        }
+    }
+}
+
+fn on_plan_event(app: &mut App, event: PlanEvent) -> Vec<Effect> {
+    match event {
+        PlanEvent::Verdict { index, verdict } => {
+            if let Mode::Confirm(c) = &mut app.mode {
+                c.verdicts.insert(index, verdict);
+            }
+            Vec::new()
+        }
+        PlanEvent::Started { index, total } => {
+            if let Some((plan, line)) = &mut app.running {
+                let call = plan.steps.iter().flat_map(|s| s.calls.iter()).nth(index);
+                let position = crate::engine::executor::indexed_calls(plan)
+                    .iter()
+                    .position(|(i, _)| *i == index)
+                    .map_or(0, |p| p + 1);
+                *line = format!(
+                    "{position}/{total} {}",
+                    call.map(|c| c.describe()).unwrap_or_default()
+                );
+            }
+            Vec::new()
+        }
+        PlanEvent::Finished { outcome, .. } => {
+            if let Outcome::Failed { .. } = outcome {
+                app.running = None;
+            }
+            Vec::new()
+        }
+        PlanEvent::Aborted { message, hint, .. } => {
+            app.running = None;
+            app.error(format!("✗ {message} → {hint} (later steps were not run)"));
+            vec![Effect::RefreshAll]
+        }
+        PlanEvent::Completed { done, skipped } => {
+            app.running = None;
+            app.info(if done == 0 {
+                format!("✓ nothing to change: {skipped} already in place")
+            } else {
+                format!("✓ plan applied: {done} change(s), {skipped} already in place; watch the panes update")
+            });
+            vec![Effect::RefreshAll]
+        }
+    }
 }

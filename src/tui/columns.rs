@@ -10,6 +10,7 @@ fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
     match pane {
         Pane::Endpoints => &[(0, 14), (7, 12), (2, 8), (6, 8)],
         Pane::Roles => &[(3, 12), (0, 16), (2, 10)],
+        Pane::Audit => &[(2, 30), (0, 20)],
         _ => &[(1, 10), (8, 8), (5, 8), (7, 6), (9, 24)],
     }
 }

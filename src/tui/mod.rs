@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod columns;
+pub mod dialog;
 pub mod render;
 pub mod rows;
 pub mod run;

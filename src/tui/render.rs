@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 
 use super::app::{App, Mode, Pane, StatusKind};
 use super::columns;
-use super::rows::{ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
+use super::dialog;
+use super::rows::{AUDIT_COLUMNS, ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
 use super::theme;
 use crate::domain::findings::Severity;
 
@@ -45,8 +46,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_footer(frame, footer, app);
     draw_status(frame, status, app);
-    if app.mode == Mode::Help {
-        draw_help(frame, area);
+    match &app.mode {
+        Mode::Help => draw_help(frame, area),
+        Mode::Confirm(c) => dialog::draw(frame, area, c),
+        _ => {}
     }
 }
 
@@ -110,6 +113,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             theme::tone(Tone::Warn),
         ));
     }
+    if let Some((_, line)) = &app.running {
+        spans.push(Span::raw(" │ "));
+        spans.push(Span::styled(format!("⟳ {line}"), theme::tone(Tone::Warn)));
+    }
     if app.read_only {
         spans.push(Span::raw(" │ "));
         spans.push(Span::styled(
@@ -161,6 +168,7 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let columns: &[&str] = match app.pane {
         Pane::Endpoints => &ENDPOINT_COLUMNS,
         Pane::Roles => &ROLE_COLUMNS,
+        Pane::Audit => &AUDIT_COLUMNS,
         _ => &INSTANCE_COLUMNS,
     };
     let has_error = app
@@ -300,13 +308,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
 pub fn footer_keys(pane: Pane) -> &'static str {
     match pane {
         Pane::Endpoints => {
-            "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+            "<c> create endpoints  <Enter> details  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
         }
         Pane::Roles => {
-            "<Enter> details  </> filter  <Space> mark  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+            "<n> create role  <Enter> details  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
         }
+        Pane::Audit => "</> filter  <Enter> details  <Tab> pane  <:> command  <?> help  <q> quit",
         _ => {
-            "<Enter> findings  </> filter  <Space> mark  <j/k> move  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+            "<a> attach profile  <Space> mark  <Enter> findings  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
         }
     }
 }
@@ -349,6 +358,11 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc", "clear filter, close details"),
     ("Enter", "details and findings of the row"),
     ("Space", "mark the row"),
+    ("c (Endpoints)", "create the missing endpoints of the VPC"),
+    ("n (Roles)", "create the instance role and profile"),
+    ("a (Instances)", "attach the profile to marked / selected"),
+    ("y / n in a dialog", "apply / cancel (No is the default)"),
+    (":audit", "the audit log of every write"),
     ("Ctrl-r", "refresh every source now"),
     ("?", "this help"),
     ("q, Ctrl-c", "quit"),

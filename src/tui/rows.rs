@@ -354,3 +354,52 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
     }
     rows
 }
+
+pub const AUDIT_COLUMNS: [&str; 4] = ["TIME", "ACTION", "PARAMETERS", "OUTCOME"];
+
+pub fn audit_rows(entries: &[crate::engine::audit::AuditEntry]) -> Vec<Row> {
+    entries
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, e)| {
+            let params = match &e.parameters {
+                serde_json::Value::Object(map) => map
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "action")
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}={}",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            };
+            let tone = if e.outcome.starts_with("ok") {
+                Tone::Good
+            } else {
+                Tone::Bad
+            };
+            Row::new(
+                format!("{i}:{}", e.time),
+                vec![
+                    cell(e.time.clone(), Tone::Dim),
+                    cell(e.action.clone(), Tone::Normal),
+                    cell(params, Tone::Normal),
+                    cell(e.outcome.clone(), tone),
+                ],
+                Vec::new(),
+                vec![format!(
+                    "{} · {} · account {}",
+                    e.profile,
+                    e.region,
+                    e.account.as_deref().unwrap_or("?")
+                )],
+            )
+        })
+        .collect()
+}

@@ -11,12 +11,14 @@ use tokio::sync::mpsc;
 use super::app::{App, Effect, Msg, update};
 use super::render;
 use crate::cloud::Cloud;
+use crate::engine::audit::Audit;
 use crate::engine::{Engine, EngineEvent};
 
 pub struct RunOptions {
     pub refresh: Duration,
     pub read_only: bool,
     pub log_path: Option<String>,
+    pub audit_path: std::path::PathBuf,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every way out.
@@ -48,7 +50,7 @@ async fn event_loop<C: Cloud>(
     let engine = Engine::start(cloud.clone(), opts.refresh, tx);
     let mut app = App::new(cloud.now());
     app.read_only = opts.read_only;
-    app.log_path = opts.log_path;
+    app.log_path = opts.log_path.clone();
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     update(
         &mut app,
@@ -85,6 +87,18 @@ async fn event_loop<C: Cloud>(
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::RefreshAll => engine.refresh_all(),
+                Effect::DryRun(plan) => engine.dry_run(plan),
+                Effect::Apply(plan) => {
+                    let id = &app.snapshot.identity;
+                    let audit = Audit {
+                        path: opts.audit_path.clone(),
+                        account: id.account.clone(),
+                        region: id.region.clone(),
+                        profile: id.label.clone(),
+                    };
+                    engine.apply(plan, audit);
+                }
+                Effect::LoadAudit => engine.load_audit(opts.audit_path.clone()),
             }
         }
     }

@@ -334,7 +334,7 @@ async fn security_group_with_https_ingress() {
         .authorize_https_ingress(&group_id, "10.0.0.0/16", WriteMode::Apply)
         .await
         .expect_err("duplicate rule");
-    assert!(matches!(dup, CloudError::Invalid(_)), "{dup:?}");
+    assert!(matches!(dup, CloudError::AlreadyExists(_)), "{dup:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -472,7 +472,7 @@ async fn role_policy_and_instance_profile() {
         .await
         .expect_err("exists");
     assert!(
-        matches!(again, CloudError::Invalid(ref d) if d.contains("EntityAlreadyExists")),
+        matches!(again, CloudError::AlreadyExists(ref d) if d.contains("EntityAlreadyExists")),
         "{again:?}"
     );
     let missing = cloud

@@ -61,7 +61,6 @@ const INVALID: &[&str] = &[
     "ValidationError",
     "MissingParameter",
     "MalformedPolicyDocument",
-    "EntityAlreadyExists",
     "LimitExceeded",
     "LimitExceededException",
     "DuplicateSubnetsInSameZone",
@@ -127,6 +126,8 @@ pub(crate) fn classify(action: &str, code: &str, message: Option<&str>, status: 
         CloudError::NotFound(detail)
     } else if UNAVAILABLE.contains(&code) || status >= 500 {
         CloudError::Unavailable(detail)
+    } else if code == "EntityAlreadyExists" || code.ends_with(".Duplicate") {
+        CloudError::AlreadyExists(detail)
     } else if INVALID.contains(&code)
         || code.starts_with("Invalid")
         || code.ends_with(".Duplicate")

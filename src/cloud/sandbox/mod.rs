@@ -519,7 +519,7 @@ impl Cloud for SandboxCloud {
                 return Err(CloudError::NotFound(format!("VPC {vpc_id} does not exist")));
             }
             if w.security_groups.iter().any(|g| g.vpc_id == vpc_id && g.name == name) {
-                return Err(CloudError::Invalid(format!(
+                return Err(CloudError::AlreadyExists(format!(
                     "InvalidGroup.Duplicate: the security group '{name}' already exists for VPC '{vpc_id}'"
                 )));
             }
@@ -558,7 +558,7 @@ impl Cloud for SandboxCloud {
                     && r.cidrs.iter().any(|c| c == cidr)
             });
             if exists {
-                return Err(CloudError::Invalid(format!(
+                return Err(CloudError::AlreadyExists(format!(
                     "InvalidPermission.Duplicate: 443 from {cidr} already exists on {group_id}"
                 )));
             }
@@ -674,7 +674,7 @@ impl Cloud for SandboxCloud {
     async fn create_role(&self, name: &str, trusted_service: &str) -> CloudResult<Role> {
         self.write(|w, _| {
             if w.roles.iter().any(|r| r.name == name) {
-                return Err(CloudError::Invalid(format!(
+                return Err(CloudError::AlreadyExists(format!(
                     "EntityAlreadyExists: role with name {name} already exists"
                 )));
             }
@@ -715,7 +715,7 @@ impl Cloud for SandboxCloud {
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {
         self.write(|w, _| {
             if w.profiles.iter().any(|p| p.name == name) {
-                return Err(CloudError::Invalid(format!(
+                return Err(CloudError::AlreadyExists(format!(
                     "EntityAlreadyExists: instance profile {name} already exists"
                 )));
             }

@@ -1,0 +1,116 @@
+//! The confirmation dialog: every call of a plan with its dry-run verdict. Defaults to No.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::rows::Tone;
+use super::theme;
+use crate::domain::plan::{Plan, StepKind};
+use crate::engine::executor::Verdict;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub plan: Plan,
+    /// Dry-run verdicts by flat call index, as they arrive.
+    pub verdicts: BTreeMap<usize, Verdict>,
+}
+
+impl Confirm {
+    pub fn new(plan: Plan) -> Self {
+        Self {
+            plan,
+            verdicts: BTreeMap::new(),
+        }
+    }
+
+    /// `o` selects or unselects the optional steps.
+    pub fn toggle_optional(&mut self) -> bool {
+        let mut any = false;
+        for s in &mut self.plan.steps {
+            if s.kind == StepKind::OptionalEndpoints {
+                s.selected = !s.selected;
+                any = true;
+            }
+        }
+        any
+    }
+
+    pub fn lines(&self) -> Vec<Line<'static>> {
+        let mut lines = vec![Line::styled(self.plan.title.clone(), theme::title())];
+        let mut index = 0;
+        for step in &self.plan.steps {
+            let mark = if step.selected { "[x]" } else { "[ ]" };
+            let optional = if step.kind == StepKind::OptionalEndpoints {
+                "  (o selects)"
+            } else {
+                ""
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} "), theme::accent()),
+                Span::raw(step.title.clone()),
+                Span::styled(optional, theme::tone(Tone::Dim)),
+            ]));
+            for call in &step.calls {
+                let verdict = match self.verdicts.get(&index) {
+                    _ if !step.selected => Span::styled("  not selected", theme::tone(Tone::Dim)),
+                    Some(v @ Verdict::Allowed) => {
+                        Span::styled(format!("  ✓ {}", v.describe()), theme::tone(Tone::Good))
+                    }
+                    Some(v @ Verdict::Denied { .. }) => {
+                        Span::styled(format!("  ✗ {}", v.describe()), theme::tone(Tone::Bad))
+                    }
+                    Some(v @ Verdict::Failed { .. }) => {
+                        Span::styled(format!("  ✗ {}", v.describe()), theme::tone(Tone::Bad))
+                    }
+                    Some(v @ Verdict::NotChecked { .. }) => {
+                        Span::styled(format!("  – {}", v.describe()), theme::tone(Tone::Dim))
+                    }
+                    None => Span::styled("  … checking", theme::tone(Tone::Warn)),
+                };
+                lines.push(Line::from(vec![
+                    Span::raw(format!("      {}", call.describe())),
+                    verdict,
+                ]));
+                index += 1;
+            }
+            for note in &step.notes {
+                lines.push(Line::styled(
+                    format!("      ! {note}"),
+                    theme::tone(Tone::Warn),
+                ));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("Apply? ", theme::title()),
+            Span::raw("y yes · "),
+            Span::styled("n / Esc / Enter no (default)", theme::accent()),
+        ]));
+        lines
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
+    let lines = confirm.lines();
+    let w = area.width.saturating_sub(4).min(150);
+    let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let popup = Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Confirm the plan "),
+        ),
+        popup,
+    );
+}
