@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -84,20 +84,31 @@ impl Confirm {
                 ));
             }
         }
-        lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::styled("Apply? ", theme::title()),
-            Span::raw("y yes · "),
-            Span::styled("n / Esc / Enter no (default)", theme::accent()),
-        ]));
         lines
     }
+}
+
+fn prompt() -> Line<'static> {
+    Line::from(vec![
+        Span::styled("Apply? ", theme::title()),
+        Span::raw("y yes · "),
+        Span::styled("n / Esc / Enter no (default)", theme::accent()),
+    ])
+}
+
+/// Rows `lines` take once wrapped at `width` columns.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(w) as u16)
+        .sum()
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     let lines = confirm.lines();
     let w = area.width.saturating_sub(4).min(150);
-    let h = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
     let popup = Rect {
         x: area.x + area.width.saturating_sub(w) / 2,
         y: area.y + area.height.saturating_sub(h) / 2,
@@ -105,12 +116,17 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
         height: h,
     };
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Confirm the plan "),
-        ),
-        popup,
-    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Confirm the plan ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [body, _, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    frame.render_widget(Paragraph::new(prompt()), footer);
 }

@@ -3,10 +3,13 @@
 mod aws_mocks;
 mod cli;
 mod contract;
+mod fix;
 mod fixtures;
 mod moto;
 mod moto_server;
+mod plan;
 mod readiness;
+mod remediation;
 mod sandbox;
 mod terminal;
 mod ui;

@@ -34,6 +34,18 @@ impl MotoServer {
     /// Starts `moto_server -H 127.0.0.1 -p PORT` with AWS managed policies loaded and waits
     /// (at most 20 s) until it accepts connections. Panics when moto is not installed.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Self::start`], recording every request moto receives (its request recorder).
+    pub fn start_recording(recording: &std::path::Path) -> Self {
+        Self::start_with(&[
+            ("MOTO_ENABLE_RECORDING", "True".to_string()),
+            ("MOTO_RECORDER_FILEPATH", recording.display().to_string()),
+        ])
+    }
+
+    fn start_with(env: &[(&str, String)]) -> Self {
         let port = free_port();
         let log = std::env::temp_dir().join(format!("ssmdeck-moto-{port}.log"));
         let log_file = std::fs::File::create(&log)
@@ -44,6 +56,7 @@ impl MotoServer {
         let spawned = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(stderr)
@@ -378,4 +391,55 @@ async fn associate(ec2: &aws_sdk_ec2::Client, table: &str, subnet: &str) {
             .send()
             .await,
     );
+}
+
+/// One request moto recorded: its API action and whether it was an EC2 dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub action: String,
+    pub dry_run: bool,
+}
+
+impl Recorded {
+    /// A call that changes the account (dry runs change nothing).
+    pub fn is_write(&self) -> bool {
+        const READS: [&str; 4] = ["Describe", "List", "Get", "Search"];
+        !self.dry_run && !READS.iter().any(|p| self.action.starts_with(p))
+    }
+}
+
+/// The requests in moto's recording file, in order.
+pub fn recorded_calls(recording: &std::path::Path) -> Vec<Recorded> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(recording).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|v| {
+            let body = v["body"].as_str().unwrap_or_default();
+            let body = if v["body_encoded"].as_bool() == Some(true) {
+                base64::engine::general_purpose::STANDARD
+                    .decode(body)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            } else {
+                body.to_string()
+            };
+            let target = v["headers"]
+                .as_object()
+                .and_then(|h| {
+                    h.iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                })
+                .and_then(|(_, t)| t.as_str())
+                .and_then(|t| t.rsplit('.').next())
+                .map(str::to_string);
+            let action = target.or_else(|| {
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .map(str::to_string)
+            })?;
+            let dry_run = body.split('&').any(|kv| kv == "DryRun=true");
+            Some(Recorded { action, dry_run })
+        })
+        .collect()
 }
