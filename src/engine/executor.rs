@@ -121,7 +121,7 @@ async fn verdict_of<C: Cloud>(cloud: &C, call: &Call, creates_profile: bool) -> 
             GroupRef::Created { .. } => return depends(),
         },
         Call::CreateVpcEndpoint { .. } => {
-            let req = endpoint_request(call, None).unwrap_or_else(|| empty_request());
+            let req = endpoint_request(call, None).unwrap_or_else(empty_request);
             cloud
                 .create_vpc_endpoint(&req, WriteMode::DryRun)
                 .await
