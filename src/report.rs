@@ -135,7 +135,7 @@ pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
         target: &snapshot.identity.label,
         summary: &readiness.summary,
         default_role_ready: readiness.default_role_ready,
-        sources: Source::ALL
+        sources: Source::CORE
             .iter()
             .map(|s| {
                 let st = snapshot.status.get(s);
@@ -219,7 +219,7 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
         id.account.as_deref().unwrap_or("unknown"),
         id.region
     );
-    for s in Source::ALL {
+    for s in Source::CORE {
         if let Some(e) = snapshot.status.get(&s).and_then(|x| x.error.as_deref()) {
             let _ = writeln!(out, "! {} could not be read: {e}", s.name());
         }

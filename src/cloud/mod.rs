@@ -9,9 +9,9 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, Invocation, MaintenanceWindow,
-    ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint, WindowExecution,
+    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
+    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +75,8 @@ pub struct CreateEndpointRequest {
 pub struct SendCommandRequest {
     pub document: String,
     pub instance_ids: Vec<String>,
+    /// Tag targets (`tag:KEY` → values) instead of ids; used when `instance_ids` is empty.
+    pub targets: Vec<(String, Vec<String>)>,
     pub parameters: Vec<(String, Vec<String>)>,
     pub comment: Option<String>,
     pub max_concurrency: Option<String>,
@@ -142,6 +144,8 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         instance_id: &str,
     ) -> impl Future<Output = CloudResult<Vec<PatchEntry>>> + Send;
+    /// GetInventory: application count and capture time per node.
+    fn get_inventory(&self) -> impl Future<Output = CloudResult<Vec<InventorySummary>>> + Send;
     fn list_inventory_entries(
         &self,
         instance_id: &str,
@@ -160,6 +164,14 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     fn describe_maintenance_windows(
         &self,
     ) -> impl Future<Output = CloudResult<Vec<MaintenanceWindow>>> + Send;
+    fn describe_maintenance_window_targets(
+        &self,
+        window_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<WindowTarget>>> + Send;
+    fn describe_maintenance_window_tasks(
+        &self,
+        window_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<WindowTask>>> + Send;
     fn describe_maintenance_window_executions(
         &self,
         window_id: &str,

@@ -208,6 +208,8 @@ pub struct Instance {
     pub profile_arn: Option<String>,
     pub imds_v2_required: bool,
     pub launch_time: Option<Timestamp>,
+    /// Tags other than Name, as (key, value).
+    pub tags: Vec<(String, String)>,
 }
 
 impl Instance {
@@ -420,6 +422,33 @@ pub struct MaintenanceWindow {
     pub next_execution: Option<String>,
     pub duration_hours: i32,
     pub cutoff_hours: i32,
+}
+
+/// What GetInventory says about one node: its application count and when it was collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventorySummary {
+    pub instance_id: String,
+    pub application_count: usize,
+    pub capture_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowTarget {
+    pub id: String,
+    pub name: Option<String>,
+    /// `Key=Values` pairs, e.g. `tag:Patch=weekly` or `InstanceIds=i-1,i-2`.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowTask {
+    pub id: String,
+    /// The document or task ARN, e.g. `AWS-RunPatchBaseline`.
+    pub task: String,
+    pub task_type: String,
+    pub priority: i32,
+    pub max_concurrency: Option<String>,
+    pub max_errors: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

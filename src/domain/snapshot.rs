@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::model::{
-    Identity, Instance, InstanceProfile, ManagedNode, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint,
+    Command, Identity, Instance, InstanceProfile, InventorySummary, MaintenanceWindow, ManagedNode,
+    PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint,
 };
 
 /// One independently polled group of reads.
@@ -18,16 +18,35 @@ pub enum Source {
     Instances,
     Iam,
     Nodes,
+    Inventory,
+    Patches,
+    Commands,
+    Windows,
 }
 
 impl Source {
-    pub const ALL: [Source; 4] = [Self::Network, Self::Instances, Self::Iam, Self::Nodes];
+    /// What readiness needs (and `check` reads).
+    pub const CORE: [Source; 4] = [Self::Network, Self::Instances, Self::Iam, Self::Nodes];
+    pub const ALL: [Source; 8] = [
+        Self::Network,
+        Self::Instances,
+        Self::Iam,
+        Self::Nodes,
+        Self::Inventory,
+        Self::Patches,
+        Self::Commands,
+        Self::Windows,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Self::Network => "network",
             Self::Instances => "instances",
             Self::Iam => "iam",
             Self::Nodes => "nodes",
+            Self::Inventory => "inventory",
+            Self::Patches => "patches",
+            Self::Commands => "commands",
+            Self::Windows => "windows",
         }
     }
 }
@@ -77,6 +96,10 @@ pub struct Snapshot {
     pub instances: InstanceData,
     pub iam: IamData,
     pub nodes: NodeData,
+    pub inventory: Vec<InventorySummary>,
+    pub patches: Vec<PatchState>,
+    pub commands: Vec<Command>,
+    pub windows: Vec<MaintenanceWindow>,
     pub status: BTreeMap<Source, SourceStatus>,
 }
 

@@ -2,7 +2,8 @@
 
 use futures::{StreamExt, TryFutureExt, stream};
 
-use crate::cloud::{Cloud, CloudResult, VpcDnsAttribute};
+use crate::cloud::{Cloud, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
+use crate::domain::model::{Command, InventorySummary, MaintenanceWindow, PatchState};
 use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
 
 /// Concurrent DescribeVpcAttribute calls at most.
@@ -14,7 +15,14 @@ pub enum Fetched {
     Instances(CloudResult<InstanceData>),
     Iam(CloudResult<IamData>),
     Nodes(CloudResult<NodeData>),
+    Inventory(CloudResult<Vec<InventorySummary>>),
+    Patches(CloudResult<Vec<PatchState>>),
+    Commands(CloudResult<Vec<Command>>),
+    Windows(CloudResult<Vec<MaintenanceWindow>>),
 }
+
+/// Concurrent DescribeInstancePatchStates batches at most.
+const PATCH_BATCH_CONCURRENCY: usize = 4;
 
 impl Fetched {
     pub fn source(&self) -> Source {
@@ -23,6 +31,10 @@ impl Fetched {
             Self::Instances(_) => Source::Instances,
             Self::Iam(_) => Source::Iam,
             Self::Nodes(_) => Source::Nodes,
+            Self::Inventory(_) => Source::Inventory,
+            Self::Patches(_) => Source::Patches,
+            Self::Commands(_) => Source::Commands,
+            Self::Windows(_) => Source::Windows,
         }
     }
 
@@ -32,18 +44,45 @@ impl Fetched {
             Self::Instances(Err(e)) => Some(e.to_string()),
             Self::Iam(Err(e)) => Some(e.to_string()),
             Self::Nodes(Err(e)) => Some(e.to_string()),
+            Self::Inventory(Err(e)) => Some(e.to_string()),
+            Self::Patches(Err(e)) => Some(e.to_string()),
+            Self::Commands(Err(e)) => Some(e.to_string()),
+            Self::Windows(Err(e)) => Some(e.to_string()),
             _ => None,
         }
     }
 }
 
-pub async fn fetch<C: Cloud>(cloud: &C, source: Source) -> Fetched {
+/// One refresh of `source`. Patch states are read for `managed` nodes only.
+pub async fn fetch<C: Cloud>(cloud: &C, source: Source, managed: &[String]) -> Fetched {
     match source {
         Source::Network => Fetched::Network(network(cloud).await),
         Source::Instances => Fetched::Instances(instances(cloud).await),
         Source::Iam => Fetched::Iam(iam(cloud).await),
         Source::Nodes => Fetched::Nodes(nodes(cloud).await),
+        Source::Inventory => Fetched::Inventory(cloud.get_inventory().await),
+        Source::Patches => Fetched::Patches(patch_states(cloud, managed).await),
+        Source::Commands => Fetched::Commands(cloud.list_commands().await),
+        Source::Windows => Fetched::Windows(cloud.describe_maintenance_windows().await),
     }
+}
+
+/// DescribeInstancePatchStates in batches of 50 ids, a few batches at a time.
+pub async fn patch_states<C: Cloud>(cloud: &C, ids: &[String]) -> CloudResult<Vec<PatchState>> {
+    let batches: Vec<Vec<String>> = ids
+        .chunks(PATCH_STATES_MAX_IDS)
+        .map(<[String]>::to_vec)
+        .collect();
+    let results: Vec<CloudResult<Vec<PatchState>>> = stream::iter(batches)
+        .map(|batch| async move { cloud.describe_instance_patch_states(&batch).await })
+        .buffered(PATCH_BATCH_CONCURRENCY)
+        .collect()
+        .await;
+    let mut out = Vec::with_capacity(ids.len());
+    for r in results {
+        out.extend(r?);
+    }
+    Ok(out)
 }
 
 pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
@@ -123,6 +162,10 @@ pub fn apply(snapshot: &mut Snapshot, fetched: Fetched, at: jiff::Timestamp) {
         Fetched::Instances(Ok(d)) => snapshot.instances = d,
         Fetched::Iam(Ok(d)) => snapshot.iam = d,
         Fetched::Nodes(Ok(d)) => snapshot.nodes = d,
+        Fetched::Inventory(Ok(d)) => snapshot.inventory = d,
+        Fetched::Patches(Ok(d)) => snapshot.patches = d,
+        Fetched::Commands(Ok(d)) => snapshot.commands = d,
+        Fetched::Windows(Ok(d)) => snapshot.windows = d,
         _ => {}
     }
     let status = snapshot.status.entry(source).or_default();
@@ -145,10 +188,10 @@ pub async fn snapshot<C: Cloud>(cloud: &C) -> Snapshot {
     let mut snap = Snapshot::default();
     let (identity, n, i, r, m) = futures::join!(
         cloud.identity(),
-        fetch(cloud, Source::Network),
-        fetch(cloud, Source::Instances),
-        fetch(cloud, Source::Iam),
-        fetch(cloud, Source::Nodes),
+        fetch(cloud, Source::Network, &[]),
+        fetch(cloud, Source::Instances, &[]),
+        fetch(cloud, Source::Iam, &[]),
+        fetch(cloud, Source::Nodes, &[]),
     );
     match identity {
         Ok(id) => snap.identity = id,

@@ -3,16 +3,17 @@
 pub mod audit;
 pub mod executor;
 pub mod fetch;
+pub mod fleet;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, SendCommandRequest};
 use crate::domain::model::Identity;
 use crate::domain::plan::Plan;
 use crate::domain::snapshot::Source;
@@ -37,6 +38,38 @@ pub enum EngineEvent {
     Plan(PlanEvent),
     /// The tail of the audit log.
     Audit(Result<Vec<AuditEntry>, String>),
+    /// A detail view's data.
+    Detail(fleet::Detail),
+    /// Run Command: the commands sent, and the error that stopped the batches if any.
+    Sent {
+        commands: Vec<crate::domain::model::Command>,
+        error: Option<String>,
+    },
+    /// CancelCommand finished.
+    Cancelled {
+        command_id: String,
+        error: Option<String>,
+    },
+}
+
+/// How often each source refreshes, from the base interval (`--refresh`).
+pub fn interval_of(source: Source, base: Duration) -> Duration {
+    match source {
+        Source::Inventory | Source::Windows => base.saturating_mul(6),
+        Source::Patches => base.saturating_mul(3),
+        _ => base,
+    }
+}
+
+/// Commands in flight are followed this closely.
+const IN_FLIGHT_INTERVAL: Duration = Duration::from_millis(1500);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailRequest {
+    Inventory(String),
+    Patches(String),
+    Invocations(String),
+    Window(String),
 }
 
 /// Handle on the running pollers; dropping it stops them.
@@ -60,16 +93,19 @@ impl<C: Cloud> Engine<C> {
                 let _ = tx.send(EngineEvent::Identity(id));
             }));
         }
+        let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
+        let managed_tx = Arc::new(managed_tx);
         for source in Source::ALL {
             let notify = Arc::new(Notify::new());
             wake.insert(source, notify.clone());
-            tasks.push(tokio::spawn(poll(
-                cloud.clone(),
-                source,
-                interval,
-                notify,
-                tx.clone(),
-            )));
+            let ctx = PollContext {
+                interval: interval_of(source, interval),
+                wake: notify,
+                tx: tx.clone(),
+                managed_tx: managed_tx.clone(),
+                managed_rx: managed_rx.clone(),
+            };
+            tasks.push(tokio::spawn(poll(cloud.clone(), source, ctx)));
         }
         Self {
             cloud,
@@ -107,6 +143,74 @@ impl<C: Cloud> Engine<C> {
         });
     }
 
+    /// Loads a detail view in the background.
+    pub fn load_detail(&self, request: DetailRequest) {
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let detail = match request {
+                DetailRequest::Inventory(id) => fleet::Detail::Inventory {
+                    result: fleet::inventory(&cloud, &id)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    instance_id: id,
+                },
+                DetailRequest::Patches(id) => fleet::Detail::Patches {
+                    result: cloud
+                        .describe_instance_patches(&id)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    instance_id: id,
+                },
+                DetailRequest::Invocations(id) => fleet::Detail::Invocations {
+                    result: fleet::invocations(&cloud, &id)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    command_id: id,
+                },
+                DetailRequest::Window(id) => fleet::Detail::Window {
+                    result: fleet::window(&cloud, &id).await.map_err(|e| e.to_string()),
+                    window_id: id,
+                },
+            };
+            let _ = tx.send(EngineEvent::Detail(detail));
+        });
+    }
+
+    /// Sends a command in batches of 50; the Commands pane then follows it closely.
+    pub fn send_command(&self, request: SendCommandRequest) {
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        let wake = self.wake.get(&Source::Commands).cloned();
+        tokio::spawn(async move {
+            let (commands, error) = match fleet::send_batched(&cloud, &request).await {
+                Ok(c) => (c, None),
+                Err((c, e)) => (c, Some(e.to_string())),
+            };
+            let _ = tx.send(EngineEvent::Sent { commands, error });
+            if let Some(w) = wake {
+                w.notify_one();
+            }
+        });
+    }
+
+    pub fn cancel_command(&self, command_id: String) {
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        let wake = self.wake.get(&Source::Commands).cloned();
+        tokio::spawn(async move {
+            let error = cloud
+                .cancel_command(&command_id)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            let _ = tx.send(EngineEvent::Cancelled { command_id, error });
+            if let Some(w) = wake {
+                w.notify_one();
+            }
+        });
+    }
+
     /// Reads the tail of the audit log off the UI thread.
     pub fn load_audit(&self, path: std::path::PathBuf) {
         let tx = self.tx.clone();
@@ -139,26 +243,50 @@ impl<C: Cloud> Drop for Engine<C> {
     }
 }
 
-/// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
-async fn poll<C: Cloud>(
-    cloud: C,
-    source: Source,
+struct PollContext {
     interval: Duration,
     wake: Arc<Notify>,
     tx: mpsc::UnboundedSender<EngineEvent>,
-) {
+    /// Online managed nodes, published by the nodes poller for the patches poller.
+    managed_tx: Arc<watch::Sender<Vec<String>>>,
+    managed_rx: watch::Receiver<Vec<String>>,
+}
+
+/// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
+async fn poll<C: Cloud>(cloud: C, source: Source, ctx: PollContext) {
     let mut failures: u32 = 0;
     loop {
-        if tx.send(EngineEvent::Started(source)).is_err() {
+        if ctx.tx.send(EngineEvent::Started(source)).is_err() {
             return;
         }
-        let result = fetch::fetch(&cloud, source).await;
+        let managed = ctx.managed_rx.borrow().clone();
+        let result = fetch::fetch(&cloud, source, &managed).await;
         let failed = result.error();
         if let Some(e) = &failed {
             tracing::warn!(source = source.name(), error = %e, "refresh failed");
         }
+        let mut wait_hint = None;
+        match &result {
+            Fetched::Nodes(Ok(n)) => {
+                let ids: Vec<String> = n
+                    .nodes
+                    .iter()
+                    .filter(|m| m.ping == crate::domain::model::PingStatus::Online)
+                    .map(|m| m.instance_id.clone())
+                    .collect();
+                ctx.managed_tx.send_replace(ids);
+            }
+            Fetched::Commands(Ok(c)) => {
+                if c.iter()
+                    .any(|x| matches!(x.status.as_str(), "Pending" | "InProgress" | "Cancelling"))
+                {
+                    wait_hint = Some(IN_FLIGHT_INTERVAL);
+                }
+            }
+            _ => {}
+        }
         let at = cloud.now();
-        if tx.send(EngineEvent::Fetched { at, result }).is_err() {
+        if ctx.tx.send(EngineEvent::Fetched { at, result }).is_err() {
             return;
         }
         failures = if failed.is_some() {
@@ -166,10 +294,13 @@ async fn poll<C: Cloud>(
         } else {
             0
         };
-        let wait = backoff(interval, failures, source);
+        let wait = match wait_hint {
+            Some(w) if failures == 0 => w,
+            _ => backoff(ctx.interval, failures, source),
+        };
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
+            _ = ctx.wake.notified() => {}
         }
     }
 }

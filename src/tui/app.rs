@@ -5,12 +5,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
 use super::dialog::Confirm;
+use super::fleet::{self, CommandProposal, Drill, ProposalKind};
+use super::fleet_rows;
 use super::rows;
 use super::table::TableState;
+use crate::cloud::SendCommandRequest;
 use crate::domain::model::DEFAULT_ROLE_NAME;
 use crate::domain::plan::{self, Plan};
 use crate::domain::readiness::{self, Readiness};
 use crate::domain::snapshot::{Snapshot, Source};
+use crate::engine::DetailRequest;
 use crate::engine::EngineEvent;
 use crate::engine::executor::{Outcome, PlanEvent};
 use crate::engine::fetch::apply;
@@ -56,20 +60,21 @@ impl Pane {
     }
 
     pub fn available(self) -> bool {
-        matches!(
-            self,
-            Pane::Endpoints | Pane::Roles | Pane::Instances | Pane::Audit
-        )
+        !matches!(self, Pane::Lab)
     }
 
     /// Index into the per-pane tables, for panes that have one.
-    fn table(self) -> Option<usize> {
+    pub fn table(self) -> Option<usize> {
         match self {
             Pane::Endpoints => Some(0),
             Pane::Roles => Some(1),
             Pane::Instances => Some(2),
             Pane::Audit => Some(3),
-            _ => None,
+            Pane::Inventory => Some(4),
+            Pane::Patches => Some(5),
+            Pane::Commands => Some(6),
+            Pane::Windows => Some(7),
+            Pane::Lab => None,
         }
     }
 
@@ -79,6 +84,10 @@ impl Pane {
             Pane::Endpoints => &[Source::Network],
             Pane::Roles => &[Source::Iam],
             Pane::Instances => &[Source::Instances, Source::Nodes],
+            Pane::Inventory => &[Source::Nodes, Source::Inventory],
+            Pane::Patches => &[Source::Nodes, Source::Patches],
+            Pane::Commands => &[Source::Commands],
+            Pane::Windows => &[Source::Windows],
             _ => &[],
         }
     }
@@ -99,6 +108,10 @@ pub enum Mode {
     Command(String),
     Help,
     Confirm(Box<Confirm>),
+    /// Typing the shell command for `x`.
+    Input(String),
+    /// A Run Command proposal waiting for y / n.
+    Propose(Box<CommandProposal>),
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +135,9 @@ pub enum Effect {
     /// Run the plan; progress comes back as `PlanEvent`s.
     Apply(Plan),
     LoadAudit,
+    LoadDetail(DetailRequest),
+    SendCommand(SendCommandRequest),
+    CancelCommand(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +149,7 @@ pub enum StatusKind {
 pub struct App {
     pub snapshot: Snapshot,
     pub readiness: Readiness,
-    pub tables: [TableState; 4],
+    pub tables: [TableState; 8],
     pub pane: Pane,
     pub mode: Mode,
     pub status: Option<(StatusKind, String)>,
@@ -147,6 +163,10 @@ pub struct App {
     pub role_name: String,
     /// The plan being applied and a line on its progress.
     pub running: Option<(Plan, String)>,
+    /// An opened row of a fleet pane (a node's applications, a command's invocations…).
+    pub drill: Option<Drill>,
+    /// `:group KEY=VALUE`: only instances with this tag.
+    pub group: Option<(String, String)>,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -170,6 +190,8 @@ impl App {
             log_path: None,
             role_name: DEFAULT_ROLE_NAME.to_string(),
             running: None,
+            drill: None,
+            group: None,
         }
     }
 
@@ -182,29 +204,82 @@ impl App {
         usize::from(h.max(1))
     }
 
+    /// The table keys act on: the open detail view's, else the pane's.
     pub fn table(&self) -> Option<&TableState> {
-        self.pane.table().map(|i| &self.tables[i])
+        match &self.drill {
+            Some(d) => Some(&d.table),
+            None => self.pane.table().map(|i| &self.tables[i]),
+        }
     }
 
-    fn table_mut(&mut self) -> Option<&mut TableState> {
-        self.pane.table().map(|i| &mut self.tables[i])
+    pub(crate) fn table_mut(&mut self) -> Option<&mut TableState> {
+        match &mut self.drill {
+            Some(d) => Some(&mut d.table),
+            None => self.pane.table().map(|i| &mut self.tables[i]),
+        }
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    /// The pane's own table, even while a detail view is open.
+    pub fn pane_table(&self, pane: Pane) -> Option<&TableState> {
+        pane.table().map(|i| &self.tables[i])
+    }
+
+    pub(crate) fn info(&mut self, text: impl Into<String>) {
         self.status = Some((StatusKind::Info, text.into()));
     }
 
-    fn error(&mut self, text: impl Into<String>) {
+    pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.status = Some((StatusKind::Error, text.into()));
     }
 
     /// Recompute readiness and every table after new data.
-    fn rebuild(&mut self) {
+    pub(crate) fn rebuild(&mut self) {
         self.readiness = readiness::evaluate(&self.snapshot);
         let page = self.page();
-        self.tables[0].set_rows(rows::endpoint_rows(&self.readiness), page);
-        self.tables[1].set_rows(rows::role_rows(&self.readiness), page);
-        self.tables[2].set_rows(rows::instance_rows(&self.snapshot, &self.readiness), page);
+        let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
+        let mut endpoints = rows::endpoint_rows(&self.readiness);
+        let mut roles = rows::role_rows(&self.readiness);
+        let mut instances = rows::instance_rows(&self.snapshot, &self.readiness);
+        if let Some(m) = &members {
+            let vpcs: std::collections::HashSet<&str> = self
+                .snapshot
+                .instances
+                .instances
+                .iter()
+                .filter(|i| m.contains(&i.id))
+                .filter_map(|i| i.vpc_id.as_deref())
+                .collect();
+            let profiles: std::collections::HashSet<&str> = self
+                .readiness
+                .instances
+                .iter()
+                .filter(|r| m.contains(&r.instance_id))
+                .filter_map(|r| r.profile_name.as_deref())
+                .collect();
+            endpoints.retain(|r| r.id.split('/').next().is_some_and(|v| vpcs.contains(v)));
+            roles.retain(|r| {
+                self.readiness.roles.iter().any(|x| {
+                    x.name == r.id && x.profiles.iter().any(|p| profiles.contains(p.as_str()))
+                })
+            });
+            instances.retain(|r| m.contains(&r.id));
+        }
+        self.tables[0].set_rows(endpoints, page);
+        self.tables[1].set_rows(roles, page);
+        self.tables[2].set_rows(instances, page);
+        self.tables[4].set_rows(
+            fleet_rows::inventory_rows(&self.snapshot, self.now, &members),
+            page,
+        );
+        self.tables[5].set_rows(
+            fleet_rows::patch_rows(&self.snapshot, self.now, &members),
+            page,
+        );
+        self.tables[6].set_rows(
+            fleet_rows::command_rows(&self.snapshot, self.now, &members),
+            page,
+        );
+        self.tables[7].set_rows(fleet_rows::window_rows(&self.snapshot), page);
     }
 
     fn switch(&mut self, pane: Pane) {
@@ -250,11 +325,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(EngineEvent::Fetched { at, result }) => {
+            let source = result.source();
             apply(&mut app.snapshot, result, at);
             if at > app.now {
                 app.now = at;
             }
             app.rebuild();
+            fleet::after_refresh(app, source)
+        }
+        Msg::Engine(EngineEvent::Detail(detail)) => {
+            fleet::on_detail(app, detail);
+            Vec::new()
+        }
+        Msg::Engine(EngineEvent::Sent { commands, error }) => fleet::on_sent(app, commands, error),
+        Msg::Engine(EngineEvent::Cancelled { command_id, error }) => {
+            match error {
+                None => app.info(format!("cancel requested for {command_id}")),
+                Some(e) => app.error(format!("✗ cancel {command_id} failed: {e}")),
+            }
             Vec::new()
         }
         Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),
@@ -297,6 +385,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Confirm(confirm) => on_confirm_key(app, key, *confirm),
+        Mode::Input(text) => fleet::on_input_key(app, key, text),
+        Mode::Propose(p) => fleet::on_propose_key(app, key, *p),
         Mode::Filter(text) => on_filter_key(app, key, text),
         Mode::Command(text) => on_command_key(app, key, text),
         Mode::Normal => on_normal_key(app, key, ctrl),
@@ -308,7 +398,9 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('r') if ctrl => {
             app.info("refreshing…");
-            return vec![Effect::RefreshAll];
+            let mut effects = vec![Effect::RefreshAll];
+            effects.extend(fleet::reload_detail(app));
+            return effects;
         }
         KeyCode::Char('q') => return vec![Effect::Quit],
         KeyCode::Char('?') => app.mode = Mode::Help,
@@ -330,11 +422,24 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
                 && !t.filter.is_empty()
             {
                 t.set_filter("", page);
+            } else if app.drill.is_some() {
+                app.drill = None;
             } else {
                 app.status = None;
             }
         }
+        KeyCode::Enter if app.drill.is_none() && fleet::opens_detail(app.pane) => {
+            return fleet::open_detail(app);
+        }
         KeyCode::Enter => app.detail = !app.detail,
+        KeyCode::Char('x') if fleet::runs_commands(app.pane) => return fleet::start_shell(app),
+        KeyCode::Char('s') if app.pane == Pane::Patches && app.drill.is_none() => {
+            return fleet::propose(app, ProposalKind::Scan);
+        }
+        KeyCode::Char('I') if app.pane == Pane::Patches && app.drill.is_none() => {
+            return fleet::propose(app, ProposalKind::Install { reboot: true });
+        }
+        KeyCode::Char('C') if app.pane == Pane::Commands => return fleet::propose_cancel(app),
         KeyCode::Char('c') if app.pane == Pane::Endpoints => {
             return propose(app, Action::Endpoints);
         }
@@ -433,6 +538,10 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "help" | "h" => app.mode = Mode::Help,
         "refresh" => return vec![Effect::RefreshAll],
         "region" => app.info("switching regions is not yet available: restart with --region"),
+        "group" => {
+            let arg = words.next();
+            fleet::set_group(app, arg);
+        }
         other => match Pane::from_command(other) {
             Some(Pane::Audit) => {
                 app.switch(Pane::Audit);

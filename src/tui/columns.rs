@@ -11,6 +11,10 @@ fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
         Pane::Endpoints => &[(0, 14), (7, 12), (2, 8), (6, 8)],
         Pane::Roles => &[(3, 12), (0, 16), (2, 10)],
         Pane::Audit => &[(2, 30), (0, 20)],
+        Pane::Inventory => &[(5, 14), (1, 10), (2, 12), (3, 10)],
+        Pane::Patches => &[(1, 8), (3, 6)],
+        Pane::Commands => &[(6, 10), (0, 12), (1, 14)],
+        Pane::Windows => &[(1, 8)],
         _ => &[(1, 10), (8, 8), (5, 8), (7, 6), (9, 24)],
     }
 }

@@ -130,3 +130,30 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(Paragraph::new(prompt()), footer);
 }
+
+/// A confirmation dialog for plain lines (Run Command, cancel).
+pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String]) {
+    let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
+    let w = area.width.saturating_sub(4).min(110);
+    let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
+    let popup = Rect {
+        x: area.x + area.width.saturating_sub(w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title.to_string());
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let [body, _, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    frame.render_widget(Paragraph::new(prompt()), footer);
+}

@@ -3,6 +3,8 @@
 pub mod app;
 pub mod columns;
 pub mod dialog;
+pub mod fleet;
+pub mod fleet_rows;
 pub mod render;
 pub mod rows;
 pub mod run;

@@ -10,6 +10,11 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 use super::app::{App, Mode, Pane, StatusKind};
 use super::columns;
 use super::dialog;
+use super::fleet::DrillKind;
+use super::fleet_rows::{
+    APP_COLUMNS, COMMAND_COLUMNS, INVENTORY_COLUMNS, INVOCATION_COLUMNS, PATCH_COLUMNS,
+    PATCH_ENTRY_COLUMNS, WINDOW_COLUMNS, WINDOW_DETAIL_COLUMNS,
+};
 use super::rows::{AUDIT_COLUMNS, ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
 use super::theme;
 use crate::domain::findings::Severity;
@@ -28,7 +33,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(msg, area);
         return;
     }
-    let detail_h = if app.detail { 8 } else { 0 };
+    let output_view = app
+        .drill
+        .as_ref()
+        .is_some_and(|d| d.kind == DrillKind::Command);
+    let detail_h = if output_view {
+        area.height.saturating_sub(6) / 2
+    } else if app.detail {
+        8
+    } else {
+        0
+    };
     let [header, tabs, body, detail, footer, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -40,8 +55,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(area);
     draw_header(frame, header, app);
     draw_tabs(frame, tabs, app);
+    let body = pane_extras(frame, body, app);
     draw_table(frame, body, app);
-    if app.detail {
+    if app.detail || output_view {
         draw_detail(frame, detail, app);
     }
     draw_footer(frame, footer, app);
@@ -49,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(frame, area),
         Mode::Confirm(c) => dialog::draw(frame, area, c),
+        Mode::Propose(p) => dialog::draw_lines(frame, area, " Confirm ", &p.describe()),
         _ => {}
     }
 }
@@ -165,11 +182,21 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let Some(table) = app.table() else {
         return;
     };
-    let columns: &[&str] = match app.pane {
-        Pane::Endpoints => &ENDPOINT_COLUMNS,
-        Pane::Roles => &ROLE_COLUMNS,
-        Pane::Audit => &AUDIT_COLUMNS,
-        _ => &INSTANCE_COLUMNS,
+    let columns: &[&str] = match (&app.drill, app.pane) {
+        (Some(d), _) => match d.kind {
+            DrillKind::Inventory => &APP_COLUMNS,
+            DrillKind::Patches => &PATCH_ENTRY_COLUMNS,
+            DrillKind::Command => &INVOCATION_COLUMNS,
+            DrillKind::Window => &WINDOW_DETAIL_COLUMNS,
+        },
+        (None, Pane::Endpoints) => &ENDPOINT_COLUMNS,
+        (None, Pane::Roles) => &ROLE_COLUMNS,
+        (None, Pane::Audit) => &AUDIT_COLUMNS,
+        (None, Pane::Inventory) => &INVENTORY_COLUMNS,
+        (None, Pane::Patches) => &PATCH_COLUMNS,
+        (None, Pane::Commands) => &COMMAND_COLUMNS,
+        (None, Pane::Windows) => &WINDOW_COLUMNS,
+        (None, _) => &INSTANCE_COLUMNS,
     };
     let has_error = app
         .pane
@@ -191,8 +218,12 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         format!(" · {} marked", table.marks.len())
     };
+    let pane_title = match &app.drill {
+        Some(d) => format!(" {} › {} ", app.pane.title(), d.title()),
+        None => format!(" {} ", app.pane.title()),
+    };
     let title = Line::from(vec![
-        Span::styled(format!(" {} ", app.pane.title()), theme::title()),
+        Span::styled(pane_title, theme::title()),
         Span::raw(format!("({count}){marks} ")),
         Span::styled(
             format!(" {} ", source_line(app, app.pane)),
@@ -274,8 +305,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
     let Some(row) = app.table().and_then(|t| t.selected_row()) else {
         return;
     };
+    let output = app
+        .drill
+        .as_ref()
+        .is_some_and(|d| d.kind == DrillKind::Command);
     let mut lines: Vec<Line> = row.detail.iter().map(|d| Line::from(d.clone())).collect();
-    if row.findings.is_empty() {
+    if row.findings.is_empty() && app.drill.is_none() && app.pane.table().is_some_and(|i| i < 3) {
         lines.push(Line::styled("✓ no findings", theme::tone(Tone::Good)));
     }
     for f in &row.findings {
@@ -296,11 +331,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             theme::tone(Tone::Dim),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Details (Enter closes) ");
+    let title = if output {
+        format!(" Output of {} (j/k picks the instance) ", row.id)
+    } else {
+        " Details (Enter closes) ".to_string()
+    };
+    let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }
@@ -314,8 +354,20 @@ pub fn footer_keys(pane: Pane) -> &'static str {
             "<n> create role  <Enter> details  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
         }
         Pane::Audit => "</> filter  <Enter> details  <Tab> pane  <:> command  <?> help  <q> quit",
+        Pane::Inventory => {
+            "<Enter> applications  <x> run command  <Space> mark  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
+        }
+        Pane::Patches => {
+            "<s> scan  <Shift-I> install  <Enter> patches  <x> run command  <Space> mark  </> filter  <?> help  <q> quit"
+        }
+        Pane::Commands => {
+            "<Enter> invocations  <x> run command  <Shift-C> cancel  </> filter  <Tab> pane  <?> help  <q> quit"
+        }
+        Pane::Windows => {
+            "<Enter> targets, tasks, executions  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
+        }
         _ => {
-            "<a> attach profile  <Space> mark  <Enter> findings  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
+            "<a> attach profile  <x> run command  <Space> mark  <Enter> findings  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
         }
     }
 }
@@ -336,6 +388,14 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         ]),
         Mode::Filter(text) => Line::from(vec![
             Span::styled("/", theme::accent()),
+            Span::raw(text.clone()),
+            Span::raw("▏"),
+        ]),
+        Mode::Input(text) => Line::from(vec![
+            Span::styled(
+                "shell command to run (Enter, Esc cancels): ",
+                theme::accent(),
+            ),
             Span::raw(text.clone()),
             Span::raw("▏"),
         ]),
@@ -395,4 +455,59 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         ),
         popup,
     );
+}
+
+/// Above the table: the fleet's patch compliance on Patches, the lines of an open detail view.
+fn pane_extras(frame: &mut Frame, area: Rect, app: &App) -> Rect {
+    if let Some(d) = &app.drill {
+        let mut lines: Vec<Line> = d
+            .header
+            .iter()
+            .map(|h| Line::styled(h.clone(), theme::tone(Tone::Dim)))
+            .collect();
+        if d.loading {
+            lines.push(Line::styled("loading… ⟳", theme::tone(Tone::Warn)));
+        }
+        if let Some(e) = &d.error {
+            lines.push(Line::styled(format!("✗ {e}"), theme::tone(Tone::Bad)));
+        }
+        if lines.is_empty() {
+            return area;
+        }
+        let h = (lines.len() as u16).min(area.height / 3);
+        let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(area);
+        frame.render_widget(Paragraph::new(lines), top);
+        return rest;
+    }
+    if app.pane != Pane::Patches {
+        return area;
+    }
+    let members = super::fleet_rows::group_members(&app.snapshot, app.group.as_ref());
+    let c = super::fleet_rows::compliance(&app.snapshot, &members);
+    let total = (c.compliant + c.non_compliant + c.no_data).max(1);
+    let width = usize::from(area.width.saturating_sub(60)).clamp(10, 60);
+    let bar = |n: usize| (n * width).div_ceil(total).min(width);
+    let (g, b) = (bar(c.compliant), bar(c.non_compliant));
+    let rest = width.saturating_sub(g + b);
+    let line = Line::from(vec![
+        Span::raw(" compliance "),
+        Span::styled("█".repeat(g), theme::tone(Tone::Good)),
+        Span::styled("▓".repeat(b), theme::tone(Tone::Bad)),
+        Span::styled("░".repeat(rest), theme::tone(Tone::Dim)),
+        Span::styled(
+            format!(" ✓ {} compliant", c.compliant),
+            theme::tone(Tone::Good),
+        ),
+        Span::styled(
+            format!(" · ✗ {} non-compliant", c.non_compliant),
+            theme::tone(Tone::Bad),
+        ),
+        Span::styled(
+            format!(" · ? {} not scanned", c.no_data),
+            theme::tone(Tone::Dim),
+        ),
+    ]);
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+    frame.render_widget(Paragraph::new(line), top);
+    rest
 }

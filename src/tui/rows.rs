@@ -43,7 +43,7 @@ pub struct Row {
 }
 
 impl Row {
-    fn new(id: String, cells: Vec<Cell>, findings: Vec<Finding>, detail: Vec<String>) -> Self {
+    pub fn new(id: String, cells: Vec<Cell>, findings: Vec<Finding>, detail: Vec<String>) -> Self {
         let haystack = cells
             .iter()
             .map(|c| c.text.as_str())

@@ -99,6 +99,9 @@ async fn event_loop<C: Cloud>(
                     engine.apply(plan, audit);
                 }
                 Effect::LoadAudit => engine.load_audit(opts.audit_path.clone()),
+                Effect::LoadDetail(request) => engine.load_detail(request),
+                Effect::SendCommand(request) => engine.send_command(request),
+                Effect::CancelCommand(id) => engine.cancel_command(id),
             }
         }
     }

@@ -630,6 +630,7 @@ async fn send_command_passes_the_request_and_refuses_more_than_50() {
     let request = SendCommandRequest {
         document: "AWS-RunPatchBaseline".to_string(),
         instance_ids: ids(0..2),
+        targets: vec![],
         parameters: vec![("Operation".to_string(), vec!["Scan".to_string()])],
         comment: None,
         max_concurrency: None,
@@ -641,6 +642,7 @@ async fn send_command_passes_the_request_and_refuses_more_than_50() {
 
     let too_many = SendCommandRequest {
         instance_ids: ids(0..51),
+        targets: vec![],
         ..request
     };
     let err = cloud.send_command(&too_many).await.expect_err("51");

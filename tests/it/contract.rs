@@ -369,6 +369,7 @@ async fn run_command<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
     let req = SendCommandRequest {
         document: "AWS-RunShellScript".into(),
         instance_ids: s.instance_ids.clone(),
+        targets: vec![],
         parameters: vec![("commands".into(), vec!["hostname".into()])],
         comment: Some("contract".into()),
         max_concurrency: Some("50".into()),

@@ -142,6 +142,7 @@ pub fn ready() -> Snapshot {
         profile_arn: Some(profile_arn(DEFAULT_ROLE_NAME)),
         imds_v2_required: false,
         launch_time: None,
+        tags: vec![("Env".into(), "lab".into())],
     });
     s.iam.roles.push(role(DEFAULT_ROLE_NAME, CORE_POLICY_ARN));
     s.iam.profiles.push(InstanceProfile {
@@ -150,7 +151,7 @@ pub fn ready() -> Snapshot {
         role_names: vec![DEFAULT_ROLE_NAME.into()],
     });
     s.nodes.dhmc = Some(false);
-    for source in Source::ALL {
+    for source in Source::CORE {
         s.status.insert(
             source,
             SourceStatus {

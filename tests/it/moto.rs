@@ -573,6 +573,7 @@ async fn run_command_round_trip() {
     let request = SendCommandRequest {
         document: "AWS-RunShellScript".to_string(),
         instance_ids: stack.instance_ids.clone(),
+        targets: vec![],
         parameters: vec![("commands".to_string(), vec!["uptime".to_string()])],
         comment: Some("ssmdeck test".to_string()),
         max_concurrency: Some("50".to_string()),
@@ -610,6 +611,7 @@ async fn run_command_round_trip() {
 
     let too_many = SendCommandRequest {
         instance_ids: (0..51).map(|n| format!("i-{n:017x}")).collect(),
+        targets: vec![],
         ..request
     };
     let err = cloud.send_command(&too_many).await.expect_err("51 ids");

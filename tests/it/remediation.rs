@@ -6,40 +6,15 @@ use jiff::SignedDuration;
 use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::domain::readiness::Verdict;
-use ssmdeck::engine::EngineEvent;
 use ssmdeck::engine::audit::Audit;
-use ssmdeck::engine::executor::{self, PlanEvent};
-use ssmdeck::tui::app::{App, Effect, Mode, Msg, update};
+use ssmdeck::tui::app::{App, Mode, Msg, update};
 
 use crate::fixtures::t0;
-use crate::ui::{app_on, feed, key, screen};
-
-/// Does what the event loop does with effects, synchronously.
-async fn run_effects(app: &mut App, cloud: &SandboxCloud, audit: &Audit, effects: Vec<Effect>) {
-    for effect in effects {
-        let mut events = Vec::new();
-        match effect {
-            Effect::DryRun(plan) => {
-                let mut emit = |e: PlanEvent| events.push(e);
-                executor::dry_run(cloud, &plan, &mut emit).await;
-            }
-            Effect::Apply(plan) => {
-                let mut emit = |e: PlanEvent| events.push(e);
-                executor::apply(cloud, &plan, Some(audit), &mut emit).await;
-            }
-            Effect::RefreshAll => feed(app, cloud).await,
-            Effect::Quit | Effect::LoadAudit => {}
-        }
-        for e in events {
-            let more = update(app, Msg::Engine(EngineEvent::Plan(e)));
-            Box::pin(run_effects(app, cloud, audit, more)).await;
-        }
-    }
-}
+use crate::ui::{app_on, feed, key, run_effects, screen};
 
 async fn press(app: &mut App, cloud: &SandboxCloud, audit: &Audit, code: KeyCode) {
     let effects = key(app, code);
-    run_effects(app, cloud, audit, effects).await;
+    run_effects(app, cloud, Some(audit), effects).await;
 }
 
 fn audit_in(dir: &std::path::Path) -> Audit {

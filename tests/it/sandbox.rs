@@ -295,6 +295,7 @@ async fn sandbox_enforces_what_aws_enforces() {
     let many = SendCommandRequest {
         document: "AWS-RunShellScript".into(),
         instance_ids: (0..51).map(|i| format!("i-{i}")).collect(),
+        targets: vec![],
         parameters: vec![],
         comment: None,
         max_concurrency: None,
@@ -307,6 +308,7 @@ async fn sandbox_enforces_what_aws_enforces() {
     ));
     let one = SendCommandRequest {
         instance_ids: vec!["i-0a1b2c3d4e5f60001".into()],
+        targets: vec![],
         ..many
     };
     assert!(
@@ -330,6 +332,7 @@ async fn run_command_progresses_with_output() {
     let req = SendCommandRequest {
         document: "AWS-RunShellScript".into(),
         instance_ids: vec!["i-0a1b2c3d4e5f60001".into()],
+        targets: vec![],
         parameters: vec![("commands".into(), vec!["hostname".into()])],
         comment: Some("who are you".into()),
         max_concurrency: None,

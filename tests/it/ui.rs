@@ -6,7 +6,10 @@ use ratatui::backend::TestBackend;
 use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::domain::snapshot::Source;
-use ssmdeck::engine::{EngineEvent, fetch};
+use ssmdeck::engine::audit::Audit;
+use ssmdeck::engine::executor::{self, PlanEvent};
+use ssmdeck::engine::fleet::{self, Detail};
+use ssmdeck::engine::{DetailRequest, EngineEvent, fetch};
 use ssmdeck::tui::app::{App, Effect, Mode, Msg, Pane, update};
 use ssmdeck::tui::render;
 
@@ -21,16 +24,106 @@ pub async fn app_on<C: Cloud>(cloud: &C, width: u16, height: u16) -> App {
     app
 }
 
+/// One refresh of every source, as the pollers would deliver it.
 pub async fn feed<C: Cloud>(app: &mut App, cloud: &C) {
+    let effects = feed_once(app, cloud).await;
+    run_effects(app, cloud, None, effects).await;
+}
+
+async fn feed_once<C: Cloud>(app: &mut App, cloud: &C) -> Vec<Effect> {
+    let mut effects = Vec::new();
     for source in Source::ALL {
-        let result = fetch::fetch(cloud, source).await;
-        update(
+        let managed: Vec<String> = app
+            .snapshot
+            .nodes
+            .nodes
+            .iter()
+            .filter(|n| n.ping == ssmdeck::domain::model::PingStatus::Online)
+            .map(|n| n.instance_id.clone())
+            .collect();
+        let result = fetch::fetch(cloud, source, &managed).await;
+        effects.extend(update(
             app,
             Msg::Engine(EngineEvent::Fetched {
                 at: cloud.now(),
                 result,
             }),
-        );
+        ));
+    }
+    effects
+}
+
+/// Does what the event loop and the engine do with effects, in the test's task.
+pub async fn run_effects<C: Cloud>(
+    app: &mut App,
+    cloud: &C,
+    audit: Option<&Audit>,
+    effects: Vec<Effect>,
+) {
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = queue.pop_front() {
+        let mut events: Vec<EngineEvent> = Vec::new();
+        match effect {
+            Effect::DryRun(plan) => {
+                let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));
+                executor::dry_run(cloud, &plan, &mut emit).await;
+            }
+            Effect::Apply(plan) => {
+                let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));
+                executor::apply(cloud, &plan, audit, &mut emit).await;
+            }
+            Effect::RefreshAll => queue.extend(Box::pin(feed_once(app, cloud)).await),
+            Effect::LoadDetail(request) => {
+                events.push(EngineEvent::Detail(load(cloud, request).await))
+            }
+            Effect::SendCommand(request) => {
+                let (commands, error) = match fleet::send_batched(cloud, &request).await {
+                    Ok(c) => (c, None),
+                    Err((c, e)) => (c, Some(e.to_string())),
+                };
+                events.push(EngineEvent::Sent { commands, error });
+            }
+            Effect::CancelCommand(command_id) => {
+                let error = cloud
+                    .cancel_command(&command_id)
+                    .await
+                    .err()
+                    .map(|e| e.to_string());
+                events.push(EngineEvent::Cancelled { command_id, error });
+            }
+            Effect::Quit | Effect::LoadAudit => {}
+        }
+        for e in events {
+            queue.extend(update(app, Msg::Engine(e)));
+        }
+    }
+}
+
+async fn load<C: Cloud>(cloud: &C, request: DetailRequest) -> Detail {
+    match request {
+        DetailRequest::Inventory(id) => Detail::Inventory {
+            result: fleet::inventory(cloud, &id)
+                .await
+                .map_err(|e| e.to_string()),
+            instance_id: id,
+        },
+        DetailRequest::Patches(id) => Detail::Patches {
+            result: cloud
+                .describe_instance_patches(&id)
+                .await
+                .map_err(|e| e.to_string()),
+            instance_id: id,
+        },
+        DetailRequest::Invocations(id) => Detail::Invocations {
+            result: fleet::invocations(cloud, &id)
+                .await
+                .map_err(|e| e.to_string()),
+            command_id: id,
+        },
+        DetailRequest::Window(id) => Detail::Window {
+            result: fleet::window(cloud, &id).await.map_err(|e| e.to_string()),
+            window_id: id,
+        },
     }
 }
 
@@ -65,9 +158,12 @@ async fn pane_switching_by_tab_digits_and_commands() {
     let mut app = app_on(&lab(), 120, 40).await;
     assert_eq!(app.pane, Pane::Instances);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.pane, Pane::Endpoints);
+    assert_eq!(app.pane, Pane::Inventory);
     key(&mut app, KeyCode::BackTab);
     assert_eq!(app.pane, Pane::Instances);
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.pane, Pane::Endpoints);
     key(&mut app, KeyCode::Char('2'));
     assert_eq!(app.pane, Pane::Roles);
     key(&mut app, KeyCode::Char(':'));
@@ -77,7 +173,7 @@ async fn pane_switching_by_tab_digits_and_commands() {
     assert_eq!(app.mode, Mode::Normal);
     // Panes of later work answer politely and keep the current pane.
     key(&mut app, KeyCode::Char(':'));
-    chars(&mut app, "patches");
+    chars(&mut app, "lab");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Endpoints);
     assert!(
@@ -85,8 +181,15 @@ async fn pane_switching_by_tab_digits_and_commands() {
             .as_ref()
             .is_some_and(|(_, s)| s.contains("not yet available"))
     );
-    key(&mut app, KeyCode::Char('5'));
+    key(&mut app, KeyCode::Char('8'));
     assert_eq!(app.pane, Pane::Endpoints);
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!(app.pane, Pane::Patches);
+    key(&mut app, KeyCode::Char(':'));
+    chars(&mut app, "windows");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Windows);
+    key(&mut app, KeyCode::Char('1'));
     key(&mut app, KeyCode::Char(':'));
     chars(&mut app, "bogus");
     key(&mut app, KeyCode::Enter);

@@ -370,6 +370,17 @@ fn instance(i: &sdk::Instance) -> Option<Instance> {
         imds_v2_required: i.metadata_options().and_then(|m| m.http_tokens())
             == Some(&HttpTokensState::Required),
         launch_time: opt_timestamp(i.launch_time()),
+        tags: i
+            .tags()
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_string(),
+                    t.value().unwrap_or_default().to_string(),
+                ))
+            })
+            .filter(|(k, _)| k != "Name")
+            .collect(),
     })
 }
 

@@ -30,9 +30,9 @@ use crate::cloud::{
     Written,
 };
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, Invocation, MaintenanceWindow,
-    ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint, WindowExecution,
+    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
+    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// The AWS account behind aws-config. Cheap to clone: the clients are `Arc`s.
@@ -197,6 +197,10 @@ impl Cloud for AwsCloud {
         ssm::list_inventory_entries(&self.ssm, instance_id, type_name).await
     }
 
+    async fn get_inventory(&self) -> CloudResult<Vec<InventorySummary>> {
+        ssm::get_inventory(&self.ssm).await
+    }
+
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
         ssm::list_commands(&self.ssm).await
     }
@@ -215,6 +219,20 @@ impl Cloud for AwsCloud {
 
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
         ssm::describe_maintenance_windows(&self.ssm).await
+    }
+
+    async fn describe_maintenance_window_targets(
+        &self,
+        window_id: &str,
+    ) -> CloudResult<Vec<WindowTarget>> {
+        ssm::describe_maintenance_window_targets(&self.ssm, window_id).await
+    }
+
+    async fn describe_maintenance_window_tasks(
+        &self,
+        window_id: &str,
+    ) -> CloudResult<Vec<WindowTask>> {
+        ssm::describe_maintenance_window_tasks(&self.ssm, window_id).await
     }
 
     async fn describe_maintenance_window_executions(

@@ -12,8 +12,8 @@ use crate::cloud::{
     CloudError, CloudResult, PATCH_STATES_MAX_IDS, SEND_COMMAND_MAX_TARGETS, SendCommandRequest,
 };
 use crate::domain::model::{
-    Command, InventoryEntry, Invocation, MaintenanceWindow, ManagedNode, PatchEntry,
-    PatchOperation, PatchState, PingStatus, WindowExecution,
+    Command, InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode,
+    PatchEntry, PatchOperation, PatchState, PingStatus, WindowExecution, WindowTarget, WindowTask,
 };
 
 const PROPERTIES_PAGE: i32 = 1000;
@@ -252,6 +252,39 @@ pub(crate) async fn describe_instance_patches(
 
 // ---------------------------------------------------------------- inventory
 
+/// GetInventory over `AWS:Application`: the application count and capture time per node.
+pub(crate) async fn get_inventory(ssm: &Client) -> CloudResult<Vec<InventorySummary>> {
+    const ACTION: &str = "ssm:GetInventory";
+    const TYPE: &str = "AWS:Application";
+    let attribute = sdk::ResultAttribute::builder()
+        .type_name(TYPE)
+        .build()
+        .map_err(|e| CloudError::Invalid(format!("{ACTION}: {e}")))?;
+    let mut pages = ssm
+        .get_inventory()
+        .result_attributes(attribute)
+        .max_results(INVENTORY_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.entities().iter().filter_map(|e| {
+            let item = e.data().and_then(|d| d.get(TYPE));
+            Some(InventorySummary {
+                instance_id: e.id()?.to_string(),
+                application_count: item.map_or(0, |i| i.content().len()),
+                capture_time: item
+                    .and_then(|i| i.capture_time())
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok()),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
 /// ListInventoryEntries has no paginator in the model: loop on NextToken by hand.
 pub(crate) async fn list_inventory_entries(
     ssm: &Client,
@@ -290,6 +323,9 @@ fn entry(fields: &HashMap<String, String>) -> InventoryEntry {
 
 // ---------------------------------------------------------------- Run Command
 
+/// The most recent commands, newest first (history is kept 30 days; more is not shown).
+pub(crate) const RECENT_COMMANDS: usize = 200;
+
 pub(crate) async fn list_commands(ssm: &Client) -> CloudResult<Vec<Command>> {
     const ACTION: &str = "ssm:ListCommands";
     let mut pages = ssm
@@ -302,6 +338,10 @@ pub(crate) async fn list_commands(ssm: &Client) -> CloudResult<Vec<Command>> {
         let page = page.map_err(|e| map_err(ACTION, e))?;
         n += 1;
         out.extend(page.commands().iter().filter_map(command));
+        if out.len() >= RECENT_COMMANDS {
+            out.truncate(RECENT_COMMANDS);
+            break;
+        }
     }
     logged(ACTION, n, out.len());
     Ok(out)
@@ -417,15 +457,26 @@ pub(crate) async fn send_command(
             request.instance_ids.len()
         )));
     }
-    if request.instance_ids.is_empty() {
+    if request.instance_ids.is_empty() && request.targets.is_empty() {
         return Err(CloudError::Invalid(format!("{ACTION}: no instances")));
     }
+    let targets: Vec<sdk::Target> = request
+        .targets
+        .iter()
+        .map(|(k, v)| {
+            sdk::Target::builder()
+                .key(k)
+                .set_values(Some(v.clone()))
+                .build()
+        })
+        .collect();
     let parameters: HashMap<String, Vec<String>> = request.parameters.iter().cloned().collect();
     logged(ACTION, 1, request.instance_ids.len());
     let out = ssm
         .send_command()
         .document_name(&request.document)
-        .set_instance_ids(Some(request.instance_ids.clone()))
+        .set_instance_ids((!request.instance_ids.is_empty()).then(|| request.instance_ids.clone()))
+        .set_targets((!targets.is_empty()).then_some(targets))
         .set_parameters((!parameters.is_empty()).then_some(parameters))
         .set_comment(request.comment.clone())
         .set_max_concurrency(request.max_concurrency.clone())
@@ -505,6 +556,70 @@ pub(crate) async fn describe_maintenance_window_executions(
                     .unwrap_or_default(),
                 start: opt_timestamp(e.start_time()),
                 end: opt_timestamp(e.end_time()),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+pub(crate) async fn describe_maintenance_window_targets(
+    ssm: &Client,
+    window_id: &str,
+) -> CloudResult<Vec<WindowTarget>> {
+    const ACTION: &str = "ssm:DescribeMaintenanceWindowTargets";
+    let mut pages = ssm
+        .describe_maintenance_window_targets()
+        .window_id(window_id)
+        .max_results(WINDOWS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.targets().iter().filter_map(|t| {
+            Some(WindowTarget {
+                id: t.window_target_id()?.to_string(),
+                name: opt_owned(t.name()),
+                targets: t
+                    .targets()
+                    .iter()
+                    .map(|x| format!("{}={}", x.key().unwrap_or_default(), x.values().join(",")))
+                    .collect(),
+            })
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
+pub(crate) async fn describe_maintenance_window_tasks(
+    ssm: &Client,
+    window_id: &str,
+) -> CloudResult<Vec<WindowTask>> {
+    const ACTION: &str = "ssm:DescribeMaintenanceWindowTasks";
+    let mut pages = ssm
+        .describe_maintenance_window_tasks()
+        .window_id(window_id)
+        .max_results(WINDOWS_PAGE)
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.tasks().iter().filter_map(|t| {
+            Some(WindowTask {
+                id: t.window_task_id()?.to_string(),
+                task: owned(t.task_arn()),
+                task_type: t
+                    .r#type()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
+                priority: t.priority(),
+                max_concurrency: opt_owned(t.max_concurrency()),
+                max_errors: opt_owned(t.max_errors()),
             })
         }));
     }

@@ -19,9 +19,9 @@ use super::{
 };
 use crate::domain::model::{
     AssociationState, Command, EndpointState, EndpointType, Identity, IngressRule, Instance,
-    InstanceProfile, InstanceState, InventoryEntry, Invocation, MaintenanceWindow, ManagedNode,
-    PatchEntry, PatchState, PingStatus, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint, WindowExecution,
+    InstanceProfile, InstanceState, InventoryEntry, InventorySummary, Invocation,
+    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, PingStatus, ProfileAssociation, Role,
+    RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 #[derive(Clone)]
@@ -322,6 +322,23 @@ impl Cloud for SandboxCloud {
         })
     }
 
+    async fn get_inventory(&self) -> CloudResult<Vec<InventorySummary>> {
+        self.with(|w, now| {
+            let after = w.timing.inventory_after_registration;
+            Ok(w.instances
+                .iter()
+                .filter_map(|i| {
+                    let at = i.registered_at? + after;
+                    (at <= now).then(|| InventorySummary {
+                        instance_id: i.instance.id.clone(),
+                        application_count: simulate::apps_of(i).len(),
+                        capture_time: Some(at),
+                    })
+                })
+                .collect())
+        })
+    }
+
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
         self.with(|w, now| {
             let mut out: Vec<Command> =
@@ -377,6 +394,28 @@ impl Cloud for SandboxCloud {
 
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
         self.with(|w, _| Ok(w.windows.clone()))
+    }
+
+    async fn describe_maintenance_window_targets(
+        &self,
+        window_id: &str,
+    ) -> CloudResult<Vec<WindowTarget>> {
+        self.with(|w, _| {
+            w.window_targets.get(window_id).cloned().ok_or_else(|| {
+                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
+            })
+        })
+    }
+
+    async fn describe_maintenance_window_tasks(
+        &self,
+        window_id: &str,
+    ) -> CloudResult<Vec<WindowTask>> {
+        self.with(|w, _| {
+            w.window_tasks.get(window_id).cloned().ok_or_else(|| {
+                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
+            })
+        })
     }
 
     async fn describe_maintenance_window_executions(
@@ -759,6 +798,52 @@ impl Cloud for SandboxCloud {
     }
 
     async fn send_command(&self, req: &SendCommandRequest) -> CloudResult<Command> {
+        if !req.targets.is_empty() && req.instance_ids.is_empty() {
+            // Tag targets resolve to the managed instances carrying the tag.
+            let ids = self.with(|w, now| {
+                let online: std::collections::HashSet<String> = w
+                    .node_views(now)
+                    .into_iter()
+                    .filter(|n| n.ping == PingStatus::Online)
+                    .map(|n| n.instance_id)
+                    .collect();
+                Ok(w.instances
+                    .iter()
+                    .filter(|i| online.contains(&i.instance.id))
+                    .filter(|i| {
+                        req.targets.iter().all(|(k, values)| {
+                            let key = k.strip_prefix("tag:").unwrap_or(k);
+                            i.instance
+                                .tags
+                                .iter()
+                                .any(|(tk, tv)| tk == key && values.contains(tv))
+                        })
+                    })
+                    .map(|i| i.instance.id.clone())
+                    .collect::<Vec<String>>())
+            })?;
+            if ids.is_empty() {
+                return Err(CloudError::Invalid(
+                    "InvalidTarget: no managed instance matches the targets".into(),
+                ));
+            }
+            let resolved = SendCommandRequest {
+                instance_ids: ids.into_iter().take(SEND_COMMAND_MAX_TARGETS).collect(),
+                targets: Vec::new(),
+                ..req.clone()
+            };
+            return self.send_to_ids(&resolved);
+        }
+        self.send_to_ids(req)
+    }
+
+    async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
+        self.cancel(command_id)
+    }
+}
+
+impl SandboxCloud {
+    fn send_to_ids(&self, req: &SendCommandRequest) -> CloudResult<Command> {
         if req.instance_ids.is_empty() || req.instance_ids.len() > SEND_COMMAND_MAX_TARGETS {
             return Err(CloudError::Invalid(format!(
                 "SendCommand takes 1 to {SEND_COMMAND_MAX_TARGETS} instance ids, got {}",
@@ -820,7 +905,7 @@ impl Cloud for SandboxCloud {
         })
     }
 
-    async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
+    fn cancel(&self, command_id: &str) -> CloudResult<()> {
         self.write(|w, now| {
             let c = w
                 .commands

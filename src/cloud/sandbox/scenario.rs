@@ -263,6 +263,13 @@ fn lab(now: Timestamp) -> World {
                 profile_arn: None,
                 imds_v2_required: false,
                 launch_time: Some(now - SignedDuration::from_mins(42)),
+                tags: vec![
+                    (
+                        "aws:cloudformation:stack-name".into(),
+                        "WellArchitectedLabsStack".into(),
+                    ),
+                    ("Patch".into(), "weekly".into()),
+                ],
             },
             agent_version: Some("3.3.1802.0".into()),
             platform_name: "Amazon Linux".into(),
@@ -270,9 +277,11 @@ fn lab(now: Timestamp) -> World {
             registered_at: None,
             ready_since: None,
             connection_lost: false,
+            fails_commands: false,
         });
     }
     let (window, executions) = lab_window(now);
+    add_window_details(&mut w, &window.id);
     w.window_executions.insert(window.id.clone(), executions);
     w.windows.push(window);
     w
@@ -404,6 +413,13 @@ fn fleet(n: usize, now: Timestamp) -> World {
                     .map(|p| format!("arn:aws:iam::123456789012:instance-profile/{p}")),
                 imds_v2_required: i % 2 == 0,
                 launch_time: Some(now - SignedDuration::from_hours(1 + (i % 500) as i64)),
+                tags: vec![
+                    ("Env".into(), ["prod", "staging", "dev"][i % 3].into()),
+                    (
+                        "Team".into(),
+                        ["payments", "search", "platform", "data"][(i / 3) % 4].into(),
+                    ),
+                ],
             },
             agent_version: (i % 23 != 11).then(|| {
                 if i % 4 == 1 {
@@ -414,17 +430,22 @@ fn fleet(n: usize, now: Timestamp) -> World {
             }),
             platform_name: if windows {
                 "Microsoft Windows Server 2022 Datacenter".into()
+            } else if i % 3 == 1 {
+                "Ubuntu".into()
             } else {
                 "Amazon Linux".into()
             },
             platform_version: if windows {
                 "10.0.20348".into()
+            } else if i % 3 == 1 {
+                "22.04".into()
             } else {
                 "2023".into()
             },
             registered_at: None,
             ready_since: None,
             connection_lost: false,
+            fails_commands: false,
         });
     }
     // Whoever is ready at the start has long been registered; a few have gone quiet.
@@ -454,11 +475,43 @@ fn fleet(n: usize, now: Timestamp) -> World {
         let state = super::simulate::patch_state(&id, install, now - SignedDuration::from_hours(6));
         w.patch_states.insert(id, state);
     }
+    // One online Linux node whose commands fail, so failures can be seen.
+    if let Some(broken) = w
+        .instances
+        .iter_mut()
+        .find(|i| i.registered_at.is_some() && !i.connection_lost && !i.instance.is_windows())
+    {
+        broken.fails_commands = true;
+    }
     let (window, executions) = lab_window(now);
+    add_window_details(&mut w, &window.id);
     w.window_executions.insert(window.id.clone(), executions);
     w.windows.push(window);
     w.dirty = true;
     w
+}
+
+fn add_window_details(w: &mut World, window_id: &str) {
+    use crate::domain::model::{WindowTarget, WindowTask};
+    w.window_targets.insert(
+        window_id.to_string(),
+        vec![WindowTarget {
+            id: "e32eecb2-646c-4f4b-8ed1-205fbEXAMPLE".into(),
+            name: Some("weekly-patch-group".into()),
+            targets: vec!["tag:Patch=weekly".into()],
+        }],
+    );
+    w.window_tasks.insert(
+        window_id.to_string(),
+        vec![WindowTask {
+            id: "8a5c4629-31b0-4edd-8aea-33698EXAMPLE".into(),
+            task: "AWS-RunPatchBaseline".into(),
+            task_type: "RUN_COMMAND".into(),
+            priority: 1,
+            max_concurrency: Some("10%".into()),
+            max_errors: Some("1".into()),
+        }],
+    );
 }
 
 /// splitmix64: deterministic, well-spread ids.

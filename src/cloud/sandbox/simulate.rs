@@ -29,12 +29,12 @@ pub fn patch_state(instance_id: &str, install: bool, at: Timestamp) -> PatchStat
         },
         operation_end: Some(at),
         installed: 380 + (s % 60) as i32 + if install { (s % 7) as i32 } else { 0 },
-        installed_other: (s >> 4) as i32 % 12,
+        installed_other: ((s >> 4) % 12) as i32,
         installed_pending_reboot: 0,
         installed_rejected: 0,
         missing,
         failed: 0,
-        not_applicable: 1200 + (s >> 12) as i32 % 300,
+        not_applicable: 1200 + ((s >> 12) % 300) as i32,
         critical_non_compliant: critical,
         security_non_compliant: security,
         other_non_compliant: missing - security,
@@ -83,6 +83,47 @@ pub fn patches(state: &PatchState) -> Vec<PatchEntry> {
     out
 }
 
+const WINDOWS_APPS: [(&str, &str, &str); 6] = [
+    ("Amazon SSM Agent", "3.3.1957.0", "Amazon Web Services"),
+    ("Microsoft Edge", "131.0.2903.70", "Microsoft Corporation"),
+    ("PowerShell 7-x64", "7.4.6.0", "Microsoft Corporation"),
+    (
+        "Microsoft Visual C++ 2022 X64 Minimum Runtime",
+        "14.40.33810",
+        "Microsoft Corporation",
+    ),
+    (
+        "AWS Tools for Windows",
+        "4.1.693",
+        "Amazon Web Services Developer Relations",
+    ),
+    (
+        "Microsoft .NET Runtime - 8.0.11 (x64)",
+        "8.0.11",
+        "Microsoft Corporation",
+    ),
+];
+
+const UBUNTU_APPS: [(&str, &str, &str); 7] = [
+    ("amazon-ssm-agent", "3.3.1957.0", "Amazon.com"),
+    ("bash", "5.1-6ubuntu1.1", "Ubuntu Developers"),
+    ("openssl", "3.0.2-0ubuntu1.18", "Ubuntu Developers"),
+    ("curl", "7.81.0-1ubuntu1.18", "Ubuntu Developers"),
+    ("python3", "3.10.6-1~22.04.1", "Ubuntu Developers"),
+    ("systemd", "249.11-0ubuntu3.12", "Ubuntu Developers"),
+    ("nginx", "1.18.0-6ubuntu14.5", "Ubuntu Developers"),
+];
+
+pub fn apps_of(inst: &SimInstance) -> &'static [(&'static str, &'static str, &'static str)] {
+    if inst.instance.is_windows() {
+        &WINDOWS_APPS
+    } else if inst.platform_name == "Ubuntu" {
+        &UBUNTU_APPS
+    } else {
+        &APPS
+    }
+}
+
 const APPS: [(&str, &str, &str); 8] = [
     ("amazon-ssm-agent", "3.3.1802.0-1", "Amazon.com"),
     ("bash", "5.2.15-1.amzn2023", "Amazon Linux"),
@@ -102,7 +143,7 @@ pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<Inven
             .collect()
     };
     match type_name {
-        "AWS:Application" => APPS
+        "AWS:Application" => apps_of(inst)
             .iter()
             .map(|(n, v, p)| {
                 entry(&[
@@ -155,6 +196,13 @@ pub fn shell_output(
     commands: &[String],
     region: &str,
 ) -> (String, String, i32) {
+    if inst.fails_commands {
+        return (
+            String::new(),
+            "/var/lib/amazon/ssm/i-broken/document/orchestration/awsrunShellScript/0.awsrunShellScript/_script.sh: line 1: /tmp: Read-only file system\nfailed to run commands: exit status 1\n".into(),
+            1,
+        );
+    }
     let host = format!(
         "ip-{}.{region}.compute.internal",
         inst.instance

@@ -55,6 +55,8 @@ pub struct SimInstance {
     pub ready_since: Option<Timestamp>,
     /// The agent registered once but no longer answers.
     pub connection_lost: bool,
+    /// Every command sent to this node fails (a broken host, for the demo).
+    pub fails_commands: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +104,8 @@ pub struct World {
     pub commands: Vec<SimCommand>,
     pub windows: Vec<MaintenanceWindow>,
     pub window_executions: HashMap<String, Vec<WindowExecution>>,
+    pub window_targets: HashMap<String, Vec<crate::domain::model::WindowTarget>>,
+    pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
     pub dhmc: bool,
     pub next_id: u64,
@@ -129,6 +133,8 @@ impl World {
             commands: Vec::new(),
             windows: Vec::new(),
             window_executions: HashMap::new(),
+            window_targets: HashMap::new(),
+            window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
             dhmc: false,
             next_id: 1,
@@ -306,7 +312,7 @@ impl World {
             fetched_at: Some(t),
             ..SourceStatus::default()
         };
-        snap.status = Source::ALL
+        snap.status = Source::CORE
             .iter()
             .map(|s| (*s, fresh.clone()))
             .collect::<BTreeMap<_, _>>();
@@ -400,16 +406,23 @@ impl World {
             if c.document != "AWS-RunPatchBaseline" {
                 continue;
             }
-            let install = c
-                .parameters
-                .iter()
-                .any(|(k, v)| k == "Operation" && v.iter().any(|x| x == "Install"));
-            for inv in &c.invocations {
-                updates.push((inv.instance_id.clone(), install, c.sent + done));
+            let has = |key: &str, value: &str| {
+                c.parameters
+                    .iter()
+                    .any(|(k, v)| k == key && v.iter().any(|x| x == value))
+            };
+            let install = has("Operation", "Install");
+            let no_reboot = has("RebootOption", "NoReboot");
+            for inv in c.invocations.iter().filter(|i| i.exit_code == 0) {
+                updates.push((inv.instance_id.clone(), install, no_reboot, c.sent + done));
             }
         }
-        for (id, install, at) in updates {
-            let state = super::simulate::patch_state(&id, install, at);
+        for (id, install, no_reboot, at) in updates {
+            let mut state = super::simulate::patch_state(&id, install, at);
+            if install && no_reboot {
+                // Installed, waiting for the reboot that was not allowed.
+                state.installed_pending_reboot = 1 + (state.installed % 3);
+            }
             self.patch_states.insert(id, state);
         }
     }

@@ -1,0 +1,134 @@
+//! On-demand fleet reads (a node's inventory or patches, a command's invocations,
+//! a window's details) and Run Command sends, batched by 50.
+
+use futures::{StreamExt, stream};
+
+use crate::cloud::{Cloud, CloudError, CloudResult, SEND_COMMAND_MAX_TARGETS, SendCommandRequest};
+use crate::domain::model::{
+    Command, InventoryEntry, Invocation, PatchEntry, WindowExecution, WindowTarget, WindowTask,
+};
+
+/// Invocations whose full output is fetched (GetCommandInvocation) when a command is opened.
+const OUTPUT_FETCH_LIMIT: usize = 50;
+const OUTPUT_FETCH_CONCURRENCY: usize = 4;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryDetail {
+    pub applications: Vec<InventoryEntry>,
+    pub network: Vec<InventoryEntry>,
+    pub information: Vec<InventoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowDetail {
+    pub targets: Vec<WindowTarget>,
+    pub tasks: Vec<WindowTask>,
+    pub executions: Vec<WindowExecution>,
+}
+
+/// What a detail view asked for, and its answer.
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Inventory {
+        instance_id: String,
+        result: Result<InventoryDetail, String>,
+    },
+    Patches {
+        instance_id: String,
+        result: Result<Vec<PatchEntry>, String>,
+    },
+    Invocations {
+        command_id: String,
+        result: Result<Vec<Invocation>, String>,
+    },
+    Window {
+        window_id: String,
+        result: Result<WindowDetail, String>,
+    },
+}
+
+pub async fn inventory<C: Cloud>(cloud: &C, instance_id: &str) -> CloudResult<InventoryDetail> {
+    let (applications, network, information) = futures::try_join!(
+        cloud.list_inventory_entries(instance_id, "AWS:Application"),
+        cloud.list_inventory_entries(instance_id, "AWS:Network"),
+        cloud.list_inventory_entries(instance_id, "AWS:InstanceInformation"),
+    )?;
+    Ok(InventoryDetail {
+        applications,
+        network,
+        information,
+    })
+}
+
+/// The invocations of a command, each with its full output (24,000 / 8,000 characters).
+pub async fn invocations<C: Cloud>(cloud: &C, command_id: &str) -> CloudResult<Vec<Invocation>> {
+    let listed = cloud.list_command_invocations(command_id).await?;
+    let full: Vec<Invocation> = stream::iter(listed.into_iter().enumerate())
+        .map(|(i, inv)| async move {
+            if i >= OUTPUT_FETCH_LIMIT
+                || !matches!(
+                    inv.status.as_str(),
+                    "Success" | "Failed" | "TimedOut" | "Cancelled"
+                )
+            {
+                return inv;
+            }
+            match cloud
+                .get_command_invocation(command_id, &inv.instance_id)
+                .await
+            {
+                Ok(detail) => Invocation {
+                    status: inv.status,
+                    status_details: inv.status_details,
+                    ..detail
+                },
+                Err(e) => {
+                    tracing::debug!(error = %e, "full output unavailable");
+                    inv
+                }
+            }
+        })
+        .buffered(OUTPUT_FETCH_CONCURRENCY)
+        .collect()
+        .await;
+    Ok(full)
+}
+
+pub async fn window<C: Cloud>(cloud: &C, window_id: &str) -> CloudResult<WindowDetail> {
+    let (targets, tasks, executions) = futures::try_join!(
+        cloud.describe_maintenance_window_targets(window_id),
+        cloud.describe_maintenance_window_tasks(window_id),
+        cloud.describe_maintenance_window_executions(window_id),
+    )?;
+    Ok(WindowDetail {
+        targets,
+        tasks,
+        executions,
+    })
+}
+
+/// Sends `request` to its instances in calls of at most 50 ids (SendCommand's limit);
+/// tag targets go in one call. Stops at the first failed call.
+pub async fn send_batched<C: Cloud>(
+    cloud: &C,
+    request: &SendCommandRequest,
+) -> Result<Vec<Command>, (Vec<Command>, CloudError)> {
+    let mut sent = Vec::new();
+    if request.instance_ids.is_empty() {
+        return match cloud.send_command(request).await {
+            Ok(c) => Ok(vec![c]),
+            Err(e) => Err((sent, e)),
+        };
+    }
+    for chunk in request.instance_ids.chunks(SEND_COMMAND_MAX_TARGETS) {
+        let part = SendCommandRequest {
+            instance_ids: chunk.to_vec(),
+            ..request.clone()
+        };
+        match cloud.send_command(&part).await {
+            Ok(c) => sent.push(c),
+            Err(e) => return Err((sent, e)),
+        }
+    }
+    Ok(sent)
+}

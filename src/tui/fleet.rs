@@ -1,0 +1,587 @@
+//! Keys and state of the fleet panes: detail views, Run Command and patch proposals, `:group`.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::app::{App, Effect, Mode, Pane};
+use super::fleet_rows;
+use super::table::TableState;
+use crate::cloud::SendCommandRequest;
+use crate::domain::model::Instance;
+use crate::domain::snapshot::Source;
+use crate::engine::DetailRequest;
+use crate::engine::fleet::Detail;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrillKind {
+    Inventory,
+    Patches,
+    Command,
+    Window,
+}
+
+/// An opened row: its own table, and lines shown above it.
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub kind: DrillKind,
+    pub id: String,
+    pub table: TableState,
+    pub header: Vec<String>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl Drill {
+    pub fn title(&self) -> String {
+        let what = match self.kind {
+            DrillKind::Inventory => "applications of",
+            DrillKind::Patches => "patches of",
+            DrillKind::Command => "invocations of",
+            DrillKind::Window => "targets, tasks and executions of",
+        };
+        format!("{what} {}", self.id)
+    }
+
+    fn request(&self) -> DetailRequest {
+        match self.kind {
+            DrillKind::Inventory => DetailRequest::Inventory(self.id.clone()),
+            DrillKind::Patches => DetailRequest::Patches(self.id.clone()),
+            DrillKind::Command => DetailRequest::Invocations(self.id.clone()),
+            DrillKind::Window => DetailRequest::Window(self.id.clone()),
+        }
+    }
+}
+
+pub fn opens_detail(pane: Pane) -> bool {
+    matches!(
+        pane,
+        Pane::Inventory | Pane::Patches | Pane::Commands | Pane::Windows
+    )
+}
+
+pub fn runs_commands(pane: Pane) -> bool {
+    matches!(
+        pane,
+        Pane::Instances | Pane::Inventory | Pane::Patches | Pane::Commands
+    )
+}
+
+pub fn open_detail(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app
+        .table()
+        .and_then(|t| t.selected_row())
+        .map(|r| r.id.clone())
+    else {
+        return Vec::new();
+    };
+    let kind = match app.pane {
+        Pane::Inventory => DrillKind::Inventory,
+        Pane::Patches => DrillKind::Patches,
+        Pane::Commands => DrillKind::Command,
+        _ => DrillKind::Window,
+    };
+    let drill = Drill {
+        kind,
+        id,
+        table: TableState::default(),
+        header: Vec::new(),
+        loading: true,
+        error: None,
+    };
+    let request = drill.request();
+    app.drill = Some(drill);
+    vec![Effect::LoadDetail(request)]
+}
+
+pub fn reload_detail(app: &App) -> Vec<Effect> {
+    app.drill
+        .iter()
+        .map(|d| Effect::LoadDetail(d.request()))
+        .collect()
+}
+
+/// After a refresh: an opened command that is still running is reloaded with it.
+pub fn after_refresh(app: &mut App, source: Source) -> Vec<Effect> {
+    let Some(d) = &app.drill else {
+        return Vec::new();
+    };
+    let running = |id: &str| {
+        app.snapshot.commands.iter().any(|c| {
+            c.id == id && matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
+        })
+    };
+    let was_loaded_running = d.table.rows.iter().any(|r| {
+        r.cells
+            .get(1)
+            .is_some_and(|c| c.text.contains("Pending") || c.text.contains("InProgress"))
+    });
+    if source == Source::Commands
+        && d.kind == DrillKind::Command
+        && (running(&d.id) || was_loaded_running)
+    {
+        return vec![Effect::LoadDetail(d.request())];
+    }
+    Vec::new()
+}
+
+pub fn on_detail(app: &mut App, detail: Detail) {
+    let page = app.page();
+    let now = app.now;
+    let Some(drill) = &mut app.drill else {
+        return;
+    };
+    let (id, result): (&str, Result<(Vec<super::rows::Row>, Vec<String>), String>) = match &detail {
+        Detail::Inventory {
+            instance_id,
+            result,
+        } => (
+            instance_id,
+            result
+                .as_ref()
+                .map(|d| {
+                    (
+                        fleet_rows::application_rows(d),
+                        fleet_rows::inventory_header(d),
+                    )
+                })
+                .map_err(Clone::clone),
+        ),
+        Detail::Patches {
+            instance_id,
+            result,
+        } => (
+            instance_id,
+            result
+                .as_ref()
+                .map(|p| (fleet_rows::patch_entry_rows(p), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+        Detail::Invocations { command_id, result } => (
+            command_id,
+            result
+                .as_ref()
+                .map(|i| (fleet_rows::invocation_rows(i), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+        Detail::Window { window_id, result } => (
+            window_id,
+            result
+                .as_ref()
+                .map(|d| (fleet_rows::window_detail_rows(d, now), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+    };
+    if id != drill.id {
+        return;
+    }
+    drill.loading = false;
+    match result {
+        Ok((rows, header)) => {
+            drill.error = None;
+            drill.header = header;
+            drill.table.set_rows(rows, page);
+        }
+        Err(e) => drill.error = Some(e),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposalKind {
+    Shell(String),
+    Scan,
+    Install { reboot: bool },
+    Cancel(String),
+}
+
+/// A Run Command action waiting for confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandProposal {
+    pub kind: ProposalKind,
+    pub linux: Vec<String>,
+    pub windows: Vec<String>,
+    /// Tag target (`:group`) instead of ids.
+    pub tag: Option<(String, String)>,
+    pub max_concurrency: String,
+    pub max_errors: String,
+}
+
+const CONCURRENCY: [&str; 5] = ["50", "10", "25%", "100%", "1"];
+const ERRORS: [&str; 4] = ["0", "1", "10%", "100%"];
+
+fn next_of(options: &[&str], current: &str) -> String {
+    let i = options
+        .iter()
+        .position(|o| *o == current)
+        .map_or(0, |i| (i + 1) % options.len());
+    options[i].to_string()
+}
+
+impl CommandProposal {
+    pub fn target_count(&self) -> usize {
+        self.linux.len() + self.windows.len()
+    }
+
+    /// The SendCommand requests it makes (each is sent in calls of at most 50 ids).
+    pub fn requests(&self) -> Vec<SendCommandRequest> {
+        let base = |document: &str, ids: Vec<String>, parameters: Vec<(String, Vec<String>)>| {
+            SendCommandRequest {
+                document: document.to_string(),
+                instance_ids: ids,
+                targets: Vec::new(),
+                parameters,
+                comment: Some(self.comment()),
+                max_concurrency: Some(self.max_concurrency.clone()),
+                max_errors: Some(self.max_errors.clone()),
+                timeout_seconds: Some(600),
+            }
+        };
+        let mut out = Vec::new();
+        match &self.kind {
+            ProposalKind::Shell(cmd) => {
+                let params = vec![("commands".to_string(), vec![cmd.clone()])];
+                if !self.linux.is_empty() || self.tag.is_some() {
+                    out.push(base(
+                        "AWS-RunShellScript",
+                        self.linux.clone(),
+                        params.clone(),
+                    ));
+                }
+                if !self.windows.is_empty() {
+                    out.push(base(
+                        "AWS-RunPowerShellScript",
+                        self.windows.clone(),
+                        params,
+                    ));
+                }
+            }
+            ProposalKind::Scan | ProposalKind::Install { .. } => {
+                let mut params = vec![(
+                    "Operation".to_string(),
+                    vec![
+                        if self.kind == ProposalKind::Scan {
+                            "Scan"
+                        } else {
+                            "Install"
+                        }
+                        .to_string(),
+                    ],
+                )];
+                if let ProposalKind::Install { reboot } = self.kind {
+                    params.push((
+                        "RebootOption".to_string(),
+                        vec![if reboot { "RebootIfNeeded" } else { "NoReboot" }.to_string()],
+                    ));
+                }
+                let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
+                out.push(base("AWS-RunPatchBaseline", ids, params));
+            }
+            ProposalKind::Cancel(_) => {}
+        }
+        if let Some((k, v)) = &self.tag {
+            for r in &mut out {
+                r.instance_ids.clear();
+                r.targets = vec![(format!("tag:{k}"), vec![v.clone()])];
+            }
+        }
+        out
+    }
+
+    fn comment(&self) -> String {
+        let text = match &self.kind {
+            ProposalKind::Shell(c) => format!("ssmdeck: {c}"),
+            ProposalKind::Scan => "ssmdeck: patch scan".into(),
+            ProposalKind::Install { .. } => "ssmdeck: patch install".into(),
+            ProposalKind::Cancel(_) => "ssmdeck".into(),
+        };
+        // SendCommand comments are at most 100 characters.
+        text.chars().take(100).collect()
+    }
+
+    /// The dialog's lines.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        match &self.kind {
+            ProposalKind::Cancel(id) => {
+                lines.push(format!("Cancel command {id}"));
+                lines.push("CancelCommand: invocations not finished yet stop.".into());
+                return lines;
+            }
+            ProposalKind::Shell(c) => lines.push(format!("Run a shell command: {c}")),
+            ProposalKind::Scan => lines.push(
+                "Patch scan (AWS-RunPatchBaseline Operation=Scan): reports, installs nothing"
+                    .into(),
+            ),
+            ProposalKind::Install { reboot } => {
+                lines.push("PATCH INSTALL (AWS-RunPatchBaseline Operation=Install)".into());
+                lines.push(format!(
+                    "Reboot option: {}   [r changes it]",
+                    if *reboot {
+                        "RebootIfNeeded — nodes may REBOOT"
+                    } else {
+                        "NoReboot — patches wait for a reboot"
+                    }
+                ));
+            }
+        }
+        match &self.tag {
+            Some((k, v)) => lines.push(format!(
+                "Targets: every managed instance tagged {k}={v} (tag target)"
+            )),
+            None => {
+                lines.push(format!(
+                    "Targets: {} node(s) ({} Linux, {} Windows)",
+                    self.target_count(),
+                    self.linux.len(),
+                    self.windows.len()
+                ));
+            }
+        }
+        for r in self.requests() {
+            let calls = r
+                .instance_ids
+                .len()
+                .div_ceil(crate::cloud::SEND_COMMAND_MAX_TARGETS)
+                .max(1);
+            lines.push(format!(
+                "  SendCommand {} → {} call(s){}",
+                r.document,
+                calls,
+                if r.instance_ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" for {} id(s)", r.instance_ids.len())
+                }
+            ));
+        }
+        lines.push(format!(
+            "Max concurrency: {}   [c changes it]",
+            self.max_concurrency
+        ));
+        lines.push(format!("Max errors: {}   [e changes it]", self.max_errors));
+        lines
+    }
+}
+
+/// Marked nodes of the node panes, else the selected node of this pane.
+fn target_ids(app: &App) -> Vec<String> {
+    let mut ids: Vec<String> = [Pane::Instances, Pane::Inventory, Pane::Patches]
+        .iter()
+        .filter_map(|p| app.pane_table(*p))
+        .flat_map(|t| t.marks.iter().cloned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty()
+        && matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches)
+        && app.drill.is_none()
+    {
+        ids.extend(
+            app.table()
+                .and_then(|t| t.selected_row())
+                .map(|r| r.id.clone()),
+        );
+    }
+    ids
+}
+
+fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
+    let windows = |id: &String| {
+        app.snapshot
+            .instances
+            .instances
+            .iter()
+            .find(|i| &i.id == id)
+            .is_some_and(Instance::is_windows)
+    };
+    ids.iter().cloned().partition(|id| !windows(id))
+}
+
+fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
+    let ids = target_ids(app);
+    let tag = if ids.is_empty() {
+        app.group.clone()
+    } else {
+        None
+    };
+    if ids.is_empty() && tag.is_none() {
+        return None;
+    }
+    let (linux, windows) = split_platforms(app, &ids);
+    Some(CommandProposal {
+        kind,
+        linux,
+        windows,
+        tag,
+        max_concurrency: CONCURRENCY[0].into(),
+        max_errors: ERRORS[0].into(),
+    })
+}
+
+pub fn start_shell(app: &mut App) -> Vec<Effect> {
+    if app.read_only {
+        app.error("read-only: ssmdeck was started with --read-only, so it runs no command");
+        return Vec::new();
+    }
+    if target_ids(app).is_empty() && app.group.is_none() {
+        app.info("mark nodes first (Space on Instances, Inventory or Patches), or narrow with :group KEY=VALUE");
+        return Vec::new();
+    }
+    app.mode = Mode::Input(String::new());
+    Vec::new()
+}
+
+pub fn propose(app: &mut App, kind: ProposalKind) -> Vec<Effect> {
+    if app.read_only {
+        app.error("read-only: ssmdeck was started with --read-only, so it runs no command");
+        return Vec::new();
+    }
+    match proposal(app, kind) {
+        Some(p) => app.mode = Mode::Propose(Box::new(p)),
+        None => app.info("select or mark nodes first"),
+    }
+    Vec::new()
+}
+
+pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
+    if app.read_only {
+        app.error("read-only: ssmdeck was started with --read-only, so it cancels nothing");
+        return Vec::new();
+    }
+    let id = match &app.drill {
+        Some(d) if d.kind == DrillKind::Command => Some(d.id.clone()),
+        _ => app
+            .pane_table(Pane::Commands)
+            .and_then(|t| t.selected_row())
+            .map(|r| r.id.clone()),
+    };
+    let Some(id) = id else {
+        return Vec::new();
+    };
+    let running = app
+        .snapshot
+        .commands
+        .iter()
+        .any(|c| c.id == id && matches!(c.status.as_str(), "Pending" | "InProgress"));
+    if !running {
+        app.info(format!("{id} is not running: nothing to cancel"));
+        return Vec::new();
+    }
+    app.mode = Mode::Propose(Box::new(CommandProposal {
+        kind: ProposalKind::Cancel(id),
+        linux: Vec::new(),
+        windows: Vec::new(),
+        tag: None,
+        max_concurrency: String::new(),
+        max_errors: String::new(),
+    }));
+    Vec::new()
+}
+
+pub fn on_input_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => {
+            app.mode = Mode::Normal;
+            app.info("cancelled");
+        }
+        KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            let cmd = text.trim().to_string();
+            if cmd.is_empty() {
+                app.info("no command given");
+            } else {
+                return propose(app, ProposalKind::Shell(cmd));
+            }
+        }
+        KeyCode::Backspace => {
+            text.pop();
+            app.mode = Mode::Input(text);
+        }
+        KeyCode::Char(c) => {
+            text.push(c);
+            app.mode = Mode::Input(text);
+        }
+        _ => app.mode = Mode::Input(text),
+    }
+    Vec::new()
+}
+
+pub fn on_propose_key(app: &mut App, key: KeyEvent, mut p: CommandProposal) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            app.mode = Mode::Normal;
+            if let ProposalKind::Cancel(id) = &p.kind {
+                return vec![Effect::CancelCommand(id.clone())];
+            }
+            app.info("sending…");
+            return p.requests().into_iter().map(Effect::SendCommand).collect();
+        }
+        KeyCode::Char('c') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
+            p.max_concurrency = next_of(&CONCURRENCY, &p.max_concurrency);
+        }
+        KeyCode::Char('e') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
+            p.max_errors = next_of(&ERRORS, &p.max_errors);
+        }
+        KeyCode::Char('r') => {
+            if let ProposalKind::Install { reboot } = &mut p.kind {
+                *reboot = !*reboot;
+            }
+        }
+        KeyCode::Char('n')
+        | KeyCode::Char('N')
+        | KeyCode::Char('q')
+        | KeyCode::Esc
+        | KeyCode::Enter => {
+            app.mode = Mode::Normal;
+            app.info("cancelled: nothing was sent");
+            return Vec::new();
+        }
+        _ => {}
+    }
+    app.mode = Mode::Propose(Box::new(p));
+    Vec::new()
+}
+
+pub fn on_sent(
+    app: &mut App,
+    commands: Vec<crate::domain::model::Command>,
+    error: Option<String>,
+) -> Vec<Effect> {
+    let ids: Vec<String> = commands.iter().map(|c| c.id.clone()).collect();
+    match error {
+        None => app.info(format!(
+            "✓ sent {} command(s): {} — follow them on Commands (6)",
+            ids.len(),
+            ids.join(", ")
+        )),
+        Some(e) => app.error(format!(
+            "✗ SendCommand failed after {} call(s): {e} — the remaining batches were not sent",
+            ids.len()
+        )),
+    }
+    for c in commands {
+        if !app.snapshot.commands.iter().any(|x| x.id == c.id) {
+            app.snapshot.commands.insert(0, c);
+        }
+    }
+    app.rebuild();
+    Vec::new()
+}
+
+pub fn set_group(app: &mut App, arg: Option<&str>) {
+    match arg.and_then(|a| a.split_once('=')) {
+        Some((k, v)) if !k.is_empty() => {
+            app.group = Some((k.to_string(), v.to_string()));
+            app.rebuild();
+            let n =
+                fleet_rows::group_members(&app.snapshot, app.group.as_ref()).map_or(0, |m| m.len());
+            app.info(format!(
+                "group {k}={v}: {n} instance(s); :group alone clears it"
+            ));
+        }
+        _ if arg.is_none() => {
+            app.group = None;
+            app.rebuild();
+            app.info("group cleared");
+        }
+        _ => app.error("usage: :group KEY=VALUE (a tag), or :group to clear"),
+    }
+}
