@@ -276,12 +276,12 @@ async fn poll<C: Cloud>(cloud: C, source: Source, ctx: PollContext) {
                     .collect();
                 ctx.managed_tx.send_replace(ids);
             }
-            Fetched::Commands(Ok(c)) => {
-                if c.iter()
-                    .any(|x| matches!(x.status.as_str(), "Pending" | "InProgress" | "Cancelling"))
-                {
-                    wait_hint = Some(IN_FLIGHT_INTERVAL);
-                }
+            Fetched::Commands(Ok(c))
+                if c.iter().any(|x| {
+                    matches!(x.status.as_str(), "Pending" | "InProgress" | "Cancelling")
+                }) =>
+            {
+                wait_hint = Some(IN_FLIGHT_INTERVAL);
             }
             _ => {}
         }

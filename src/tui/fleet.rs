@@ -123,13 +123,16 @@ pub fn after_refresh(app: &mut App, source: Source) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A detail view's rows and header lines, or the error that stopped them.
+type Loaded = Result<(Vec<super::rows::Row>, Vec<String>), String>;
+
 pub fn on_detail(app: &mut App, detail: Detail) {
     let page = app.page();
     let now = app.now;
     let Some(drill) = &mut app.drill else {
         return;
     };
-    let (id, result): (&str, Result<(Vec<super::rows::Row>, Vec<String>), String>) = match &detail {
+    let (id, result): (&str, Loaded) = match &detail {
         Detail::Inventory {
             instance_id,
             result,
@@ -370,7 +373,9 @@ fn target_ids(app: &App) -> Vec<String> {
         .collect();
     ids.sort();
     ids.dedup();
+    let by_group = app.group.is_some();
     if ids.is_empty()
+        && !by_group
         && matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches)
         && app.drill.is_none()
     {

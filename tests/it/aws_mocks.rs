@@ -772,3 +772,83 @@ async fn cancel_command_and_its_errors() {
         )
     );
 }
+
+#[tokio::test]
+async fn send_command_with_120_targets_is_three_calls_of_at_most_50() {
+    let sizes: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let rule = mock!(Client::send_command)
+        .match_requests(move |r| {
+            if let Ok(mut s) = seen.lock() {
+                s.push(r.instance_ids().len());
+            }
+            true
+        })
+        .then_output(|| {
+            SendCommandOutput::builder()
+                .command(command("c-batch"))
+                .build()
+        });
+    let cloud = cloud(ssm_client(RuleMode::MatchAny, &[&rule]));
+    let request = SendCommandRequest {
+        document: "AWS-RunShellScript".to_string(),
+        instance_ids: ids(0..120),
+        targets: vec![],
+        parameters: vec![("commands".to_string(), vec!["uptime".to_string()])],
+        comment: None,
+        max_concurrency: Some("50".to_string()),
+        max_errors: Some("0".to_string()),
+        timeout_seconds: None,
+    };
+    let sent = ssmdeck::engine::fleet::send_batched(&cloud, &request)
+        .await
+        .expect("sent");
+    assert_eq!(sent.len(), 3);
+    assert_eq!(rule.num_calls(), 3);
+    let sizes = sizes.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(sizes, vec![50, 50, 20]);
+}
+
+#[tokio::test]
+async fn get_inventory_counts_applications_per_node_over_pages() {
+    use aws_sdk_ssm::operation::get_inventory::GetInventoryOutput;
+    use aws_sdk_ssm::types::{InventoryResultEntity, InventoryResultItem};
+    let entity = |id: &str, apps: usize| {
+        let mut item = InventoryResultItem::builder()
+            .type_name("AWS:Application")
+            .schema_version("1.1")
+            .capture_time("2026-11-28T10:00:00Z");
+        for n in 0..apps {
+            item = item.content(std::collections::HashMap::from([(
+                "Name".to_string(),
+                format!("app{n}"),
+            )]));
+        }
+        InventoryResultEntity::builder()
+            .id(id)
+            .data("AWS:Application", item.build().expect("item"))
+            .build()
+    };
+    let rule = mock!(Client::get_inventory)
+        .sequence()
+        .output(move || {
+            GetInventoryOutput::builder()
+                .entities(entity("i-1", 3))
+                .next_token("t1")
+                .build()
+        })
+        .output(move || {
+            GetInventoryOutput::builder()
+                .entities(entity("i-2", 5))
+                .build()
+        })
+        .build();
+    let cloud = cloud(ssm_client(RuleMode::Sequential, &[&rule]));
+    let inv = cloud.get_inventory().await.expect("inventory");
+    assert_eq!(inv.len(), 2);
+    assert_eq!(inv[0].instance_id, "i-1");
+    assert_eq!(inv[0].application_count, 3);
+    assert_eq!(inv[1].application_count, 5);
+    assert!(inv[0].capture_time.is_some());
+    assert_eq!(rule.num_calls(), 2);
+}

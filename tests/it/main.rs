@@ -5,6 +5,7 @@ mod cli;
 mod contract;
 mod fix;
 mod fixtures;
+mod fleet;
 mod moto;
 mod moto_server;
 mod plan;
