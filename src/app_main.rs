@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use crate::cli::{Cli, Command};
 use crate::cloud::Cloud;
-use crate::cloud::aws::{AwsCloud, AwsSettings};
+use crate::cloud::aws::config::preflight;
+use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
 use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
 use crate::engine::fetch;
@@ -16,6 +17,7 @@ use crate::{logging, report};
 
 /// Runs the program and returns its exit code.
 pub fn main(cli: Cli) -> Result<u8> {
+    validate(&cli)?;
     let log_path = cli
         .global
         .log_file
@@ -34,10 +36,24 @@ pub fn main(cli: Cli) -> Result<u8> {
     runtime.block_on(dispatch(cli, log_path.display().to_string()))
 }
 
+/// Combinations the parser cannot reject on its own.
+fn validate(cli: &Cli) -> Result<()> {
+    if cli.global.faults.is_some() && cli.global.sandbox.is_none() {
+        bail!(
+            "--faults works only with --sandbox: faults are injected into the embedded account, never into AWS"
+        );
+    }
+    Ok(())
+}
+
 async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
     if let Some(name) = &cli.global.sandbox {
         let scenario: Scenario = name.parse().map_err(|e: String| eyre!(e))?;
-        let cloud = SandboxCloud::new(scenario, Clock::Real);
+        let faults = cli.global.faults.clone().unwrap_or_default();
+        if !faults.is_none() {
+            tracing::info!(faults = %faults, "sandbox faults injected");
+        }
+        let cloud = SandboxCloud::new(scenario, Clock::Real).with_faults(faults);
         return run_command(cloud, cli, log_path).await;
     }
     let settings = AwsSettings {
@@ -45,7 +61,18 @@ async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
         region: cli.global.region.clone(),
         endpoint_url: cli.global.endpoint_url.clone(),
     };
-    let cloud = AwsCloud::connect(&settings).await?;
+    let conf = config_loader(&settings).load().await;
+    if conf.region().is_none() {
+        bail!("no AWS region configured (use --region or AWS_REGION)");
+    }
+    // `check` and `fix` answer a script: a dead endpoint is an error now, not after the
+    // retries. The console starts anyway and shows the endpoint's state in each pane.
+    let reach_endpoint = cli.command.is_some();
+    preflight(&conf, &settings, reach_endpoint)
+        .await
+        .map_err(|e| eyre!(e))?;
+    let cloud = AwsCloud::from_conf(&conf).with_label(settings.label());
+    tracing::debug!(label = %cloud.label(), "aws config loaded");
     run_command(cloud, cli, log_path).await
 }
 

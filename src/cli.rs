@@ -1,8 +1,12 @@
 //! Command-line definitions (clap). Parsing only; no behaviour.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cloud::sandbox::faults::Faults;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,10 +28,10 @@ pub struct Global {
     #[arg(long, global = true, value_name = "P")]
     pub profile: Option<String>,
     /// AWS region
-    #[arg(long, global = true, value_name = "R")]
+    #[arg(long, global = true, value_name = "R", value_parser = region)]
     pub region: Option<String>,
     /// Send every EC2, IAM and SSM call to this endpoint (e.g. a local emulator)
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
     /// Refuse every write
     #[arg(long, global = true)]
@@ -44,6 +48,96 @@ pub struct Global {
     /// Seconds between refreshes of each source
     #[arg(long, global = true, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh: u64,
+    /// Sandbox only: inject faults, e.g. throttle:0.3,error:0.1,latency:300ms,deny:ssm:ListCommands
+    #[arg(long, global = true, value_name = "SPEC", value_parser = clap::value_parser!(Faults))]
+    pub faults: Option<Faults>,
+}
+
+/// Parses the command line. Help and version are printed as clap prints them; any other
+/// error becomes one line on stderr and exit code 2.
+pub fn parse() -> Result<Cli, ExitCode> {
+    parse_from(std::env::args_os())
+}
+
+pub fn parse_from<I, T>(args: I) -> Result<Cli, ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args).map_err(|e| match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+        _ => {
+            eprintln!("ssmdeck: {} (see --help)", one_line(&e));
+            ExitCode::from(2)
+        }
+    })
+}
+
+/// The first line of a clap error, without its `error: ` prefix and styling.
+pub fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid arguments");
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// A region name as AWS spells them: `us-east-1`, `ap-northeast-2`, `us-gov-west-1`.
+pub fn region(value: &str) -> Result<String, String> {
+    let parts: Vec<&str> = value.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[0].len() == 2
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit());
+    if ok {
+        Ok(value.to_string())
+    } else {
+        Err("not a region name (like us-east-1 or ap-northeast-2)".to_string())
+    }
+}
+
+/// `http(s)://host[:port][/path]`.
+pub fn endpoint_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| "not a URL: it starts with http:// or https://".to_string())?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err("not a URL: no host after the scheme".to_string());
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(format!("not a URL: bad port '{port}'"));
+    }
+    Ok(value.to_string())
+}
+
+/// `host:port` (IPv6 in brackets) → host and the port text, if any.
+pub fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(rest) = authority.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((host, tail)) => (host, tail.strip_prefix(':')),
+            None => ("", None),
+        };
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use ssmdeck::cli::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match ssmdeck::cli::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match ssmdeck::app_main::main(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -3,6 +3,7 @@
 mod aws_mocks;
 mod cli;
 mod contract;
+mod faults;
 mod fix;
 mod fixtures;
 mod fleet;

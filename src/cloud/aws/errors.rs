@@ -82,7 +82,10 @@ where
         SdkError::DispatchFailure(f) if f.is_timeout() => {
             CloudError::Unavailable(format!("{action}: timed out"))
         }
-        SdkError::DispatchFailure(_) => CloudError::Unavailable(detail()),
+        SdkError::DispatchFailure(_) => match credentials_failure(&chain(&err)) {
+            Some(message) => CloudError::Other(format!("{action}: {message}")),
+            None => CloudError::Unavailable(detail()),
+        },
         SdkError::ResponseError(r) => CloudError::Unavailable(format!(
             "{action}: HTTP {}: unreadable response",
             r.raw().status().as_u16()
@@ -126,7 +129,11 @@ pub(crate) fn classify(action: &str, code: &str, message: Option<&str>, status: 
         CloudError::NotFound(detail)
     } else if UNAVAILABLE.contains(&code) || status >= 500 {
         CloudError::Unavailable(detail)
-    } else if code == "EntityAlreadyExists" || code.ends_with(".Duplicate") {
+    } else if code == "EntityAlreadyExists"
+        || code.ends_with(".Duplicate")
+        // The same ClientToken was used by an earlier create (a racing run): it exists.
+        || code == "IdempotentParameterMismatch"
+    {
         CloudError::AlreadyExists(detail)
     } else if INVALID.contains(&code)
         || code.starts_with("Invalid")
@@ -138,6 +145,28 @@ pub(crate) fn classify(action: &str, code: &str, message: Option<&str>, status: 
     } else {
         CloudError::Other(detail)
     }
+}
+
+/// A call that failed before it was sent because the credential chain gave nothing (no
+/// credentials, an expired SSO session): the one line that says what to do.
+pub(crate) fn credentials_failure(chain: &str) -> Option<String> {
+    let about_credentials = [
+        "credential provider was not enabled",
+        "no credentials found in chain",
+        "no providers in chain",
+        "error occurred while loading credentials",
+        "unexpected credentials error",
+        "credentials provider timed out",
+        "SSO token",
+    ]
+    .iter()
+    .any(|p| chain.contains(p));
+    about_credentials.then(|| {
+        super::config::credentials_message(
+            super::config::remembered_profile().as_deref(),
+            &short(chain),
+        )
+    })
 }
 
 /// EC2 write outcome: with `DryRun=true`, `DryRunOperation` means "would have succeeded".

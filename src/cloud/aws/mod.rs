@@ -4,7 +4,7 @@
 //! `errors` maps SDK errors to [`CloudError`](crate::cloud::CloudError), `convert` holds
 //! the shared conversions.
 
-mod config;
+pub mod config;
 mod convert;
 mod ec2;
 mod errors;

@@ -1,6 +1,7 @@
 //! The embedded sandbox: an in-memory account that behaves like AWS.
 
 pub mod clock;
+pub mod faults;
 pub mod scenario;
 pub mod simulate;
 pub mod world;
