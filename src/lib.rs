@@ -1,11 +1,14 @@
 //! ssmdeck: a terminal console for AWS Systems Manager.
 
+rust_i18n::i18n!("locales", fallback = "en");
+
 pub mod app_main;
 pub mod cli;
 pub mod cloud;
 pub mod domain;
 pub mod engine;
 pub mod fix;
+pub mod i18n;
 pub mod logging;
 pub mod report;
 pub mod tui;

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::i18n::{Lang, t, tf};
+
 /// The readiness rules of DESIGN.md, numbered as there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,32 +51,20 @@ pub enum Fix {
 
 impl Fix {
     pub fn describe(&self) -> String {
+        self.describe_in(Lang::En)
+    }
+
+    pub fn describe_in(&self, lang: Lang) -> String {
         match self {
-            Fix::CreateEndpoints { vpc_id } => {
-                format!(
-                    "create the missing endpoints in {vpc_id} (c on Endpoints, or `ssmdeck fix`)"
-                )
-            }
-            Fix::EnableVpcDns { vpc_id } => {
-                format!(
-                    "enable DNS support and DNS hostnames on {vpc_id} (part of creating endpoints)"
-                )
-            }
-            Fix::AllowHttps { vpc_id } => {
-                format!("allow inbound TCP 443 from {vpc_id} on the endpoint security group")
-            }
-            Fix::CreateRole => "create ManagedInstancesRole (n on Roles, or `ssmdeck fix`)".into(),
-            Fix::AttachCorePolicy { role } => {
-                format!("attach AmazonSSMManagedInstanceCore to {role} (n on Roles)")
-            }
-            Fix::AttachProfile { instance_id } => {
-                format!("attach the instance profile to {instance_id} (a on Instances)")
-            }
-            Fix::StartInstance { instance_id } => format!("start {instance_id}"),
-            Fix::CheckAgent { instance_id } => format!(
-                "check the SSM agent on {instance_id} (installed, running, can reach IMDS; a reboot resets its back-off)"
-            ),
-            Fix::Wait => "nothing to do: wait a moment".into(),
+            Fix::CreateEndpoints { vpc_id } => tf(lang, "fix.create_endpoints", &[("vpc", vpc_id)]),
+            Fix::EnableVpcDns { vpc_id } => tf(lang, "fix.enable_vpc_dns", &[("vpc", vpc_id)]),
+            Fix::AllowHttps { vpc_id } => tf(lang, "fix.allow_https", &[("vpc", vpc_id)]),
+            Fix::CreateRole => t(lang, "fix.create_role"),
+            Fix::AttachCorePolicy { role } => tf(lang, "fix.attach_core_policy", &[("role", role)]),
+            Fix::AttachProfile { instance_id } => tf(lang, "fix.attach_profile", &[("instance", instance_id)]),
+            Fix::StartInstance { instance_id } => tf(lang, "fix.start_instance", &[("instance", instance_id)]),
+            Fix::CheckAgent { instance_id } => tf(lang, "fix.check_agent", &[("instance", instance_id)]),
+            Fix::Wait => t(lang, "fix.wait"),
         }
     }
 }
@@ -149,155 +139,101 @@ pub struct Finding {
 impl Finding {
     /// A few words for a table cell: "no instance profile".
     pub fn short(&self) -> String {
-        match &self.kind {
-            FindingKind::EndpointsMissing { services } if services.len() >= 3 => {
-                "no SSM endpoints".into()
-            }
-            FindingKind::EndpointsMissing { services } => {
-                format!("missing endpoint {}", services.join(", "))
-            }
-            FindingKind::EndpointsPending { services } => {
-                format!("endpoint {} pending", services.join(", "))
-            }
-            FindingKind::EndpointsFailed { services } => {
-                format!("endpoint {} failed", services.join(", "))
-            }
-            FindingKind::PrivateDnsOff { .. } => "endpoint private DNS off".into(),
-            FindingKind::VpcDnsOff { .. } => "VPC DNS attributes off".into(),
-            FindingKind::HttpsNotAllowed { .. } => "443 to endpoints blocked".into(),
-            FindingKind::DuplicateSubnetsInZone { .. } => "two endpoint subnets in one AZ".into(),
-            FindingKind::EndpointNotInZone { az, .. } => format!("no endpoint subnet in {az}"),
-            FindingKind::NoInstanceProfile { .. } => "no instance profile".into(),
-            FindingKind::AssociationPending => "profile associating".into(),
-            FindingKind::ProfileNotFound { .. } => "instance profile not found".into(),
-            FindingKind::ProfileWithoutRole { .. } => "instance profile has no role".into(),
-            FindingKind::RoleNotFound { .. } => "role not found".into(),
-            FindingKind::RoleNotTrustingEc2 { .. } => "role does not trust EC2".into(),
-            FindingKind::RoleWithoutSsmPolicy { .. } => "role lacks SSM policy".into(),
-            FindingKind::DeprecatedPolicy { .. } => "deprecated AmazonEC2RoleforSSM".into(),
-            FindingKind::AgentNotRegistered => "waiting for agent".into(),
-            FindingKind::ConnectionLost => "connection lost".into(),
-        }
+        self.short_in(Lang::En)
     }
 
     /// What is wrong, in one sentence.
     pub fn what(&self) -> String {
+        self.what_in(Lang::En)
+    }
+
+    /// Why it matters.
+    pub fn why(&self) -> String {
+        self.why_in(Lang::En)
+    }
+
+    pub fn short_in(&self, lang: Lang) -> String {
         match &self.kind {
-            FindingKind::EndpointsMissing { services } => {
-                format!("VPC interface endpoint(s) missing: {}", services.join(", "))
+            FindingKind::EndpointsMissing { services } if services.len() >= 3 => {
+                t(lang, "finding.endpoints_missing.short_all")
             }
-            FindingKind::EndpointsPending { services } => {
-                format!("endpoint(s) still pending: {}", services.join(", "))
-            }
-            FindingKind::EndpointsFailed { services } => {
-                format!("endpoint(s) failed: {}", services.join(", "))
-            }
-            FindingKind::PrivateDnsOff { services } => {
-                format!("private DNS is off on endpoint(s): {}", services.join(", "))
+            _ => self.text(lang, "short"),
+        }
+    }
+
+    pub fn what_in(&self, lang: Lang) -> String {
+        match &self.kind {
+            FindingKind::NoInstanceProfile {
+                dhmc_without_imdsv2: true,
+            } => t(lang, "finding.no_instance_profile.what_dhmc"),
+            _ => self.text(lang, "what"),
+        }
+    }
+
+    pub fn why_in(&self, lang: Lang) -> String {
+        t(lang, &format!("finding.{}.why", self.kind_name()))
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            FindingKind::EndpointsMissing { .. } => "endpoints_missing",
+            FindingKind::EndpointsPending { .. } => "endpoints_pending",
+            FindingKind::EndpointsFailed { .. } => "endpoints_failed",
+            FindingKind::PrivateDnsOff { .. } => "private_dns_off",
+            FindingKind::VpcDnsOff { .. } => "vpc_dns_off",
+            FindingKind::HttpsNotAllowed { .. } => "https_not_allowed",
+            FindingKind::DuplicateSubnetsInZone { .. } => "duplicate_subnets_in_zone",
+            FindingKind::EndpointNotInZone { .. } => "endpoint_not_in_zone",
+            FindingKind::NoInstanceProfile { .. } => "no_instance_profile",
+            FindingKind::AssociationPending => "association_pending",
+            FindingKind::ProfileNotFound { .. } => "profile_not_found",
+            FindingKind::ProfileWithoutRole { .. } => "profile_without_role",
+            FindingKind::RoleNotFound { .. } => "role_not_found",
+            FindingKind::RoleNotTrustingEc2 { .. } => "role_not_trusting_ec2",
+            FindingKind::RoleWithoutSsmPolicy { .. } => "role_without_ssm_policy",
+            FindingKind::DeprecatedPolicy { .. } => "deprecated_policy",
+            FindingKind::AgentNotRegistered => "agent_not_registered",
+            FindingKind::ConnectionLost => "connection_lost",
+        }
+    }
+
+    /// `finding.KIND.PART` with the finding's data as `%{…}` arguments.
+    fn text(&self, lang: Lang, part: &str) -> String {
+        let key = format!("finding.{}.{part}", self.kind_name());
+        let on = |v: bool| t(lang, if v { "word.on" } else { "word.off" });
+        match &self.kind {
+            FindingKind::EndpointsMissing { services }
+            | FindingKind::EndpointsPending { services }
+            | FindingKind::EndpointsFailed { services }
+            | FindingKind::PrivateDnsOff { services }
+            | FindingKind::HttpsNotAllowed { services } => {
+                tf(lang, &key, &[("services", &services.join(", "))])
             }
             FindingKind::VpcDnsOff {
                 dns_support,
                 dns_hostnames,
-            } => format!(
-                "VPC DNS attributes: enableDnsSupport {}, enableDnsHostnames {}",
-                on_off(*dns_support),
-                on_off(*dns_hostnames)
-            ),
-            FindingKind::HttpsNotAllowed { services } => format!(
-                "the security groups of endpoint(s) {} do not allow inbound TCP 443 from this instance",
-                services.join(", ")
+            } => tf(
+                lang,
+                &key,
+                &[("support", &on(*dns_support)), ("hostnames", &on(*dns_hostnames))],
             ),
             FindingKind::DuplicateSubnetsInZone { service, az } => {
-                format!("endpoint {service} has two subnets in {az}")
+                tf(lang, &key, &[("service", service), ("az", az)])
             }
             FindingKind::EndpointNotInZone { services, az } => {
-                format!("endpoint(s) {} have no subnet in {az}", services.join(", "))
+                tf(lang, &key, &[("services", &services.join(", ")), ("az", az)])
             }
-            FindingKind::NoInstanceProfile {
-                dhmc_without_imdsv2,
-            } => {
-                if *dhmc_without_imdsv2 {
-                    "no instance profile, and Default Host Management needs IMDSv2 which this instance does not require".into()
-                } else {
-                    "no instance profile attached".into()
-                }
-            }
-            FindingKind::AssociationPending => "instance profile association in progress".into(),
-            FindingKind::ProfileNotFound { profile_arn } => {
-                format!("attached instance profile {profile_arn} was not found in IAM")
-            }
-            FindingKind::ProfileWithoutRole { profile } => {
-                format!("instance profile {profile} contains no role")
-            }
-            FindingKind::RoleNotFound { role } => format!("role {role} was not found in IAM"),
-            FindingKind::RoleNotTrustingEc2 { role } => {
-                format!("role {role} does not trust ec2.amazonaws.com")
-            }
-            FindingKind::RoleWithoutSsmPolicy { role } => format!(
-                "role {role} has neither AmazonSSMManagedInstanceCore nor AmazonEC2RoleforSSM"
-            ),
-            FindingKind::DeprecatedPolicy { role } => {
-                format!("role {role} uses the deprecated AmazonEC2RoleforSSM policy")
-            }
-            FindingKind::AgentNotRegistered => {
-                "the SSM agent has not registered this instance yet".into()
-            }
-            FindingKind::ConnectionLost => {
-                "the SSM agent stopped answering (ConnectionLost)".into()
-            }
-        }
-    }
-
-    /// Why it matters.
-    pub fn why(&self) -> &'static str {
-        match &self.kind {
-            FindingKind::EndpointsMissing { .. } => {
-                "without a route to the internet the agent reaches Systems Manager only through these endpoints"
-            }
-            FindingKind::EndpointsPending { .. } => {
-                "the agent can use an endpoint only once it is available"
-            }
-            FindingKind::EndpointsFailed { .. } => "a failed endpoint carries no traffic",
-            FindingKind::PrivateDnsOff { .. } => {
-                "without private DNS the agent resolves the public service names, which it cannot reach"
-            }
-            FindingKind::VpcDnsOff { .. } => {
-                "endpoint private DNS works only when both VPC DNS attributes are on"
-            }
-            FindingKind::HttpsNotAllowed { .. } => {
-                "the agent talks to the endpoints over HTTPS (TCP 443)"
-            }
-            FindingKind::DuplicateSubnetsInZone { .. } => {
-                "AWS allows one endpoint subnet per AZ (DuplicateSubnetsInSameZone)"
-            }
-            FindingKind::EndpointNotInZone { .. } => {
-                "traffic crosses AZs and stops if the other AZ fails"
-            }
-            FindingKind::NoInstanceProfile { .. } => {
-                "the agent needs AWS credentials from an instance role to register"
-            }
-            FindingKind::AssociationPending => "credentials reach the instance once associated",
-            FindingKind::ProfileNotFound { .. } | FindingKind::ProfileWithoutRole { .. } => {
-                "the instance gets no credentials from this profile"
-            }
-            FindingKind::RoleNotFound { .. } => "the instance gets no credentials from this role",
-            FindingKind::RoleNotTrustingEc2 { .. } => "EC2 cannot hand this role to the instance",
-            FindingKind::RoleWithoutSsmPolicy { .. } => {
-                "the agent is denied ssm:UpdateInstanceInformation and cannot register"
-            }
-            FindingKind::DeprecatedPolicy { .. } => {
-                "it still works but is deprecated and grants far more than needed; use AmazonSSMManagedInstanceCore"
-            }
-            FindingKind::AgentNotRegistered => {
-                "the agent checks in a few minutes after network and role are right; a hibernating agent backs off up to an hour"
-            }
-            FindingKind::ConnectionLost => {
-                "the instance is running but failed the last health check (every 5 minutes)"
-            }
+            FindingKind::ProfileNotFound { profile_arn } => tf(lang, &key, &[("profile", profile_arn)]),
+            FindingKind::ProfileWithoutRole { profile } => tf(lang, &key, &[("profile", profile)]),
+            FindingKind::RoleNotFound { role }
+            | FindingKind::RoleNotTrustingEc2 { role }
+            | FindingKind::RoleWithoutSsmPolicy { role }
+            | FindingKind::DeprecatedPolicy { role } => tf(lang, &key, &[("role", role)]),
+            FindingKind::NoInstanceProfile { .. }
+            | FindingKind::AssociationPending
+            | FindingKind::AgentNotRegistered
+            | FindingKind::ConnectionLost => t(lang, &key),
         }
     }
 }
 
-fn on_off(v: bool) -> &'static str {
-    if v { "on" } else { "off" }
-}

@@ -13,6 +13,7 @@ use super::model::{
     SecurityGroup, SsmPolicy, Subnet, Vpc, VpcEndpoint,
 };
 use super::snapshot::{Snapshot, Source};
+use crate::i18n::{Lang, t, tf};
 
 pub const REQUIRED_SERVICES: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
 pub const OPTIONAL_SERVICES: [(&str, EndpointType); 4] = [
@@ -75,31 +76,35 @@ pub struct InstanceReport {
 impl InstanceReport {
     /// "not managed: no instance profile, no SSM endpoints".
     pub fn summary(&self) -> String {
-        let blockers: Vec<String> = self.first_shorts(Severity::Blocker);
+        self.summary_in(Lang::En)
+    }
+
+    pub fn summary_in(&self, lang: Lang) -> String {
+        let blockers = self.first_shorts(Severity::Blocker, lang);
         match &self.verdict {
             Verdict::Managed => match self.findings.first() {
-                Some(f) => format!("managed ({})", f.short()),
-                None => "managed".into(),
+                Some(f) => tf(lang, "verdict.managed_with", &[("note", &f.short_in(lang))]),
+                None => t(lang, "verdict.managed"),
             },
-            Verdict::NotManaged => format!("not managed: {}", blockers.join(", ")),
+            Verdict::NotManaged => tf(lang, "verdict.not_managed", &[("reasons", &blockers.join(", "))]),
             Verdict::Waiting => {
-                let waits = self.first_shorts(Severity::Waiting);
+                let waits = self.first_shorts(Severity::Waiting, lang);
                 if waits.is_empty() {
-                    "waiting for agent".into()
+                    t(lang, "verdict.waiting")
                 } else {
-                    format!("waiting: {}", waits.join(", "))
+                    tf(lang, "verdict.waiting_for", &[("reasons", &waits.join(", "))])
                 }
             }
-            Verdict::ConnectionLost => "connection lost".into(),
+            Verdict::ConnectionLost => t(lang, "verdict.lost"),
             Verdict::NotRunning { instance_state } => {
-                format!("{instance_state}: not managed while not running")
+                tf(lang, "verdict.not_running", &[("state", instance_state)])
             }
-            Verdict::Unknown => "ready; ping status unknown".into(),
+            Verdict::Unknown => t(lang, "verdict.unknown"),
         }
     }
 
     /// Short labels of one severity: the instance's own problems first, then its VPC's.
-    fn first_shorts(&self, severity: Severity) -> Vec<String> {
+    fn first_shorts(&self, severity: Severity, lang: Lang) -> Vec<String> {
         let mut found: Vec<&Finding> = self
             .findings
             .iter()
@@ -108,7 +113,7 @@ impl InstanceReport {
         found.sort_by_key(|f| (f.rule < Rule::InstanceProfile, f.rule));
         let mut out: Vec<String> = Vec::new();
         for f in found {
-            let s = f.short();
+            let s = f.short_in(lang);
             if !out.contains(&s) {
                 out.push(s);
             }

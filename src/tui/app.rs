@@ -7,6 +7,8 @@ use jiff::Timestamp;
 use super::dialog::Confirm;
 use super::fleet::{self, CommandProposal, Drill, ProposalKind};
 use super::fleet_rows;
+use super::lab::{self, Lab, LabAction};
+use crate::i18n::{Lang, t, tf};
 use super::rows;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
@@ -60,7 +62,7 @@ impl Pane {
     }
 
     pub fn available(self) -> bool {
-        !matches!(self, Pane::Lab)
+        true
     }
 
     /// Index into the per-pane tables, for panes that have one.
@@ -74,7 +76,7 @@ impl Pane {
             Pane::Patches => Some(5),
             Pane::Commands => Some(6),
             Pane::Windows => Some(7),
-            Pane::Lab => None,
+            Pane::Lab => Some(8),
         }
     }
 
@@ -88,6 +90,7 @@ impl Pane {
             Pane::Patches => &[Source::Nodes, Source::Patches],
             Pane::Commands => &[Source::Commands],
             Pane::Windows => &[Source::Windows],
+            Pane::Lab => &[Source::Network, Source::Iam, Source::Nodes],
             _ => &[],
         }
     }
@@ -149,7 +152,7 @@ pub enum StatusKind {
 pub struct App {
     pub snapshot: Snapshot,
     pub readiness: Readiness,
-    pub tables: [TableState; 8],
+    pub tables: [TableState; 9],
     pub pane: Pane,
     pub mode: Mode,
     pub status: Option<(StatusKind, String)>,
@@ -167,6 +170,10 @@ pub struct App {
     pub drill: Option<Drill>,
     /// `:group KEY=VALUE`: only instances with this tag.
     pub group: Option<(String, String)>,
+    pub lang: Lang,
+    /// The VPC the Lab pane walks (picked with L on Endpoints when not found by name).
+    pub lab_vpc: Option<String>,
+    pub lab: Lab,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -192,6 +199,13 @@ impl App {
             running: None,
             drill: None,
             group: None,
+            lang: Lang::En,
+            lab_vpc: None,
+            lab: Lab {
+                vpc_id: None,
+                instance_ids: Vec::new(),
+                steps: Vec::new(),
+            },
         }
     }
 
@@ -280,6 +294,14 @@ impl App {
             page,
         );
         self.tables[7].set_rows(fleet_rows::window_rows(&self.snapshot), page);
+        self.lab = lab::evaluate(
+            &self.snapshot,
+            &self.readiness,
+            self.lab_vpc.as_deref(),
+            &self.role_name,
+            self.lang,
+        );
+        self.tables[8].set_rows(lab::rows(&self.lab, self.lang), page);
     }
 
     fn switch(&mut self, pane: Pane) {
@@ -426,6 +448,18 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
                 app.drill = None;
             } else {
                 app.status = None;
+            }
+        }
+        KeyCode::Enter if app.pane == Pane::Lab => return lab_enter(app),
+        KeyCode::Char('L') if app.pane == Pane::Endpoints => {
+            let vpc = app
+                .table()
+                .and_then(|t| t.selected_row())
+                .and_then(|r| r.id.split('/').next().map(str::to_string));
+            if let Some(v) = vpc {
+                app.info(tf(app.lang, "lab.status.picked", &[("vpc", &v)]));
+                app.lab_vpc = Some(v);
+                app.rebuild();
             }
         }
         KeyCode::Enter if app.drill.is_none() && fleet::opens_detail(app.pane) => {
@@ -621,6 +655,11 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
             plan::plan_attach(&app.snapshot, &targets, &app.role_name)
         }
     };
+    open_plan(app, plan)
+}
+
+/// Open the confirmation dialog for `plan` (or say there is nothing to do).
+fn open_plan(app: &mut App, plan: Plan) -> Vec<Effect> {
     if plan.is_empty() {
         let notes: Vec<String> = plan.steps.iter().flat_map(|s| s.notes.clone()).collect();
         if notes.is_empty() {
@@ -711,5 +750,45 @@ fn on_plan_event(app: &mut App, event: PlanEvent) -> Vec<Effect> {
             });
             vec![Effect::RefreshAll]
         }
+    }
+}
+
+/// Enter on the Lab pane: do the next undone step through the same dialogs.
+fn lab_enter(app: &mut App) -> Vec<Effect> {
+    let lang = app.lang;
+    if app.lab.complete() {
+        app.info(t(lang, "lab.status.complete"));
+        return Vec::new();
+    }
+    let Some(action) = app.lab.next_action().cloned() else {
+        let why = app.lab.holdup().unwrap_or_default();
+        app.info(tf(lang, "lab.status.waiting", &[("why", &why)]));
+        return Vec::new();
+    };
+    if app.read_only {
+        app.error(t(lang, "status.read_only"));
+        return Vec::new();
+    }
+    if app.running.is_some() {
+        app.info(t(lang, "status.plan_running"));
+        return Vec::new();
+    }
+    match action {
+        LabAction::CreateEndpoints { vpc_id } => {
+            let plan = plan::plan_endpoints(&app.snapshot, &app.readiness, &vpc_id, &day(app));
+            open_plan(app, plan)
+        }
+        LabAction::CreateRole => {
+            let plan = plan::plan_role(&app.snapshot, &app.role_name);
+            open_plan(app, plan)
+        }
+        LabAction::Attach { instance_ids } => {
+            let plan = plan::plan_attach(&app.snapshot, &instance_ids, &app.role_name);
+            open_plan(app, plan)
+        }
+        LabAction::RunCommand { instance_ids } => {
+            fleet::propose_for(app, ProposalKind::Shell("uname -a && uptime".into()), &instance_ids)
+        }
+        LabAction::Scan { instance_ids } => fleet::propose_for(app, ProposalKind::Scan, &instance_ids),
     }
 }

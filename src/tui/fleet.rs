@@ -434,6 +434,20 @@ pub fn start_shell(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
+/// A proposal for explicit nodes (the Lab's first operations).
+pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Effect> {
+    let (linux, windows) = split_platforms(app, ids);
+    app.mode = Mode::Propose(Box::new(CommandProposal {
+        kind,
+        linux,
+        windows,
+        tag: None,
+        max_concurrency: CONCURRENCY[0].into(),
+        max_errors: ERRORS[0].into(),
+    }));
+    Vec::new()
+}
+
 pub fn propose(app: &mut App, kind: ProposalKind) -> Vec<Effect> {
     if app.read_only {
         app.error("read-only: ssmdeck was started with --read-only, so it runs no command");

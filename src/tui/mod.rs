@@ -5,6 +5,7 @@ pub mod columns;
 pub mod dialog;
 pub mod fleet;
 pub mod fleet_rows;
+pub mod lab;
 pub mod render;
 pub mod rows;
 pub mod run;
