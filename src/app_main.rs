@@ -86,6 +86,11 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                     read_only: cli.global.read_only,
                     log_path: Some(log_path),
                     audit_path: crate::engine::audit::default_path(),
+                    lang: match cli.global.lang {
+                        Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
+                        Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
+                        None => crate::i18n::Lang::from_env(),
+                    },
                 },
             )
             .await?;

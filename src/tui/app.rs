@@ -8,7 +8,6 @@ use super::dialog::Confirm;
 use super::fleet::{self, CommandProposal, Drill, ProposalKind};
 use super::fleet_rows;
 use super::lab::{self, Lab, LabAction};
-use crate::i18n::{Lang, t, tf};
 use super::rows;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
@@ -20,6 +19,7 @@ use crate::engine::DetailRequest;
 use crate::engine::EngineEvent;
 use crate::engine::executor::{Outcome, PlanEvent};
 use crate::engine::fetch::apply;
+use crate::i18n::{Lang, t, tf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -46,6 +46,21 @@ impl Pane {
         Pane::Windows,
         Pane::Lab,
     ];
+
+    /// The catalog key of the pane's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Pane::Endpoints => "pane.endpoints",
+            Pane::Roles => "pane.roles",
+            Pane::Instances => "pane.instances",
+            Pane::Inventory => "pane.inventory",
+            Pane::Patches => "pane.patches",
+            Pane::Commands => "pane.commands",
+            Pane::Windows => "pane.windows",
+            Pane::Lab => "pane.lab",
+            Pane::Audit => "pane.audit",
+        }
+    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -212,7 +227,7 @@ impl App {
     /// Rows of table body that fit on screen.
     pub fn page(&self) -> usize {
         let mut h = self.height.saturating_sub(CHROME_LINES);
-        if self.detail {
+        if self.detail || self.pane == Pane::Lab {
             h = h.saturating_sub(DETAIL_LINES);
         }
         usize::from(h.max(1))
@@ -251,9 +266,9 @@ impl App {
         self.readiness = readiness::evaluate(&self.snapshot);
         let page = self.page();
         let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
-        let mut endpoints = rows::endpoint_rows(&self.readiness);
-        let mut roles = rows::role_rows(&self.readiness);
-        let mut instances = rows::instance_rows(&self.snapshot, &self.readiness);
+        let mut endpoints = rows::endpoint_rows(&self.readiness, self.lang);
+        let mut roles = rows::role_rows(&self.readiness, self.lang);
+        let mut instances = rows::instance_rows(&self.snapshot, &self.readiness, self.lang);
         if let Some(m) = &members {
             let vpcs: std::collections::HashSet<&str> = self
                 .snapshot
@@ -282,11 +297,11 @@ impl App {
         self.tables[1].set_rows(roles, page);
         self.tables[2].set_rows(instances, page);
         self.tables[4].set_rows(
-            fleet_rows::inventory_rows(&self.snapshot, self.now, &members),
+            fleet_rows::inventory_rows(&self.snapshot, self.now, &members, self.lang),
             page,
         );
         self.tables[5].set_rows(
-            fleet_rows::patch_rows(&self.snapshot, self.now, &members),
+            fleet_rows::patch_rows(&self.snapshot, self.now, &members, self.lang),
             page,
         );
         self.tables[6].set_rows(
@@ -309,7 +324,11 @@ impl App {
             self.pane = pane;
             self.status = None;
         } else {
-            self.info(format!("{}: not yet available", pane.title()));
+            self.info(tf(
+                self.lang,
+                "status.not_available",
+                &[("pane", &t(self.lang, pane.key()))],
+            ));
         }
     }
 
@@ -419,7 +438,7 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
     let page = app.page();
     match key.code {
         KeyCode::Char('r') if ctrl => {
-            app.info("refreshing…");
+            app.info(t(app.lang, "status.refreshing"));
             let mut effects = vec![Effect::RefreshAll];
             effects.extend(fleet::reload_detail(app));
             return effects;
@@ -582,9 +601,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 return vec![Effect::LoadAudit];
             }
             Some(p) => app.switch(p),
-            None => app.error(format!(
-                "unknown command :{other} (try :endpoints, :roles, :instances, :q)"
-            )),
+            None => app.error(tf(app.lang, "status.unknown_command", &[("cmd", other)])),
         },
     }
     Vec::new()
@@ -605,11 +622,11 @@ fn day(app: &App) -> String {
 /// Build the plan for a key action and open the confirmation dialog.
 fn propose(app: &mut App, action: Action) -> Vec<Effect> {
     if app.read_only {
-        app.error("read-only: ssmdeck was started with --read-only, so it makes no change");
+        app.error(t(app.lang, "status.read_only"));
         return Vec::new();
     }
     if app.running.is_some() {
-        app.info("a plan is still running: wait for it to finish");
+        app.info(t(app.lang, "status.plan_running"));
         return Vec::new();
     }
     let selected = app
@@ -663,7 +680,7 @@ fn open_plan(app: &mut App, plan: Plan) -> Vec<Effect> {
     if plan.is_empty() {
         let notes: Vec<String> = plan.steps.iter().flat_map(|s| s.notes.clone()).collect();
         if notes.is_empty() {
-            app.info("nothing to do: it is already in place");
+            app.info(t(app.lang, "status.nothing_to_do"));
         } else {
             app.error(notes.join("; "));
         }
@@ -679,7 +696,7 @@ fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Eff
             app.mode = Mode::Normal;
             let plan = confirm.plan;
             app.running = Some((plan.clone(), "starting…".into()));
-            app.info(format!("applying: {}", plan.title));
+            app.info(tf(app.lang, "status.applying", &[("title", &plan.title)]));
             vec![Effect::Apply(plan)]
         }
         KeyCode::Char('o') => {
@@ -698,7 +715,7 @@ fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Eff
         | KeyCode::Esc
         | KeyCode::Enter => {
             app.mode = Mode::Normal;
-            app.info("cancelled: nothing was changed");
+            app.info(t(app.lang, "status.cancelled"));
             Vec::new()
         }
         _ => {
@@ -738,15 +755,24 @@ fn on_plan_event(app: &mut App, event: PlanEvent) -> Vec<Effect> {
         }
         PlanEvent::Aborted { message, hint, .. } => {
             app.running = None;
-            app.error(format!("✗ {message} → {hint} (later steps were not run)"));
+            app.error(tf(
+                app.lang,
+                "status.failed",
+                &[("message", &message), ("hint", &hint)],
+            ));
             vec![Effect::RefreshAll]
         }
         PlanEvent::Completed { done, skipped } => {
             app.running = None;
-            app.info(if done == 0 {
-                format!("✓ nothing to change: {skipped} already in place")
+            let (done, skipped) = (done.to_string(), skipped.to_string());
+            app.info(if done == "0" {
+                tf(app.lang, "status.unchanged", &[("skipped", &skipped)])
             } else {
-                format!("✓ plan applied: {done} change(s), {skipped} already in place; watch the panes update")
+                tf(
+                    app.lang,
+                    "status.applied",
+                    &[("done", &done), ("skipped", &skipped)],
+                )
             });
             vec![Effect::RefreshAll]
         }
@@ -786,9 +812,13 @@ fn lab_enter(app: &mut App) -> Vec<Effect> {
             let plan = plan::plan_attach(&app.snapshot, &instance_ids, &app.role_name);
             open_plan(app, plan)
         }
-        LabAction::RunCommand { instance_ids } => {
-            fleet::propose_for(app, ProposalKind::Shell("uname -a && uptime".into()), &instance_ids)
+        LabAction::RunCommand { instance_ids } => fleet::propose_for(
+            app,
+            ProposalKind::Shell("uname -a && uptime".into()),
+            &instance_ids,
+        ),
+        LabAction::Scan { instance_ids } => {
+            fleet::propose_for(app, ProposalKind::Scan, &instance_ids)
         }
-        LabAction::Scan { instance_ids } => fleet::propose_for(app, ProposalKind::Scan, &instance_ids),
     }
 }

@@ -11,6 +11,7 @@ use super::rows::Tone;
 use super::theme;
 use crate::domain::plan::{Plan, StepKind};
 use crate::engine::executor::Verdict;
+use crate::i18n::{Lang, t};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -39,15 +40,15 @@ impl Confirm {
         any
     }
 
-    pub fn lines(&self) -> Vec<Line<'static>> {
+    pub fn lines(&self, lang: Lang) -> Vec<Line<'static>> {
         let mut lines = vec![Line::styled(self.plan.title.clone(), theme::title())];
         let mut index = 0;
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
             let optional = if step.kind == StepKind::OptionalEndpoints {
-                "  (o selects)"
+                t(lang, "ui.dialog.optional")
             } else {
-                ""
+                String::new()
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark} "), theme::accent()),
@@ -56,7 +57,9 @@ impl Confirm {
             ]));
             for call in &step.calls {
                 let verdict = match self.verdicts.get(&index) {
-                    _ if !step.selected => Span::styled("  not selected", theme::tone(Tone::Dim)),
+                    _ if !step.selected => {
+                        Span::styled(t(lang, "ui.dialog.not_selected"), theme::tone(Tone::Dim))
+                    }
                     Some(v @ Verdict::Allowed) => {
                         Span::styled(format!("  ✓ {}", v.describe()), theme::tone(Tone::Good))
                     }
@@ -69,7 +72,7 @@ impl Confirm {
                     Some(v @ Verdict::NotChecked { .. }) => {
                         Span::styled(format!("  – {}", v.describe()), theme::tone(Tone::Dim))
                     }
-                    None => Span::styled("  … checking", theme::tone(Tone::Warn)),
+                    None => Span::styled(t(lang, "ui.dialog.checking"), theme::tone(Tone::Warn)),
                 };
                 lines.push(Line::from(vec![
                     Span::raw(format!("      {}", call.describe())),
@@ -88,11 +91,11 @@ impl Confirm {
     }
 }
 
-fn prompt() -> Line<'static> {
+fn prompt(lang: Lang) -> Line<'static> {
     Line::from(vec![
-        Span::styled("Apply? ", theme::title()),
-        Span::raw("y yes · "),
-        Span::styled("n / Esc / Enter no (default)", theme::accent()),
+        Span::styled(t(lang, "ui.prompt.apply"), theme::title()),
+        Span::raw(t(lang, "ui.prompt.yes")),
+        Span::styled(t(lang, "ui.prompt.no"), theme::accent()),
     ])
 }
 
@@ -105,8 +108,8 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
         .sum()
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
-    let lines = confirm.lines();
+pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, lang: Lang) {
+    let lines = confirm.lines(lang);
     let w = area.width.saturating_sub(4).min(150);
     let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
     let popup = Rect {
@@ -118,7 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Confirm the plan ");
+        .title(t(lang, "ui.dialog.plan"));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let [body, _, footer] = Layout::vertical([
@@ -128,11 +131,11 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(Paragraph::new(prompt()), footer);
+    frame.render_widget(Paragraph::new(prompt(lang)), footer);
 }
 
 /// A confirmation dialog for plain lines (Run Command, cancel).
-pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String]) {
+pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
     let w = area.width.saturating_sub(4).min(110);
     let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
@@ -155,5 +158,5 @@ pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String]) {
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(Paragraph::new(prompt()), footer);
+    frame.render_widget(Paragraph::new(prompt(lang)), footer);
 }

@@ -530,7 +530,7 @@ pub fn on_propose_key(app: &mut App, key: KeyEvent, mut p: CommandProposal) -> V
             if let ProposalKind::Cancel(id) = &p.kind {
                 return vec![Effect::CancelCommand(id.clone())];
             }
-            app.info("sending…");
+            app.info(crate::i18n::t(app.lang, "status.sending"));
             return p.requests().into_iter().map(Effect::SendCommand).collect();
         }
         KeyCode::Char('c') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
@@ -566,10 +566,10 @@ pub fn on_sent(
 ) -> Vec<Effect> {
     let ids: Vec<String> = commands.iter().map(|c| c.id.clone()).collect();
     match error {
-        None => app.info(format!(
-            "✓ sent {} command(s): {} — follow them on Commands (6)",
-            ids.len(),
-            ids.join(", ")
+        None => app.info(crate::i18n::tf(
+            app.lang,
+            "status.sent",
+            &[("n", &ids.len().to_string()), ("ids", &ids.join(", "))],
         )),
         Some(e) => app.error(format!(
             "✗ SendCommand failed after {} call(s): {e} — the remaining batches were not sent",

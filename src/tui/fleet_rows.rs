@@ -8,52 +8,65 @@ use super::rows::{Cell, Row, Tone};
 use crate::domain::model::{Instance, Invocation, PatchEntry, PatchOperation};
 use crate::domain::snapshot::Snapshot;
 use crate::engine::fleet::{InventoryDetail, WindowDetail};
+use crate::i18n::{Lang, t, tf};
 
 pub const INVENTORY_COLUMNS: [&str; 8] = [
-    "NODE",
-    "NAME",
-    "PLATFORM",
-    "AGENT",
-    "IP",
-    "COMPUTER NAME",
-    "APPS",
-    "LAST INVENTORY",
+    "ui.col.node",
+    "ui.col.name",
+    "ui.col.platform",
+    "ui.col.agent",
+    "ui.col.ip",
+    "ui.col.computer",
+    "ui.col.apps",
+    "ui.col.last_inventory",
 ];
 pub const PATCH_COLUMNS: [&str; 12] = [
-    "NODE",
-    "NAME",
-    "OPERATION",
-    "WHEN",
-    "INSTALLED",
-    "OTHER",
-    "PENDING REBOOT",
-    "MISSING",
-    "FAILED",
-    "N/A",
-    "CRIT/SEC",
-    "COMPLIANCE",
+    "ui.col.node",
+    "ui.col.name",
+    "ui.col.operation",
+    "ui.col.when",
+    "ui.col.installed",
+    "ui.col.other",
+    "ui.col.pending_reboot",
+    "ui.col.missing",
+    "ui.col.failed",
+    "ui.col.na",
+    "ui.col.crit_sec",
+    "ui.col.compliance",
 ];
 pub const COMMAND_COLUMNS: [&str; 7] = [
-    "COMMAND",
-    "DOCUMENT",
-    "REQUESTED",
-    "STATUS",
-    "TARGETS",
-    "DONE/ERRORS",
-    "COMMENT",
+    "ui.col.command",
+    "ui.col.document",
+    "ui.col.requested",
+    "ui.col.status",
+    "ui.col.targets",
+    "ui.col.done_errors",
+    "ui.col.comment",
 ];
 pub const WINDOW_COLUMNS: [&str; 6] = [
-    "NAME",
-    "ID",
-    "SCHEDULE",
-    "ENABLED",
-    "NEXT RUN",
-    "DURATION/CUTOFF",
+    "ui.col.name",
+    "ui.col.id",
+    "ui.col.schedule",
+    "ui.col.enabled",
+    "ui.col.next_run",
+    "ui.col.duration",
 ];
-pub const APP_COLUMNS: [&str; 3] = ["APPLICATION", "VERSION", "PUBLISHER"];
-pub const PATCH_ENTRY_COLUMNS: [&str; 5] = ["TITLE", "KB", "CLASSIFICATION", "SEVERITY", "STATE"];
-pub const INVOCATION_COLUMNS: [&str; 4] = ["INSTANCE", "STATUS", "DETAILS", "CODE"];
-pub const WINDOW_DETAIL_COLUMNS: [&str; 4] = ["KIND", "ID", "WHAT", "STATUS"];
+pub const APP_COLUMNS: [&str; 3] = ["ui.col.application", "ui.col.version", "ui.col.publisher"];
+pub const PATCH_ENTRY_COLUMNS: [&str; 5] = [
+    "ui.col.title",
+    "ui.col.kb",
+    "ui.col.classification",
+    "ui.col.severity",
+    "ui.col.state",
+];
+pub const INVOCATION_COLUMNS: [&str; 4] = [
+    "ui.col.instance",
+    "ui.col.status",
+    "ui.col.details",
+    "ui.col.code",
+];
+pub const WINDOW_DETAIL_COLUMNS: [&str; 4] =
+    ["ui.col.kind", "ui.col.id", "ui.col.what", "ui.col.status"];
 
 fn cell(text: impl Into<String>, tone: Tone) -> Cell {
     Cell {
@@ -92,7 +105,12 @@ fn allowed(members: &Option<HashSet<String>>, id: &str) -> bool {
     members.as_ref().is_none_or(|m| m.contains(id))
 }
 
-pub fn inventory_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<String>>) -> Vec<Row> {
+pub fn inventory_rows(
+    s: &Snapshot,
+    now: Timestamp,
+    members: &Option<HashSet<String>>,
+    lang: Lang,
+) -> Vec<Row> {
     let inst = names(s);
     let inv: HashMap<&str, _> = s
         .inventory
@@ -106,8 +124,10 @@ pub fn inventory_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<Str
         .map(|n| {
             let summary = inv.get(n.instance_id.as_str());
             let agent = match (&n.agent_version, n.is_latest_version) {
-                (Some(v), Some(false)) => cell(format!("{v} (update available)"), Tone::Warn),
-                (Some(v), Some(true)) => cell(format!("{v} ✓ latest"), Tone::Good),
+                (Some(v), Some(false)) => {
+                    cell(tf(lang, "cell.update_available", &[("v", v)]), Tone::Warn)
+                }
+                (Some(v), Some(true)) => cell(tf(lang, "cell.latest", &[("v", v)]), Tone::Good),
                 (Some(v), None) => cell(v.clone(), Tone::Normal),
                 (None, _) => cell("–", Tone::Dim),
             };
@@ -142,7 +162,7 @@ pub fn inventory_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<Str
                     },
                     match summary {
                         Some(x) => cell(when(now, x.capture_time), Tone::Normal),
-                        None => cell("not collected yet", Tone::Dim),
+                        None => cell(t(lang, "cell.not_collected"), Tone::Dim),
                     },
                 ],
                 Vec::new(),
@@ -184,7 +204,12 @@ pub fn compliance(s: &Snapshot, members: &Option<HashSet<String>>) -> Compliance
     c
 }
 
-pub fn patch_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<String>>) -> Vec<Row> {
+pub fn patch_rows(
+    s: &Snapshot,
+    now: Timestamp,
+    members: &Option<HashSet<String>>,
+    lang: Lang,
+) -> Vec<Row> {
     let inst = names(s);
     let states: HashMap<&str, _> = s
         .patches
@@ -207,9 +232,9 @@ pub fn patch_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<String>
             let mut detail = Vec::new();
             match states.get(n.instance_id.as_str()) {
                 None => {
-                    cells.push(cell("no scan yet", Tone::Dim));
+                    cells.push(cell(t(lang, "cell.no_scan"), Tone::Dim));
                     cells.extend((0..8).map(|_| cell("–", Tone::Dim)));
-                    cells.push(cell("? unknown (s scans)", Tone::Warn));
+                    cells.push(cell(t(lang, "cell.unknown_scan"), Tone::Warn));
                 }
                 Some(p) => {
                     let count = |v: i32, bad: bool| {
@@ -247,9 +272,9 @@ pub fn patch_rows(s: &Snapshot, now: Timestamp, members: &Option<HashSet<String>
                         },
                     ));
                     cells.push(if p.compliant() {
-                        cell("✓ compliant", Tone::Good)
+                        cell(t(lang, "cell.compliant"), Tone::Good)
                     } else {
-                        cell("✗ non-compliant", Tone::Bad)
+                        cell(t(lang, "cell.non_compliant"), Tone::Bad)
                     });
                     detail.push(format!("baseline {}", p.baseline_id));
                 }

@@ -76,7 +76,11 @@ pub fn lab_vpc(s: &Snapshot, chosen: Option<&str>) -> Option<String> {
     s.network
         .vpcs
         .iter()
-        .find(|v| v.name.as_deref().is_some_and(|n| n.starts_with(LAB_STACK_PREFIX)))
+        .find(|v| {
+            v.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(LAB_STACK_PREFIX))
+        })
         .map(|v| v.id.clone())
 }
 
@@ -99,12 +103,15 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         .filter(|x| Some(&x.vpc_id) == vpc_id.as_ref())
         .filter(|x| {
             !s.network.route_tables.iter().any(|t| {
-                    t.subnet_ids.contains(&x.id)
-                        && t.routes.iter().any(|ro| {
-                            ro.destination == "0.0.0.0/0"
-                                && matches!(ro.target, crate::domain::model::RouteTarget::InternetGateway(_))
-                        })
-                })
+                t.subnet_ids.contains(&x.id)
+                    && t.routes.iter().any(|ro| {
+                        ro.destination == "0.0.0.0/0"
+                            && matches!(
+                                ro.target,
+                                crate::domain::model::RouteTarget::InternetGateway(_)
+                            )
+                    })
+            })
         })
         .collect();
     let mut azs: Vec<&str> = private.iter().map(|x| x.az.as_str()).collect();
@@ -115,7 +122,9 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         number: 1,
         state: match &vpc_id {
             None => StepState::Blocked(t(lang, "lab.step1.none")),
-            Some(_) if instances.is_empty() => StepState::Blocked(t(lang, "lab.step1.no_instances")),
+            Some(_) if instances.is_empty() => {
+                StepState::Blocked(t(lang, "lab.step1.no_instances"))
+            }
             Some(_) => StepState::Done,
         },
         facts: match &vpc_id {
@@ -136,17 +145,25 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
 
     // 2. Endpoints.
     let report = r.vpcs.iter().find(|v| Some(&v.vpc_id) == vpc_id.as_ref());
-    let required: Vec<&crate::domain::readiness::ServiceStatus> =
-        report.map(|v| v.services.iter().filter(|x| x.required).collect()).unwrap_or_default();
-    let missing: Vec<&str> = required.iter().filter(|x| x.endpoint_id.is_none()).map(|x| x.short.as_str()).collect();
+    let required: Vec<&crate::domain::readiness::ServiceStatus> = report
+        .map(|v| v.services.iter().filter(|x| x.required).collect())
+        .unwrap_or_default();
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|x| x.endpoint_id.is_none())
+        .map(|x| x.short.as_str())
+        .collect();
     let pending: Vec<&str> = required
         .iter()
         .filter(|x| x.state.as_deref() == Some("pending"))
         .map(|x| x.short.as_str())
         .collect();
-    let blocked_https = required.iter().any(|x| x.https_from_instances == Some(false));
+    let blocked_https = required
+        .iter()
+        .any(|x| x.https_from_instances == Some(false));
     let dns_off = required.iter().any(|x| x.private_dns == Some(false));
-    let endpoints_ok = found && missing.is_empty() && pending.is_empty() && !blocked_https && !dns_off;
+    let endpoints_ok =
+        found && missing.is_empty() && pending.is_empty() && !blocked_https && !dns_off;
     steps.push(LabStep {
         number: 2,
         state: if !found {
@@ -156,25 +173,47 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         } else if dns_off {
             StepState::Blocked(t(lang, "lab.step2.dns_off"))
         } else if !pending.is_empty() {
-            StepState::Waiting(tf(lang, "lab.step2.pending", &[("services", &pending.join(", "))]))
+            StepState::Waiting(tf(
+                lang,
+                "lab.step2.pending",
+                &[("services", &pending.join(", "))],
+            ))
         } else {
             StepState::Done
         },
         facts: if missing.is_empty() {
-            tf(lang, "lab.step2.present", &[("count", &(required.len() - missing.len()).to_string())])
+            tf(
+                lang,
+                "lab.step2.present",
+                &[("count", &(required.len() - missing.len()).to_string())],
+            )
         } else {
-            tf(lang, "lab.step2.missing", &[("services", &missing.join(", "))])
+            tf(
+                lang,
+                "lab.step2.missing",
+                &[("services", &missing.join(", "))],
+            )
         },
-        action: vpc_id.clone().map(|v| LabAction::CreateEndpoints { vpc_id: v }),
+        action: vpc_id
+            .clone()
+            .map(|v| LabAction::CreateEndpoints { vpc_id: v }),
     });
 
     // 3. Role.
     let role_ok = r.default_role_ready;
     steps.push(LabStep {
         number: 3,
-        state: if role_ok { StepState::Done } else { StepState::Next },
+        state: if role_ok {
+            StepState::Done
+        } else {
+            StepState::Next
+        },
         facts: match r.roles.iter().find(|x| x.name == role) {
-            Some(x) => tf(lang, "lab.step3.exists", &[("role", role), ("policy", &format!("{:?}", x.policy))]),
+            Some(x) => tf(
+                lang,
+                "lab.step3.exists",
+                &[("role", role), ("policy", &format!("{:?}", x.policy))],
+            ),
             None => tf(lang, "lab.step3.missing", &[("role", role)]),
         },
         action: Some(LabAction::CreateRole),
@@ -188,19 +227,32 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
             .find(|a| {
                 a.instance_id == id
                     && a.profile_arn.rsplit('/').next() == Some(role)
-                    && matches!(a.state, AssociationState::Associated | AssociationState::Associating)
+                    && matches!(
+                        a.state,
+                        AssociationState::Associated | AssociationState::Associating
+                    )
             })
             .map(|a| a.state)
             .or_else(|| {
                 s.instances
                     .instances
                     .iter()
-                    .find(|i| i.id == id && i.profile_arn.as_deref().and_then(|p| p.rsplit('/').next()) == Some(role))
+                    .find(|i| {
+                        i.id == id
+                            && i.profile_arn.as_deref().and_then(|p| p.rsplit('/').next())
+                                == Some(role)
+                    })
                     .map(|_| AssociationState::Associated)
             })
     };
-    let without: Vec<String> = instance_ids.iter().filter(|i| has_profile(i).is_none()).cloned().collect();
-    let associating = instance_ids.iter().any(|i| has_profile(i) == Some(AssociationState::Associating));
+    let without: Vec<String> = instance_ids
+        .iter()
+        .filter(|i| has_profile(i).is_none())
+        .cloned()
+        .collect();
+    let associating = instance_ids
+        .iter()
+        .any(|i| has_profile(i) == Some(AssociationState::Associating));
     let attached = instance_ids.len() - without.len();
     steps.push(LabStep {
         number: 4,
@@ -218,7 +270,10 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         facts: tf(
             lang,
             "lab.step4.facts",
-            &[("attached", &attached.to_string()), ("total", &instance_ids.len().to_string())],
+            &[
+                ("attached", &attached.to_string()),
+                ("total", &instance_ids.len().to_string()),
+            ],
         ),
         action: Some(LabAction::Attach {
             instance_ids: without.clone(),
@@ -235,7 +290,10 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         })
         .cloned()
         .collect();
-    let running = instances.iter().filter(|i| i.state == InstanceState::Running).count();
+    let running = instances
+        .iter()
+        .filter(|i| i.state == InstanceState::Running)
+        .count();
     let all_online = found && online.len() == running && running > 0;
     let earlier_done = endpoints_ok && role_ok && without.is_empty() && !associating;
     steps.push(LabStep {
@@ -250,43 +308,74 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         facts: tf(
             lang,
             "lab.step5.facts",
-            &[("online", &online.len().to_string()), ("total", &running.to_string())],
+            &[
+                ("online", &online.len().to_string()),
+                ("total", &running.to_string()),
+            ],
         ),
         action: None,
     });
 
     // 6. First operations: a Run Command, a patch scan, inventory.
     let ran = s.commands.iter().any(|c| {
-        c.document == "AWS-RunShellScript" && c.status == "Success" && c.instance_ids.iter().any(|i| online.contains(i))
+        c.document == "AWS-RunShellScript"
+            && c.status == "Success"
+            && c.instance_ids.iter().any(|i| online.contains(i))
     });
     let running_cmd = s.commands.iter().any(|c| {
-        matches!(c.status.as_str(), "Pending" | "InProgress") && c.instance_ids.iter().any(|i| online.contains(i))
+        matches!(c.status.as_str(), "Pending" | "InProgress")
+            && c.instance_ids.iter().any(|i| online.contains(i))
     });
-    let scanned = !online.is_empty() && online.iter().all(|i| s.patches.iter().any(|p| &p.instance_id == i));
-    let inventoried = !online.is_empty() && online.iter().all(|i| s.inventory.iter().any(|x| &x.instance_id == i));
-    let node_online = |id: &String| s.nodes.nodes.iter().any(|n| &n.instance_id == id && n.ping == PingStatus::Online);
+    let scanned = !online.is_empty()
+        && online
+            .iter()
+            .all(|i| s.patches.iter().any(|p| &p.instance_id == i));
+    let inventoried = !online.is_empty()
+        && online
+            .iter()
+            .all(|i| s.inventory.iter().any(|x| &x.instance_id == i));
+    let node_online = |id: &String| {
+        s.nodes
+            .nodes
+            .iter()
+            .any(|n| &n.instance_id == id && n.ping == PingStatus::Online)
+    };
     let targets: Vec<String> = online.iter().filter(|i| node_online(i)).cloned().collect();
     let (state, action) = if !all_online {
         (StepState::Blocked(t(lang, "lab.blocked.step5")), None)
     } else if running_cmd {
         (StepState::Waiting(t(lang, "lab.step6.running")), None)
     } else if !ran {
-        (StepState::Next, Some(LabAction::RunCommand { instance_ids: targets }))
+        (
+            StepState::Next,
+            Some(LabAction::RunCommand {
+                instance_ids: targets,
+            }),
+        )
     } else if !scanned {
-        (StepState::Next, Some(LabAction::Scan { instance_ids: targets }))
+        (
+            StepState::Next,
+            Some(LabAction::Scan {
+                instance_ids: targets,
+            }),
+        )
     } else if !inventoried {
         (StepState::Waiting(t(lang, "lab.step6.inventory")), None)
     } else {
         (StepState::Done, None)
     };
-    let tick = |v: bool| if v { "✓" } else { "·" };
+    let tick = |v: bool| if v { "✓" } else { "✗" };
     steps.push(LabStep {
         number: 6,
         state,
         facts: tf(
             lang,
             "lab.step6.facts",
-            &[("command", tick(ran)), ("scan", tick(scanned)), ("inventory", tick(inventoried))],
+            &[
+                ("command", tick(ran)),
+                ("scan", tick(scanned)),
+                ("inventory", tick(inventoried)),
+            ],
         ),
         action,
     });

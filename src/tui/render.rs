@@ -18,6 +18,8 @@ use super::fleet_rows::{
 use super::rows::{AUDIT_COLUMNS, ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
 use super::theme;
 use crate::domain::findings::Severity;
+use crate::i18n::{Lang, t, tf};
+use unicode_width::UnicodeWidthStr;
 
 const MIN_WIDTH: u16 = 40;
 const MIN_HEIGHT: u16 = 10;
@@ -25,9 +27,15 @@ const MIN_HEIGHT: u16 = 10;
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = Paragraph::new(format!(
-            "terminal too small ({}×{}): ssmdeck needs {MIN_WIDTH}×{MIN_HEIGHT}",
-            area.width, area.height
+        let msg = Paragraph::new(tf(
+            app.lang,
+            "ui.too_small",
+            &[
+                ("w", &area.width.to_string()),
+                ("h", &area.height.to_string()),
+                ("mw", &MIN_WIDTH.to_string()),
+                ("mh", &MIN_HEIGHT.to_string()),
+            ],
         ))
         .wrap(Wrap { trim: true });
         frame.render_widget(msg, area);
@@ -37,9 +45,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         .drill
         .as_ref()
         .is_some_and(|d| d.kind == DrillKind::Command);
+    let lab_view = app.pane == Pane::Lab && app.drill.is_none();
     let detail_h = if output_view {
         area.height.saturating_sub(6) / 2
-    } else if app.detail {
+    } else if app.detail || lab_view {
         8
     } else {
         0
@@ -57,15 +66,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_tabs(frame, tabs, app);
     let body = pane_extras(frame, body, app);
     draw_table(frame, body, app);
-    if app.detail || output_view {
+    if app.detail || output_view || lab_view {
         draw_detail(frame, detail, app);
     }
     draw_footer(frame, footer, app);
     draw_status(frame, status, app);
     match &app.mode {
-        Mode::Help => draw_help(frame, area),
-        Mode::Confirm(c) => dialog::draw(frame, area, c),
-        Mode::Propose(p) => dialog::draw_lines(frame, area, " Confirm ", &p.describe()),
+        Mode::Help => draw_help(frame, area, app.lang),
+        Mode::Confirm(c) => dialog::draw(frame, area, c, app.lang),
+        Mode::Propose(p) => dialog::draw_lines(
+            frame,
+            area,
+            &t(app.lang, "ui.dialog.confirm"),
+            &p.describe(),
+            app.lang,
+        ),
         _ => {}
     }
 }
@@ -87,7 +102,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(" "),
         Span::styled(
             if id.label.is_empty() {
-                "connecting…".to_string()
+                t(app.lang, "ui.header.connecting")
             } else {
                 id.label.clone()
             },
@@ -95,19 +110,30 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         ),
     ];
     if let Some(account) = &id.account {
-        spans.push(Span::raw(format!(" │ account {account}")));
+        spans.push(Span::raw(format!(
+            " │ {}",
+            tf(app.lang, "ui.header.account", &[("account", account)])
+        )));
     }
     if !id.region.is_empty() {
         spans.push(Span::raw(format!(" │ {}", id.region)));
     }
     spans.push(Span::raw(" │ "));
     spans.push(Span::styled(
-        format!("● {} online", s.online),
+        tf(
+            app.lang,
+            "ui.header.online",
+            &[("n", &s.online.to_string())],
+        ),
         theme::tone(Tone::Good),
     ));
     spans.push(Span::raw(" · "));
     spans.push(Span::styled(
-        format!("✗ {} connection lost", s.connection_lost),
+        tf(
+            app.lang,
+            "ui.header.lost",
+            &[("n", &s.connection_lost.to_string())],
+        ),
         theme::tone(if s.connection_lost > 0 {
             Tone::Bad
         } else {
@@ -116,7 +142,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     ));
     spans.push(Span::raw(" · "));
     spans.push(Span::styled(
-        format!("✗ {} not managed", s.not_managed),
+        tf(
+            app.lang,
+            "ui.header.not_managed",
+            &[("n", &s.not_managed.to_string())],
+        ),
         theme::tone(if s.not_managed > 0 {
             Tone::Bad
         } else {
@@ -126,7 +156,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     if s.waiting > 0 {
         spans.push(Span::raw(" · "));
         spans.push(Span::styled(
-            format!("… {} waiting", s.waiting),
+            tf(
+                app.lang,
+                "ui.header.waiting",
+                &[("n", &s.waiting.to_string())],
+            ),
             theme::tone(Tone::Warn),
         ));
     }
@@ -137,7 +171,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     if app.read_only {
         spans.push(Span::raw(" │ "));
         spans.push(Span::styled(
-            "READ-ONLY",
+            t(app.lang, "ui.header.read_only"),
             theme::tone(Tone::Warn).add_modifier(Modifier::BOLD),
         ));
     }
@@ -147,7 +181,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     for (i, p) in Pane::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, p.title());
+        let label = format!(" {} {} ", i + 1, t(app.lang, p.key()));
         let style = if *p == app.pane {
             theme::selected_tab()
         } else if p.available() {
@@ -165,14 +199,22 @@ fn source_line(app: &App, pane: Pane) -> String {
     for source in pane.sources() {
         let st = app.snapshot.status(*source);
         let spin = if st.in_flight { " ⟳" } else { "" };
+        let name = source.name();
+        let lang = app.lang;
         let part = match (&st.error, st.fetched_at) {
-            (Some(e), Some(at)) => {
-                format!("{}: stale {}, {e}{spin}", source.name(), age(app.now, at))
-            }
-            (Some(e), None) => format!("{}: {e}{spin}", source.name()),
-            (None, Some(at)) => format!("{} {} ago{spin}", source.name(), age(app.now, at)),
-            (None, None) => format!("{}: loading…", source.name()),
-        };
+            (Some(e), Some(at)) => tf(
+                lang,
+                "ui.source.stale",
+                &[("source", name), ("age", &age(app.now, at)), ("error", e)],
+            ),
+            (Some(e), None) => tf(lang, "ui.source.error", &[("source", name), ("error", e)]),
+            (None, Some(at)) => tf(
+                lang,
+                "ui.source.ago",
+                &[("source", name), ("age", &age(app.now, at))],
+            ),
+            (None, None) => tf(lang, "ui.source.loading", &[("source", name)]),
+        } + spin;
         parts.push(part);
     }
     parts.join(" · ")
@@ -196,8 +238,12 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         (None, Pane::Patches) => &PATCH_COLUMNS,
         (None, Pane::Commands) => &COMMAND_COLUMNS,
         (None, Pane::Windows) => &WINDOW_COLUMNS,
+        (None, Pane::Lab) => &super::lab::COLUMNS,
         (None, _) => &INSTANCE_COLUMNS,
     };
+    let headers: Vec<String> = columns.iter().map(|c| t(app.lang, c)).collect();
+    let columns: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let columns = columns.as_slice();
     let has_error = app
         .pane
         .sources()
@@ -206,21 +252,28 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let count = if table.filter.is_empty() {
         format!("{}", table.visible.len())
     } else {
-        format!(
-            "{}/{} matching /{}/",
-            table.visible.len(),
-            table.rows.len(),
-            table.filter
+        tf(
+            app.lang,
+            "ui.table.matching",
+            &[
+                ("shown", &table.visible.len().to_string()),
+                ("total", &table.rows.len().to_string()),
+                ("filter", &table.filter),
+            ],
         )
     };
     let marks = if table.marks.is_empty() {
         String::new()
     } else {
-        format!(" · {} marked", table.marks.len())
+        tf(
+            app.lang,
+            "ui.table.marked",
+            &[("n", &table.marks.len().to_string())],
+        )
     };
     let pane_title = match &app.drill {
-        Some(d) => format!(" {} › {} ", app.pane.title(), d.title()),
-        None => format!(" {} ", app.pane.title()),
+        Some(d) => format!(" {} › {} ", t(app.lang, app.pane.key()), d.title()),
+        None => format!(" {} ", t(app.lang, app.pane.key())),
     };
     let title = Line::from(vec![
         Span::styled(pane_title, theme::title()),
@@ -287,9 +340,9 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_stateful_widget(widget, area, &mut state);
     if table.visible.is_empty() {
         let msg = if table.rows.is_empty() {
-            "nothing here yet"
+            t(app.lang, "ui.table.empty")
         } else {
-            "no row matches the filter (Esc clears it)"
+            t(app.lang, "ui.table.no_match")
         };
         let inner = Rect {
             x: area.x + 2,
@@ -311,7 +364,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         .is_some_and(|d| d.kind == DrillKind::Command);
     let mut lines: Vec<Line> = row.detail.iter().map(|d| Line::from(d.clone())).collect();
     if row.findings.is_empty() && app.drill.is_none() && app.pane.table().is_some_and(|i| i < 3) {
-        lines.push(Line::styled("✓ no findings", theme::tone(Tone::Good)));
+        lines.push(Line::styled(
+            t(app.lang, "ui.detail.no_findings"),
+            theme::tone(Tone::Good),
+        ));
     }
     for f in &row.findings {
         let (mark, tone) = match f.severity {
@@ -321,20 +377,33 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{mark} rule {} ", f.rule.number()),
+                tf(
+                    app.lang,
+                    "ui.detail.rule",
+                    &[("mark", mark), ("n", &f.rule.number().to_string())],
+                ),
                 theme::tone(tone),
             ),
-            Span::raw(f.what()),
+            Span::raw(f.what_in(app.lang)),
         ]));
         lines.push(Line::styled(
-            format!("    why: {} · fix: {}", f.why(), f.fix.describe()),
+            tf(
+                app.lang,
+                "ui.detail.why_fix",
+                &[
+                    ("why", &f.why_in(app.lang)),
+                    ("fix", &f.fix.describe_in(app.lang)),
+                ],
+            ),
             theme::tone(Tone::Dim),
         ));
     }
     let title = if output {
-        format!(" Output of {} (j/k picks the instance) ", row.id)
+        tf(app.lang, "ui.detail.output", &[("id", &row.id)])
+    } else if app.pane == Pane::Lab {
+        t(app.lang, "ui.detail.lab")
     } else {
-        " Details (Enter closes) ".to_string()
+        t(app.lang, "ui.detail.title")
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(
@@ -345,36 +414,27 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
+/// The catalog key of the pane's footer (its keys).
 pub fn footer_keys(pane: Pane) -> &'static str {
     match pane {
-        Pane::Endpoints => {
-            "<c> create endpoints  <Enter> details  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
-        }
-        Pane::Roles => {
-            "<n> create role  <Enter> details  </> filter  <Tab> pane  <:> command  <Ctrl-r> refresh  <?> help  <q> quit"
-        }
-        Pane::Audit => "</> filter  <Enter> details  <Tab> pane  <:> command  <?> help  <q> quit",
-        Pane::Inventory => {
-            "<Enter> applications  <x> run command  <Space> mark  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
-        }
-        Pane::Patches => {
-            "<s> scan  <Shift-I> install  <Enter> patches  <x> run command  <Space> mark  </> filter  <?> help  <q> quit"
-        }
-        Pane::Commands => {
-            "<Enter> invocations  <x> run command  <Shift-C> cancel  </> filter  <Tab> pane  <?> help  <q> quit"
-        }
-        Pane::Windows => {
-            "<Enter> targets, tasks, executions  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
-        }
-        _ => {
-            "<a> attach profile  <x> run command  <Space> mark  <Enter> findings  </> filter  <Tab> pane  <:> command  <?> help  <q> quit"
-        }
+        Pane::Endpoints => "footer.endpoints",
+        Pane::Roles => "footer.roles",
+        Pane::Audit => "footer.audit",
+        Pane::Inventory => "footer.inventory",
+        Pane::Patches => "footer.patches",
+        Pane::Commands => "footer.commands",
+        Pane::Windows => "footer.windows",
+        Pane::Lab => "footer.lab",
+        Pane::Instances => "footer.instances",
     }
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(
-        Paragraph::new(Line::styled(footer_keys(app.pane), theme::tone(Tone::Dim))),
+        Paragraph::new(Line::styled(
+            t(app.lang, footer_keys(app.pane)),
+            theme::tone(Tone::Dim),
+        )),
         area,
     );
 }
@@ -392,10 +452,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw("▏"),
         ]),
         Mode::Input(text) => Line::from(vec![
-            Span::styled(
-                "shell command to run (Enter, Esc cancels): ",
-                theme::accent(),
-            ),
+            Span::styled(t(app.lang, "ui.prompt.shell"), theme::accent()),
             Span::raw(text.clone()),
             Span::raw("▏"),
         ]),
@@ -408,29 +465,30 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-pub const HELP: &[(&str, &str)] = &[
-    ("1–8, Tab, Shift-Tab", "switch pane"),
-    (":endpoints :roles :instances", "open a pane (:q quits)"),
-    ("j k ↑ ↓", "move"),
-    ("g G Home End", "first / last row"),
-    ("PgUp PgDn", "page"),
-    ("/", "filter (regex, case-insensitive)"),
-    ("Esc", "clear filter, close details"),
-    ("Enter", "details and findings of the row"),
-    ("Space", "mark the row"),
-    ("c (Endpoints)", "create the missing endpoints of the VPC"),
-    ("n (Roles)", "create the instance role and profile"),
-    ("a (Instances)", "attach the profile to marked / selected"),
-    ("y / n in a dialog", "apply / cancel (No is the default)"),
-    (":audit", "the audit log of every write"),
-    ("Ctrl-r", "refresh every source now"),
-    ("?", "this help"),
-    ("q, Ctrl-c", "quit"),
+/// Help entries: catalog keys `help.X.keys` and `help.X.text`.
+pub const HELP: &[&str] = &[
+    "help.panes",
+    "help.command",
+    "help.move",
+    "help.filter",
+    "help.esc",
+    "help.enter",
+    "help.mark",
+    "help.c",
+    "help.n",
+    "help.a",
+    "help.x",
+    "help.s",
+    "help.cancel",
+    "help.y",
+    "help.refresh",
+    "help.help",
+    "help.quit",
 ];
 
-fn draw_help(frame: &mut Frame, area: Rect) {
-    let w = 64.min(area.width.saturating_sub(2));
-    let h = (HELP.len() as u16 + 4).min(area.height.saturating_sub(2));
+fn draw_help(frame: &mut Frame, area: Rect, lang: Lang) {
+    let w = 86.min(area.width.saturating_sub(2));
+    let h = (HELP.len() as u16 + 2).min(area.height.saturating_sub(2));
     let popup = Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,
         y: area.y + (area.height.saturating_sub(h)) / 2,
@@ -439,10 +497,12 @@ fn draw_help(frame: &mut Frame, area: Rect) {
     };
     let lines: Vec<Line> = HELP
         .iter()
-        .map(|(k, v)| {
+        .map(|k| {
+            let keys = t(lang, &format!("{k}.keys"));
+            let pad = 40usize.saturating_sub(keys.width());
             Line::from(vec![
-                Span::styled(format!("{k:<32}"), theme::accent()),
-                Span::raw(*v),
+                Span::styled(format!("{keys}{}", " ".repeat(pad)), theme::accent()),
+                Span::raw(t(lang, &format!("{k}.text"))),
             ])
         })
         .collect();
@@ -451,7 +511,7 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         Paragraph::new(lines).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" Help (Esc closes) "),
+                .title(t(lang, "ui.help.title")),
         ),
         popup,
     );
@@ -479,6 +539,14 @@ fn pane_extras(frame: &mut Frame, area: Rect, app: &App) -> Rect {
         frame.render_widget(Paragraph::new(lines), top);
         return rest;
     }
+    if app.pane == Pane::Lab {
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(t(app.lang, "ui.lab.heading"), theme::accent())),
+            top,
+        );
+        return rest;
+    }
     if app.pane != Pane::Patches {
         return area;
     }
@@ -490,20 +558,32 @@ fn pane_extras(frame: &mut Frame, area: Rect, app: &App) -> Rect {
     let (g, b) = (bar(c.compliant), bar(c.non_compliant));
     let rest = width.saturating_sub(g + b);
     let line = Line::from(vec![
-        Span::raw(" compliance "),
+        Span::raw(t(app.lang, "ui.compliance.label")),
         Span::styled("█".repeat(g), theme::tone(Tone::Good)),
         Span::styled("▓".repeat(b), theme::tone(Tone::Bad)),
         Span::styled("░".repeat(rest), theme::tone(Tone::Dim)),
         Span::styled(
-            format!(" ✓ {} compliant", c.compliant),
+            tf(
+                app.lang,
+                "ui.compliance.ok",
+                &[("n", &c.compliant.to_string())],
+            ),
             theme::tone(Tone::Good),
         ),
         Span::styled(
-            format!(" · ✗ {} non-compliant", c.non_compliant),
+            tf(
+                app.lang,
+                "ui.compliance.bad",
+                &[("n", &c.non_compliant.to_string())],
+            ),
             theme::tone(Tone::Bad),
         ),
         Span::styled(
-            format!(" · ? {} not scanned", c.no_data),
+            tf(
+                app.lang,
+                "ui.compliance.none",
+                &[("n", &c.no_data.to_string())],
+            ),
             theme::tone(Tone::Dim),
         ),
     ]);

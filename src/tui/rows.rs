@@ -6,6 +6,7 @@ use crate::domain::findings::Finding;
 use crate::domain::model::{DEFAULT_ROLE_NAME, SsmPolicy};
 use crate::domain::readiness::{Readiness, ServiceStatus, Verdict, VpcReport};
 use crate::domain::snapshot::Snapshot;
+use crate::i18n::{Lang, t, tf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -62,34 +63,34 @@ impl Row {
 }
 
 pub const ENDPOINT_COLUMNS: [&str; 8] = [
-    "VPC",
-    "SERVICE",
-    "NEED",
-    "STATE",
-    "PRIVATE DNS",
-    "AZS",
-    "443 FROM INSTANCES",
-    "VPC DNS",
+    "ui.col.vpc",
+    "ui.col.service",
+    "ui.col.need",
+    "ui.col.state",
+    "ui.col.private_dns",
+    "ui.col.azs",
+    "ui.col.https",
+    "ui.col.vpc_dns",
 ];
 pub const ROLE_COLUMNS: [&str; 6] = [
-    "ROLE",
-    "TRUSTS EC2",
-    "SSM POLICY",
-    "INSTANCE PROFILES",
-    "INSTANCES",
-    "NOTE",
+    "ui.col.role",
+    "ui.col.trusts_ec2",
+    "ui.col.ssm_policy",
+    "ui.col.profiles",
+    "ui.col.instance_count",
+    "ui.col.note",
 ];
 pub const INSTANCE_COLUMNS: [&str; 10] = [
-    "INSTANCE",
-    "NAME",
-    "STATE",
-    "SUBNET",
-    "AZ",
-    "PROFILE",
-    "PING",
-    "AGENT",
-    "PLATFORM",
-    "READINESS",
+    "ui.col.instance",
+    "ui.col.name",
+    "ui.col.state",
+    "ui.col.subnet",
+    "ui.col.az",
+    "ui.col.profile",
+    "ui.col.ping",
+    "ui.col.agent",
+    "ui.col.platform",
+    "ui.col.readiness",
 ];
 
 fn tick(v: bool) -> &'static str {
@@ -101,26 +102,26 @@ fn short_az(az: &str) -> &str {
     az.rsplit('-').next().unwrap_or(az)
 }
 
-fn service_cells(vpc: &VpcReport, s: &ServiceStatus) -> Vec<Cell> {
+fn service_cells(vpc: &VpcReport, s: &ServiceStatus, lang: Lang) -> Vec<Cell> {
     let dependent = vpc.endpoint_dependent_instances > 0;
     let need = if s.required {
-        cell("required", Tone::Normal)
+        cell(t(lang, "cell.required"), Tone::Normal)
     } else if s.short == "s3" {
-        cell("optional (patching)", Tone::Dim)
+        cell(t(lang, "cell.optional_patching"), Tone::Dim)
     } else {
-        cell("optional", Tone::Dim)
+        cell(t(lang, "cell.optional"), Tone::Dim)
     };
     let state = match s.state.as_deref() {
-        None if s.required && dependent => cell("✗ missing", Tone::Bad),
-        None if s.required => cell("✗ missing", Tone::Warn),
-        None => cell("– none", Tone::Dim),
-        Some("available") => cell("✓ available", Tone::Good),
-        Some("pending") => cell("… pending", Tone::Warn),
+        None if s.required && dependent => cell(t(lang, "cell.missing"), Tone::Bad),
+        None if s.required => cell(t(lang, "cell.missing"), Tone::Warn),
+        None => cell(t(lang, "cell.none"), Tone::Dim),
+        Some("available") => cell(t(lang, "cell.available"), Tone::Good),
+        Some("pending") => cell(t(lang, "cell.pending"), Tone::Warn),
         Some(other) => cell(format!("✗ {other}"), Tone::Bad),
     };
     let dns = match s.private_dns {
-        Some(true) => cell("✓ on", Tone::Good),
-        Some(false) => cell("✗ off", Tone::Bad),
+        Some(true) => cell(t(lang, "cell.on"), Tone::Good),
+        Some(false) => cell(t(lang, "cell.off"), Tone::Bad),
         None => cell("–", Tone::Dim),
     };
     let azs = if s.azs.is_empty() {
@@ -130,16 +131,20 @@ fn service_cells(vpc: &VpcReport, s: &ServiceStatus) -> Vec<Cell> {
         cell(list.join(","), Tone::Normal)
     };
     let https = match s.https_from_instances {
-        Some(true) => cell("✓ allowed", Tone::Good),
-        Some(false) => cell("✗ blocked", Tone::Bad),
+        Some(true) => cell(t(lang, "cell.allowed"), Tone::Good),
+        Some(false) => cell(t(lang, "cell.blocked"), Tone::Bad),
         None => cell("–", Tone::Dim),
     };
     let vpc_dns = match (vpc.dns_support, vpc.dns_hostnames) {
         (Some(a), Some(b)) => cell(
-            format!("support {} hostnames {}", tick(a), tick(b)),
+            tf(
+                lang,
+                "cell.vpc_dns",
+                &[("support", tick(a)), ("hostnames", tick(b))],
+            ),
             if a && b { Tone::Good } else { Tone::Bad },
         ),
-        _ => cell("unknown", Tone::Dim),
+        _ => cell(t(lang, "cell.unknown"), Tone::Dim),
     };
     vec![
         cell(
@@ -159,7 +164,7 @@ fn service_cells(vpc: &VpcReport, s: &ServiceStatus) -> Vec<Cell> {
     ]
 }
 
-pub fn endpoint_rows(r: &Readiness) -> Vec<Row> {
+pub fn endpoint_rows(r: &Readiness, lang: Lang) -> Vec<Row> {
     let mut rows = Vec::new();
     for vpc in &r.vpcs {
         for s in &vpc.services {
@@ -183,7 +188,7 @@ pub fn endpoint_rows(r: &Readiness) -> Vec<Row> {
             }
             rows.push(Row::new(
                 format!("{}/{}", vpc.vpc_id, s.short),
-                service_cells(vpc, s),
+                service_cells(vpc, s, lang),
                 vpc.findings.clone(),
                 detail,
             ));
@@ -192,7 +197,7 @@ pub fn endpoint_rows(r: &Readiness) -> Vec<Row> {
     rows
 }
 
-pub fn role_rows(r: &Readiness) -> Vec<Row> {
+pub fn role_rows(r: &Readiness, lang: Lang) -> Vec<Row> {
     let mut rows = Vec::new();
     if !r.roles.iter().any(|x| x.name == DEFAULT_ROLE_NAME) {
         rows.push(Row::new(
@@ -203,7 +208,7 @@ pub fn role_rows(r: &Readiness) -> Vec<Row> {
                 cell("–", Tone::Dim),
                 cell("–", Tone::Dim),
                 cell("0", Tone::Dim),
-                cell("✗ missing: ssmdeck can create it", Tone::Bad),
+                cell(t(lang, "cell.role_missing"), Tone::Bad),
             ],
             Vec::new(),
             vec![
@@ -214,16 +219,16 @@ pub fn role_rows(r: &Readiness) -> Vec<Row> {
     }
     for role in &r.roles {
         let policy = match role.policy {
-            SsmPolicy::Core => cell("✓ Core", Tone::Good),
-            SsmPolicy::Deprecated => cell("! AmazonEC2RoleforSSM (deprecated)", Tone::Warn),
-            SsmPolicy::None => cell("✗ none", Tone::Bad),
+            SsmPolicy::Core => cell(t(lang, "cell.core"), Tone::Good),
+            SsmPolicy::Deprecated => cell(t(lang, "cell.deprecated"), Tone::Warn),
+            SsmPolicy::None => cell(t(lang, "cell.policy_none"), Tone::Bad),
         };
         let note = if let Some(f) = role.findings.first() {
-            cell(f.short(), Tone::Warn)
+            cell(f.short_in(lang), Tone::Warn)
         } else if role.profiles.is_empty() {
-            cell("no instance profile", Tone::Warn)
+            cell(t(lang, "cell.no_profile"), Tone::Warn)
         } else {
-            cell("✓ usable by instances", Tone::Good)
+            cell(t(lang, "cell.usable"), Tone::Good)
         };
         rows.push(Row::new(
             role.name.clone(),
@@ -256,7 +261,7 @@ pub fn role_rows(r: &Readiness) -> Vec<Row> {
     rows
 }
 
-pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
+pub fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang) -> Vec<Row> {
     let reports: HashMap<&str, usize> = r
         .instances
         .iter()
@@ -282,9 +287,9 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
             _ => Tone::Dim,
         };
         let subnet = match report.public_subnet {
-            Some(true) => "public",
-            Some(false) => "private",
-            None => "?",
+            Some(true) => t(lang, "cell.public"),
+            Some(false) => t(lang, "cell.private"),
+            None => "?".to_string(),
         };
         let ping = match (node, nodes_known) {
             (Some(n), _) => cell(
@@ -346,7 +351,7 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
                 ping,
                 agent,
                 cell(platform, Tone::Normal),
-                cell(report.summary(), verdict_tone),
+                cell(report.summary_in(lang), verdict_tone),
             ],
             report.findings.clone(),
             detail,
@@ -355,7 +360,12 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness) -> Vec<Row> {
     rows
 }
 
-pub const AUDIT_COLUMNS: [&str; 4] = ["TIME", "ACTION", "PARAMETERS", "OUTCOME"];
+pub const AUDIT_COLUMNS: [&str; 4] = [
+    "ui.col.time",
+    "ui.col.action",
+    "ui.col.parameters",
+    "ui.col.outcome",
+];
 
 pub fn audit_rows(entries: &[crate::engine::audit::AuditEntry]) -> Vec<Row> {
     entries

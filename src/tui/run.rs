@@ -19,6 +19,7 @@ pub struct RunOptions {
     pub read_only: bool,
     pub log_path: Option<String>,
     pub audit_path: std::path::PathBuf,
+    pub lang: crate::i18n::Lang,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every way out.
@@ -50,6 +51,7 @@ async fn event_loop<C: Cloud>(
     let engine = Engine::start(cloud.clone(), opts.refresh, tx);
     let mut app = App::new(cloud.now());
     app.read_only = opts.read_only;
+    app.lang = opts.lang;
     app.log_path = opts.log_path.clone();
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     update(
