@@ -61,9 +61,15 @@ impl Fix {
             Fix::AllowHttps { vpc_id } => tf(lang, "fix.allow_https", &[("vpc", vpc_id)]),
             Fix::CreateRole => t(lang, "fix.create_role"),
             Fix::AttachCorePolicy { role } => tf(lang, "fix.attach_core_policy", &[("role", role)]),
-            Fix::AttachProfile { instance_id } => tf(lang, "fix.attach_profile", &[("instance", instance_id)]),
-            Fix::StartInstance { instance_id } => tf(lang, "fix.start_instance", &[("instance", instance_id)]),
-            Fix::CheckAgent { instance_id } => tf(lang, "fix.check_agent", &[("instance", instance_id)]),
+            Fix::AttachProfile { instance_id } => {
+                tf(lang, "fix.attach_profile", &[("instance", instance_id)])
+            }
+            Fix::StartInstance { instance_id } => {
+                tf(lang, "fix.start_instance", &[("instance", instance_id)])
+            }
+            Fix::CheckAgent { instance_id } => {
+                tf(lang, "fix.check_agent", &[("instance", instance_id)])
+            }
             Fix::Wait => t(lang, "fix.wait"),
         }
     }
@@ -215,15 +221,22 @@ impl Finding {
             } => tf(
                 lang,
                 &key,
-                &[("support", &on(*dns_support)), ("hostnames", &on(*dns_hostnames))],
+                &[
+                    ("support", &on(*dns_support)),
+                    ("hostnames", &on(*dns_hostnames)),
+                ],
             ),
             FindingKind::DuplicateSubnetsInZone { service, az } => {
                 tf(lang, &key, &[("service", service), ("az", az)])
             }
-            FindingKind::EndpointNotInZone { services, az } => {
-                tf(lang, &key, &[("services", &services.join(", ")), ("az", az)])
+            FindingKind::EndpointNotInZone { services, az } => tf(
+                lang,
+                &key,
+                &[("services", &services.join(", ")), ("az", az)],
+            ),
+            FindingKind::ProfileNotFound { profile_arn } => {
+                tf(lang, &key, &[("profile", profile_arn)])
             }
-            FindingKind::ProfileNotFound { profile_arn } => tf(lang, &key, &[("profile", profile_arn)]),
             FindingKind::ProfileWithoutRole { profile } => tf(lang, &key, &[("profile", profile)]),
             FindingKind::RoleNotFound { role }
             | FindingKind::RoleNotTrustingEc2 { role }
@@ -236,4 +249,3 @@ impl Finding {
         }
     }
 }
-
