@@ -91,6 +91,9 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                         Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
                         None => crate::i18n::Lang::from_env(),
                     },
+                    profile: cli.global.profile.clone(),
+                    region: cli.global.region.clone(),
+                    sandbox: cli.global.sandbox.is_some(),
                 },
             )
             .await?;

@@ -156,6 +156,10 @@ pub enum Effect {
     LoadDetail(DetailRequest),
     SendCommand(SendCommandRequest),
     CancelCommand(String),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
+    /// Suspend the TUI and open a Session Manager shell on this instance.
+    Session(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,6 +474,12 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
             }
         }
         KeyCode::Enter if app.pane == Pane::Lab => return lab_enter(app),
+        KeyCode::Char('y') => return copy_selected(app),
+        KeyCode::Char('S')
+            if matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches) =>
+        {
+            return open_session(app);
+        }
         KeyCode::Char('L') if app.pane == Pane::Endpoints => {
             let vpc = app
                 .table()
@@ -821,4 +831,50 @@ fn lab_enter(app: &mut App) -> Vec<Effect> {
             fleet::propose_for(app, ProposalKind::Scan, &instance_ids)
         }
     }
+}
+
+/// `y`: the selected resource's id (a role's ARN) to the clipboard.
+fn copy_selected(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app
+        .table()
+        .and_then(|t| t.selected_row())
+        .map(|r| r.id.clone())
+    else {
+        return Vec::new();
+    };
+    let text = match app.pane {
+        Pane::Roles => app
+            .readiness
+            .roles
+            .iter()
+            .find(|r| r.name == id)
+            .map(|r| r.arn.clone())
+            .unwrap_or(id),
+        Pane::Endpoints => id.split('/').next().unwrap_or(&id).to_string(),
+        _ => id,
+    };
+    app.info(tf(app.lang, "status.copied", &[("text", &text)]));
+    vec![Effect::Copy(text)]
+}
+
+/// `S`: a Session Manager shell on the selected managed instance.
+fn open_session(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app
+        .table()
+        .and_then(|t| t.selected_row())
+        .map(|r| r.id.clone())
+    else {
+        return Vec::new();
+    };
+    let online = app
+        .snapshot
+        .nodes
+        .nodes
+        .iter()
+        .any(|n| n.instance_id == id && n.ping == crate::domain::model::PingStatus::Online);
+    if !online {
+        app.error(tf(app.lang, "status.session_not_managed", &[("id", &id)]));
+        return Vec::new();
+    }
+    vec![Effect::Session(id)]
 }

@@ -1,6 +1,7 @@
 //! The terminal UI: state and update (`app`), rows and tables, drawing, the event loop.
 
 pub mod app;
+pub mod clipboard;
 pub mod columns;
 pub mod dialog;
 pub mod fleet;
@@ -9,5 +10,6 @@ pub mod lab;
 pub mod render;
 pub mod rows;
 pub mod run;
+pub mod session;
 pub mod table;
 pub mod theme;

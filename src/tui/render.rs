@@ -481,6 +481,8 @@ pub const HELP: &[&str] = &[
     "help.s",
     "help.cancel",
     "help.y",
+    "help.copy",
+    "help.session",
     "help.refresh",
     "help.help",
     "help.quit",

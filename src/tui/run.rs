@@ -8,11 +8,16 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use std::io::Write;
+
 use super::app::{App, Effect, Msg, update};
+use super::clipboard::osc52;
 use super::render;
+use super::session::{SessionTarget, missing_prerequisite, session_command};
 use crate::cloud::Cloud;
 use crate::engine::audit::Audit;
 use crate::engine::{Engine, EngineEvent};
+use crate::i18n::{t, tf};
 
 pub struct RunOptions {
     pub refresh: Duration,
@@ -20,6 +25,11 @@ pub struct RunOptions {
     pub log_path: Option<String>,
     pub audit_path: std::path::PathBuf,
     pub lang: crate::i18n::Lang,
+    /// For Session Manager shells: the profile and region the user gave, and
+    /// whether this is the sandbox (which has no real instances).
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub sandbox: bool,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every way out.
@@ -104,7 +114,59 @@ async fn event_loop<C: Cloud>(
                 Effect::LoadDetail(request) => engine.load_detail(request),
                 Effect::SendCommand(request) => engine.send_command(request),
                 Effect::CancelCommand(id) => engine.cancel_command(id),
+                Effect::Copy(text) => {
+                    let seq = osc52(&text, std::env::var_os("TMUX").is_some());
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                }
+                Effect::Session(id) => {
+                    if opts.sandbox {
+                        app.info(t(app.lang, "status.session_sandbox"));
+                    } else if let Some(missing) = missing_prerequisite() {
+                        app.error(missing);
+                    } else {
+                        // The shell owns the terminal: stop reading keys, leave the TUI, come back.
+                        drop(events);
+                        ratatui::restore();
+                        let target = SessionTarget {
+                            instance_id: id.clone(),
+                            profile: opts.profile.clone(),
+                            region: opts.region.clone().or_else(|| {
+                                Some(app.snapshot.identity.region.clone()).filter(|r| !r.is_empty())
+                            }),
+                        };
+                        let status = run_session(&target);
+                        *terminal = ratatui::try_init()
+                            .wrap_err("cannot reopen the terminal after the session")?;
+                        terminal.clear().wrap_err("cannot clear the terminal")?;
+                        events = EventStream::new();
+                        match status {
+                            Ok(()) => {
+                                app.info(tf(app.lang, "status.session_ended", &[("id", &id)]))
+                            }
+                            Err(e) => app.error(e),
+                        }
+                    }
+                }
             }
         }
+    }
+}
+
+/// Runs `aws ssm start-session` in the foreground until the user leaves the shell.
+fn run_session(target: &SessionTarget) -> Result<(), String> {
+    let cmd = session_command(target);
+    let (program, args) = cmd
+        .split_first()
+        .ok_or_else(|| "empty session command".to_string())?;
+    tracing::info!(instance = %target.instance_id, "starting a Session Manager session");
+    let status = std::process::Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the session ended with {status}"))
     }
 }

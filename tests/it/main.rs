@@ -7,6 +7,7 @@ mod faults;
 mod fix;
 mod fixtures;
 mod fleet;
+mod habits;
 mod lab;
 mod moto;
 mod moto_server;

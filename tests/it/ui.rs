@@ -91,7 +91,7 @@ pub async fn run_effects<C: Cloud>(
                     .map(|e| e.to_string());
                 events.push(EngineEvent::Cancelled { command_id, error });
             }
-            Effect::Quit | Effect::LoadAudit => {}
+            Effect::Quit | Effect::LoadAudit | Effect::Copy(_) | Effect::Session(_) => {}
         }
         for e in events {
             queue.extend(update(app, Msg::Engine(e)));
