@@ -16,8 +16,42 @@ use crate::tui::run::{RunOptions, run};
 use crate::{logging, report};
 
 /// Runs the program and returns its exit code.
-pub fn main(cli: Cli) -> Result<u8> {
+pub fn main(mut cli: Cli) -> Result<u8> {
     validate(&cli)?;
+    if let Some(code) = print_only(&cli)? {
+        return Ok(code);
+    }
+    let loaded = crate::config::load(cli.global.config.as_deref())?;
+    for w in &loaded.warnings {
+        eprintln!("ssmdeck: warning: {w}");
+    }
+    let config = loaded.config;
+    if cli.global.profile.is_none() && cli.global.sandbox.is_none() {
+        cli.global.profile = config.profile.clone();
+    }
+    if cli.global.region.is_none() && cli.global.sandbox.is_none() {
+        cli.global.region = config.region.clone();
+    }
+    if cli.global.lang.is_none() {
+        cli.global.lang = match config.language.as_deref() {
+            Some("ko") => Some(crate::cli::Lang::Ko),
+            Some("en") => Some(crate::cli::Lang::En),
+            _ => None,
+        };
+    }
+    if let Some(theme) = config
+        .theme
+        .as_deref()
+        .and_then(crate::tui::theme::Theme::parse)
+    {
+        crate::tui::theme::set(theme);
+    }
+    if !refresh_given()
+        && let Some(secs) = config.refresh.default.filter(|s| (1..=3600).contains(s))
+    {
+        cli.global.refresh = secs;
+    }
+    SETTINGS.with(|s| *s.borrow_mut() = Some(config));
     let log_path = cli
         .global
         .log_file
@@ -34,6 +68,46 @@ pub fn main(cli: Cli) -> Result<u8> {
         .build()
         .wrap_err("cannot start the async runtime")?;
     runtime.block_on(dispatch(cli, log_path.display().to_string()))
+}
+
+thread_local! {
+    /// The loaded configuration, for the TUI options built later on this thread.
+    static SETTINGS: std::cell::RefCell<Option<crate::config::Config>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Whether `--refresh` was on the command line (the config file gives the default otherwise).
+fn refresh_given() -> bool {
+    std::env::args().any(|a| a == "--refresh" || a.starts_with("--refresh="))
+}
+
+/// `config --default`, `completions`, `man`: print and exit, nothing else to set up.
+fn print_only(cli: &Cli) -> Result<Option<u8>> {
+    use clap::CommandFactory;
+    match &cli.command {
+        Some(Command::Config { default: true }) => {
+            print!("{}", crate::config::DEFAULT_FILE);
+            Ok(Some(0))
+        }
+        Some(Command::Config { default: false }) => {
+            let path = crate::config::default_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(no config folder)".into());
+            println!("{path}");
+            Ok(Some(0))
+        }
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::aot::generate(*shell, &mut cmd, "ssmdeck", &mut std::io::stdout());
+            Ok(Some(0))
+        }
+        Some(Command::Man) => {
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())
+                .wrap_err("cannot write the manual page")?;
+            Ok(Some(0))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Combinations the parser cannot reject on its own.
@@ -94,6 +168,7 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                     profile: cli.global.profile.clone(),
                     region: cli.global.region.clone(),
                     sandbox: cli.global.sandbox.is_some(),
+                    config: SETTINGS.with(|s| s.borrow().clone()).unwrap_or_default(),
                 },
             )
             .await?;
@@ -124,10 +199,13 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                     instances: instance,
                     read_only: cli.global.read_only,
                     audit_path: crate::engine::audit::default_path(),
-                    role_name: crate::domain::model::DEFAULT_ROLE_NAME.to_string(),
+                    role_name: SETTINGS
+                        .with(|s| s.borrow().as_ref().and_then(|c| c.role_name.clone()))
+                        .unwrap_or_else(|| crate::domain::model::DEFAULT_ROLE_NAME.to_string()),
                 },
             )
             .await
         }
+        Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => Ok(0),
     }
 }

@@ -8,10 +8,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cloud::sandbox::faults::Faults;
 
+/// The version with the git revision it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SSMDECK_GIT_REV"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ssmdeck",
-    version,
+    version = VERSION,
     about = "A terminal console for AWS Systems Manager: make private-subnet instances managed, then watch the fleet",
     long_about = None
 )]
@@ -36,6 +44,9 @@ pub struct Global {
     /// Refuse every write
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Configuration file (default: $XDG_CONFIG_HOME/ssmdeck/config.toml)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Use the embedded sandbox instead of AWS: lab (default) or fleet:N
     #[arg(long, global = true, value_name = "SCENARIO", num_args = 0..=1, require_equals = true, default_missing_value = "lab")]
     pub sandbox: Option<String>,
@@ -169,4 +180,17 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         instance: Vec<String>,
     },
+    /// Configuration file helpers
+    Config {
+        /// Print the documented default configuration
+        #[arg(long)]
+        default: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    Man,
 }

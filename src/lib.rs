@@ -5,6 +5,7 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub mod app_main;
 pub mod cli;
 pub mod cloud;
+pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod fix;

@@ -141,6 +141,11 @@ pub enum Msg {
     },
     /// The clock moved: ages and spinners change.
     Tick(Timestamp),
+    /// Wheel scrolls, a left click selects the row under the pointer.
+    Mouse {
+        kind: crossterm::event::MouseEventKind,
+        row: u16,
+    },
     Engine(EngineEvent),
 }
 
@@ -193,6 +198,8 @@ pub struct App {
     /// The VPC the Lab pane walks (picked with L on Endpoints when not found by name).
     pub lab_vpc: Option<String>,
     pub lab: Lab,
+    /// Key remapping from the config file (normal mode).
+    pub keymap: super::keymap::Keymap,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -225,6 +232,7 @@ impl App {
                 instance_ids: Vec::new(),
                 steps: Vec::new(),
             },
+            keymap: Default::default(),
         }
     }
 
@@ -365,6 +373,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.now = now;
             Vec::new()
         }
+        Msg::Mouse { kind, row } => {
+            on_mouse(app, kind, row);
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Started(source)) => {
             app.snapshot.status.entry(source).or_default().in_flight = true;
             Vec::new()
@@ -434,7 +446,13 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Mode::Propose(p) => fleet::on_propose_key(app, key, *p),
         Mode::Filter(text) => on_filter_key(app, key, text),
         Mode::Command(text) => on_command_key(app, key, text),
-        Mode::Normal => on_normal_key(app, key, ctrl),
+        Mode::Normal => match app.keymap.apply(key) {
+            Some(key) => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                on_normal_key(app, key, ctrl)
+            }
+            None => Vec::new(),
+        },
     }
 }
 
@@ -877,4 +895,40 @@ fn open_session(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     vec![Effect::Session(id)]
+}
+
+/// Screen line of the first table row: header, tabs, the pane's extra lines, border, column titles.
+fn first_row_line(app: &App) -> u16 {
+    let extras = match (&app.drill, app.pane) {
+        (Some(d), _) => d.header.len() as u16 + u16::from(d.loading) + u16::from(d.error.is_some()),
+        (None, Pane::Patches | Pane::Lab) => 1,
+        _ => 0,
+    };
+    2 + extras + 2
+}
+
+fn on_mouse(app: &mut App, kind: crossterm::event::MouseEventKind, row: u16) {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if app.mode != Mode::Normal {
+        return;
+    }
+    let page = app.page();
+    let top = first_row_line(app);
+    match kind {
+        MouseEventKind::ScrollDown => move_sel(app, |t, p| t.move_by(3, p)),
+        MouseEventKind::ScrollUp => move_sel(app, |t, p| t.move_by(-3, p)),
+        MouseEventKind::Down(MouseButton::Left) if row >= top => {
+            let line = usize::from(row - top);
+            if let Some(t) = app.table_mut()
+                && line < page
+            {
+                let target = t.offset + line;
+                if target < t.visible.len() {
+                    let delta = target as isize - t.selected as isize;
+                    t.move_by(delta, page);
+                }
+            }
+        }
+        _ => {}
+    }
 }

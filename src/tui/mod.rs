@@ -6,6 +6,7 @@ pub mod columns;
 pub mod dialog;
 pub mod fleet;
 pub mod fleet_rows;
+pub mod keymap;
 pub mod lab;
 pub mod render;
 pub mod rows;

@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub sandbox: bool,
+    /// The configuration file's settings (role name, key bindings, mouse).
+    pub config: crate::config::Config,
 }
 
 /// Runs the TUI until the user quits. The terminal is restored on every way out.
@@ -37,6 +39,7 @@ pub async fn run<C: Cloud>(cloud: C, opts: RunOptions) -> Result<()> {
     let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal (ssmdeck needs an interactive terminal; use `ssmdeck check` in scripts)")?;
     install_log_hint(opts.log_path.clone());
     let result = event_loop(&mut terminal, cloud, opts).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -45,6 +48,7 @@ pub async fn run<C: Cloud>(cloud: C, opts: RunOptions) -> Result<()> {
 fn install_log_hint(log_path: Option<String>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         previous(info);
         if let Some(p) = &log_path {
             eprintln!("ssmdeck crashed; the log is at {p}");
@@ -62,6 +66,14 @@ async fn event_loop<C: Cloud>(
     let mut app = App::new(cloud.now());
     app.read_only = opts.read_only;
     app.lang = opts.lang;
+    app.keymap = super::keymap::Keymap::new(&opts.config.keys);
+    if let Some(role) = &opts.config.role_name {
+        app.role_name = role.clone();
+    }
+    let mouse = opts.config.mouse.unwrap_or(true);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    }
     app.log_path = opts.log_path.clone();
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     update(
@@ -83,6 +95,7 @@ async fn event_loop<C: Cloud>(
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(Event::Mouse(m))) if mouse => Msg::Mouse { kind: m.kind, row: m.row },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
                 None => return Ok(()),

@@ -2,6 +2,7 @@
 
 mod aws_mocks;
 mod cli;
+mod config;
 mod contract;
 mod faults;
 mod fix;
