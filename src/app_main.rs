@@ -71,6 +71,8 @@ pub fn main(mut cli: Cli) -> Result<u8> {
 }
 
 thread_local! {
+    /// The region `:region R` asked for; the console restarts there.
+    static NEXT_REGION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
     /// The loaded configuration, for the TUI options built later on this thread.
     static SETTINGS: std::cell::RefCell<Option<crate::config::Config>> = const { std::cell::RefCell::new(None) };
 }
@@ -130,11 +132,23 @@ async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
         let cloud = SandboxCloud::new(scenario, Clock::Real).with_faults(faults);
         return run_command(cloud, cli, log_path).await;
     }
-    let settings = AwsSettings {
+    let mut settings = AwsSettings {
         profile: cli.global.profile.clone(),
         region: cli.global.region.clone(),
         endpoint_url: cli.global.endpoint_url.clone(),
     };
+    loop {
+        let code = run_aws(&settings, cli.clone(), log_path.clone()).await?;
+        // `:region R` in the console: start again in that region.
+        match NEXT_REGION.with(|n| n.borrow_mut().take()) {
+            Some(region) => settings.region = Some(region),
+            None => return Ok(code),
+        }
+    }
+}
+
+async fn run_aws(settings: &AwsSettings, cli: Cli, log_path: String) -> Result<u8> {
+    let settings = settings.clone();
     let conf = config_loader(&settings).load().await;
     if conf.region().is_none() {
         bail!("no AWS region configured (use --region or AWS_REGION)");
@@ -153,7 +167,7 @@ async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
 async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u8> {
     match cli.command {
         None => {
-            run(
+            let next = run(
                 cloud,
                 RunOptions {
                     refresh: Duration::from_secs(cli.global.refresh),
@@ -172,6 +186,9 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                 },
             )
             .await?;
+            if let Some(region) = next {
+                NEXT_REGION.with(|n| *n.borrow_mut() = Some(region));
+            }
             Ok(0)
         }
         Some(Command::Check { json }) => {

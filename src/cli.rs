@@ -16,7 +16,7 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "ssmdeck",
     version = VERSION,
@@ -157,7 +157,7 @@ pub enum Lang {
     Ko,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Read-only readiness and fleet report; exit 0 ready, 1 not ready, 2 error
     Check {

@@ -165,6 +165,8 @@ pub enum Effect {
     Copy(String),
     /// Suspend the TUI and open a Session Manager shell on this instance.
     Session(String),
+    /// Start again in this region (`:region R`).
+    SwitchRegion(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -618,7 +620,7 @@ fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "q" | "q!" | "quit" | "qa" => return vec![Effect::Quit],
         "help" | "h" => app.mode = Mode::Help,
         "refresh" => return vec![Effect::RefreshAll],
-        "region" => app.info("switching regions is not yet available: restart with --region"),
+        "region" => return switch_region(app, words.next()),
         "group" => {
             let arg = words.next();
             fleet::set_group(app, arg);
@@ -931,4 +933,28 @@ fn on_mouse(app: &mut App, kind: crossterm::event::MouseEventKind, row: u16) {
         }
         _ => {}
     }
+}
+
+/// `:region R`: the console starts again in region R (the sandbox has only one).
+fn switch_region(app: &mut App, region: Option<&str>) -> Vec<Effect> {
+    let lang = app.lang;
+    let Some(region) = region else {
+        app.info(tf(
+            lang,
+            "status.region_now",
+            &[("region", &app.snapshot.identity.region)],
+        ));
+        return Vec::new();
+    };
+    let valid = regex::Regex::new(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+        .is_ok_and(|re| re.is_match(region));
+    if !valid {
+        app.error(tf(lang, "status.region_invalid", &[("region", region)]));
+        return Vec::new();
+    }
+    if app.snapshot.identity.label.starts_with("sandbox") {
+        app.error(t(lang, "status.region_sandbox"));
+        return Vec::new();
+    }
+    vec![Effect::SwitchRegion(region.to_string())]
 }

@@ -34,8 +34,9 @@ pub struct RunOptions {
     pub config: crate::config::Config,
 }
 
-/// Runs the TUI until the user quits. The terminal is restored on every way out.
-pub async fn run<C: Cloud>(cloud: C, opts: RunOptions) -> Result<()> {
+/// Runs the TUI until the user quits (`None`) or asks for another region (`Some`).
+/// The terminal is restored on every way out.
+pub async fn run<C: Cloud>(cloud: C, opts: RunOptions) -> Result<Option<String>> {
     let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal (ssmdeck needs an interactive terminal; use `ssmdeck check` in scripts)")?;
     install_log_hint(opts.log_path.clone());
     let result = event_loop(&mut terminal, cloud, opts).await;
@@ -60,7 +61,7 @@ async fn event_loop<C: Cloud>(
     terminal: &mut DefaultTerminal,
     cloud: C,
     opts: RunOptions,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let (tx, mut rx) = mpsc::unbounded_channel::<EngineEvent>();
     let engine = Engine::start(cloud.clone(), opts.refresh, tx);
     let mut app = App::new(cloud.now());
@@ -98,7 +99,7 @@ async fn event_loop<C: Cloud>(
                 Some(Ok(Event::Mouse(m))) if mouse => Msg::Mouse { kind: m.kind, row: m.row },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
-                None => return Ok(()),
+                None => return Ok(None),
             },
             Some(event) = rx.recv() => Msg::Engine(event),
             _ = ticks.tick() => Msg::Tick(cloud.now()),
@@ -110,7 +111,8 @@ async fn event_loop<C: Cloud>(
         }
         for effect in effects {
             match effect {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => return Ok(None),
+                Effect::SwitchRegion(region) => return Ok(Some(region)),
                 Effect::RefreshAll => engine.refresh_all(),
                 Effect::DryRun(plan) => engine.dry_run(plan),
                 Effect::Apply(plan) => {

@@ -125,3 +125,35 @@ async fn y_copies_the_id_and_s_opens_a_session_only_on_managed_nodes() {
             .is_some_and(|(_, s)| s.contains("no session possible"))
     );
 }
+
+#[tokio::test]
+async fn region_switching() {
+    let cloud = SandboxCloud::new(Scenario::Lab, Clock::manual(t0()));
+    let mut app = app_on(&cloud, 120, 40).await;
+    let command = |app: &mut ssmdeck::tui::app::App, text: &str| {
+        key(app, KeyCode::Char(':'));
+        crate::ui::chars(app, text);
+        key(app, KeyCode::Enter)
+    };
+    assert!(
+        command(&mut app, "region eu-west-1").is_empty(),
+        "the sandbox has one region"
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("sandbox has one region"))
+    );
+    // Against an account, a region name restarts the console there.
+    app.snapshot.identity.label = "profile ops".into();
+    assert_eq!(
+        command(&mut app, "region eu-west-1"),
+        vec![Effect::SwitchRegion("eu-west-1".into())]
+    );
+    assert!(command(&mut app, "region mars").is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("not a region name"))
+    );
+}

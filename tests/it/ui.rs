@@ -91,7 +91,11 @@ pub async fn run_effects<C: Cloud>(
                     .map(|e| e.to_string());
                 events.push(EngineEvent::Cancelled { command_id, error });
             }
-            Effect::Quit | Effect::LoadAudit | Effect::Copy(_) | Effect::Session(_) => {}
+            Effect::Quit
+            | Effect::LoadAudit
+            | Effect::Copy(_)
+            | Effect::Session(_)
+            | Effect::SwitchRegion(_) => {}
         }
         for e in events {
             queue.extend(update(app, Msg::Engine(e)));
