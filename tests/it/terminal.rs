@@ -127,6 +127,7 @@ fn the_binary_in_a_real_terminal() {
     t.keys("?");
     t.wait_for(|s| s.contains("Help"), "help");
     t.keys("Escape");
+    t.wait_for(|s| !s.contains("Help (Esc closes)"), "help closed");
     t.keys("q");
     let start = Instant::now();
     while t.format("#{pane_dead}") != "1" {
