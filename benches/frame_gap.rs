@@ -46,13 +46,13 @@ struct Stats {
 fn kind(msg: &Msg) -> String {
     match msg {
         Msg::Key(_) => "key".into(),
-        Msg::Resize { .. } => "resize".into(),
         Msg::Tick(_) => "tick".into(),
         Msg::Engine(EngineEvent::Fetched { result, .. }) => {
             format!("fetched {}", result.source().name())
         }
         Msg::Engine(EngineEvent::Started(_)) => "started".into(),
         Msg::Engine(_) => "engine other".into(),
+        _ => "other".into(),
     }
 }
 
