@@ -52,7 +52,11 @@ impl Confirm {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark} "), theme::accent()),
-                Span::raw(step.title.clone()),
+                Span::raw(if lang == Lang::En {
+                    step.title.clone()
+                } else {
+                    t(lang, &format!("plan.{}", step_key(step.kind)))
+                }),
                 Span::styled(optional, theme::tone(Tone::Dim)),
             ]));
             for call in &step.calls {
@@ -159,4 +163,15 @@ pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], l
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(Paragraph::new(prompt(lang)), footer);
+}
+
+fn step_key(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::VpcDns => "vpc_dns",
+        StepKind::EndpointGroup => "endpoint_group",
+        StepKind::Endpoints => "endpoints",
+        StepKind::OptionalEndpoints => "optional_endpoints",
+        StepKind::Role => "role",
+        StepKind::Attach => "attach",
+    }
 }

@@ -10,6 +10,7 @@ use crate::domain::model::Instance;
 use crate::domain::snapshot::Source;
 use crate::engine::DetailRequest;
 use crate::engine::fleet::Detail;
+use crate::i18n::{Lang, t, tf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrillKind {
@@ -300,43 +301,43 @@ impl CommandProposal {
     }
 
     /// The dialog's lines.
-    pub fn describe(&self) -> Vec<String> {
+    pub fn describe(&self, lang: Lang) -> Vec<String> {
         let mut lines = Vec::new();
         match &self.kind {
             ProposalKind::Cancel(id) => {
-                lines.push(format!("Cancel command {id}"));
-                lines.push("CancelCommand: invocations not finished yet stop.".into());
+                lines.push(tf(lang, "proposal.cancel", &[("id", id)]));
+                lines.push(t(lang, "proposal.cancel_note"));
                 return lines;
             }
-            ProposalKind::Shell(c) => lines.push(format!("Run a shell command: {c}")),
-            ProposalKind::Scan => lines.push(
-                "Patch scan (AWS-RunPatchBaseline Operation=Scan): reports, installs nothing"
-                    .into(),
-            ),
+            ProposalKind::Shell(c) => lines.push(tf(lang, "proposal.shell", &[("command", c)])),
+            ProposalKind::Scan => lines.push(t(lang, "proposal.scan")),
             ProposalKind::Install { reboot } => {
-                lines.push("PATCH INSTALL (AWS-RunPatchBaseline Operation=Install)".into());
-                lines.push(format!(
-                    "Reboot option: {}   [r changes it]",
+                lines.push(t(lang, "proposal.install"));
+                lines.push(t(
+                    lang,
                     if *reboot {
-                        "RebootIfNeeded — nodes may REBOOT"
+                        "proposal.reboot_if_needed"
                     } else {
-                        "NoReboot — patches wait for a reboot"
-                    }
+                        "proposal.no_reboot"
+                    },
                 ));
             }
         }
         match &self.tag {
-            Some((k, v)) => lines.push(format!(
-                "Targets: every managed instance tagged {k}={v} (tag target)"
+            Some((k, v)) => lines.push(tf(
+                lang,
+                "proposal.tag_target",
+                &[("tag", &format!("{k}={v}"))],
             )),
-            None => {
-                lines.push(format!(
-                    "Targets: {} node(s) ({} Linux, {} Windows)",
-                    self.target_count(),
-                    self.linux.len(),
-                    self.windows.len()
-                ));
-            }
+            None => lines.push(tf(
+                lang,
+                "proposal.targets",
+                &[
+                    ("n", &self.target_count().to_string()),
+                    ("linux", &self.linux.len().to_string()),
+                    ("windows", &self.windows.len().to_string()),
+                ],
+            )),
         }
         for r in self.requests() {
             let calls = r
@@ -355,11 +356,12 @@ impl CommandProposal {
                 }
             ));
         }
-        lines.push(format!(
-            "Max concurrency: {}   [c changes it]",
-            self.max_concurrency
+        lines.push(tf(
+            lang,
+            "proposal.concurrency",
+            &[("value", &self.max_concurrency)],
         ));
-        lines.push(format!("Max errors: {}   [e changes it]", self.max_errors));
+        lines.push(tf(lang, "proposal.errors", &[("value", &self.max_errors)]));
         lines
     }
 }

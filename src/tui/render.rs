@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             frame,
             area,
             &t(app.lang, "ui.dialog.confirm"),
-            &p.describe(),
+            &p.describe(app.lang),
             app.lang,
         ),
         _ => {}

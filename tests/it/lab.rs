@@ -220,7 +220,7 @@ fn every_message_key_exists_in_both_catalogs() {
     // Every key literal in the sources is in the catalogs (keys built with a prefix count when
     // some key starts with that prefix).
     let re = regex::Regex::new(
-        r#""((?:ui|cell|status|footer|pane|help|lab|finding|fix|verdict|word)\.[a-z0-9_.]+)""#,
+        r#""((?:ui|cell|status|footer|pane|help|lab|finding|fix|verdict|word|proposal|plan)\.[a-z0-9_.]+)""#,
     )
     .expect("regex");
     let mut missing = Vec::new();
