@@ -1,6 +1,7 @@
 //! The one integration-test binary (each extra binary would link the AWS SDK again).
 
 mod aws_mocks;
+mod badinput;
 mod cli;
 mod config;
 mod contract;
@@ -13,6 +14,8 @@ mod lab;
 mod moto;
 mod moto_server;
 mod plan;
+mod policies;
+mod proptests;
 mod readiness;
 mod remediation;
 mod sandbox;
