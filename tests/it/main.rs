@@ -16,6 +16,7 @@ mod moto_server;
 mod plan;
 mod policies;
 mod proptests;
+mod races;
 mod readiness;
 mod remediation;
 mod sandbox;
