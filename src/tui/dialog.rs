@@ -113,35 +113,25 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, lang: Lang) {
-    let lines = confirm.lines(lang);
-    let w = area.width.saturating_sub(4).min(150);
-    let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
-    let popup = Rect {
-        x: area.x + area.width.saturating_sub(w) / 2,
-        y: area.y + area.height.saturating_sub(h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(t(lang, "ui.dialog.plan"));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
-    let [body, _, footer] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(Paragraph::new(prompt(lang)), footer);
+    popup(
+        frame,
+        area,
+        &t(lang, "ui.dialog.plan"),
+        confirm.lines(lang),
+        150,
+        lang,
+    );
 }
 
 /// A confirmation dialog for plain lines (Run Command, cancel).
 pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
-    let w = area.width.saturating_sub(4).min(110);
+    popup(frame, area, title, lines, 110, lang);
+}
+
+/// A centred box with `lines`, and the y / n prompt on its last line.
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width: u16, lang: Lang) {
+    let w = area.width.saturating_sub(4).min(max_width);
     let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
     let popup = Rect {
         x: area.x + area.width.saturating_sub(w) / 2,
