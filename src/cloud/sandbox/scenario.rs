@@ -10,7 +10,7 @@ use crate::domain::model::{
     IngressRule, Instance, InstanceProfile, InstanceState, MaintenanceWindow, Role, Route,
     RouteTable, RouteTarget, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
-use crate::domain::readiness::{self, REQUIRED_SERVICES, Verdict, service_name};
+use crate::domain::readiness::{REQUIRED_SERVICES, Verdict, service_name};
 
 pub const LATEST_AGENT: &str = "3.3.1957.0";
 pub const LAB_REGION: &str = "ap-northeast-2";
@@ -379,15 +379,36 @@ fn fleet(n: usize, now: Timestamp) -> World {
             role_names: vec![r.into()],
         });
     }
+    // Per-VPC, per-subnet and per-profile strings built once and cloned per instance.
+    let vpc_ids: Vec<String> = (0..vpc_kinds.len())
+        .map(|v| format!("vpc-0f{v:015x}"))
+        .collect();
+    let sg_ids: Vec<String> = (0..vpc_kinds.len())
+        .map(|v| format!("sg-0f{v:015x}"))
+        .collect();
+    let subnet_ids: Vec<Vec<String>> = (0..vpc_kinds.len())
+        .map(|v| {
+            (0..azs.len())
+                .map(|a| format!("subnet-0f{v:08x}{a:07x}"))
+                .collect()
+        })
+        .collect();
+    let profile_arn = |p: &str| format!("arn:aws:iam::123456789012:instance-profile/{p}");
+    let arns = [
+        profile_arn("fleet-ssm-role"),
+        profile_arn("legacy-ssm-role"),
+        profile_arn("web-app-role"),
+    ];
+    w.instances.reserve_exact(n);
     for i in 0..n {
         let v = i % vpc_kinds.len();
         let a = (i / vpc_kinds.len()) % azs.len();
         let host = i / (vpc_kinds.len() * azs.len());
         let profile = match i % 10 {
             0 => None,
-            3 => Some("legacy-ssm-role"),
-            7 => Some("web-app-role"),
-            _ => Some("fleet-ssm-role"),
+            3 => Some(&arns[1]),
+            7 => Some(&arns[2]),
+            _ => Some(&arns[0]),
         };
         let windows = i % 9 == 4;
         let state = if i % 13 == 5 {
@@ -402,15 +423,14 @@ fn fleet(n: usize, now: Timestamp) -> World {
                 id: format!("i-{:017x}", mix(i as u64) >> 4),
                 name: Some(format!("{}-{:05}", if windows { "win" } else { "app" }, i)),
                 state,
-                vpc_id: Some(format!("vpc-0f{v:015x}")),
-                subnet_id: Some(format!("subnet-0f{v:08x}{a:07x}")),
+                vpc_id: Some(vpc_ids[v].clone()),
+                subnet_id: Some(subnet_ids[v][a].clone()),
                 az: Some(azs[a].into()),
                 private_ip: Some(ip),
                 public_ip: public.then(|| format!("54.{}.{}.{}", v, a, 1 + host % 250)),
                 platform: windows.then(|| "windows".to_string()),
-                security_group_ids: vec![format!("sg-0f{v:015x}")],
-                profile_arn: profile
-                    .map(|p| format!("arn:aws:iam::123456789012:instance-profile/{p}")),
+                security_group_ids: vec![sg_ids[v].clone()],
+                profile_arn: profile.cloned(),
                 imds_v2_required: i % 2 == 0,
                 launch_time: Some(now - SignedDuration::from_hours(1 + (i % 500) as i64)),
                 tags: vec![
@@ -449,17 +469,15 @@ fn fleet(n: usize, now: Timestamp) -> World {
         });
     }
     // Whoever is ready at the start has long been registered; a few have gone quiet.
-    let snap = w.snapshot_at(now);
-    let report = readiness::evaluate(&snap);
-    let ready: std::collections::HashSet<&str> = report
-        .instances
-        .iter()
-        .filter(|r| r.verdict == Verdict::Waiting)
-        .map(|r| r.instance_id.as_str())
-        .collect();
+    let mut ready = vec![false; w.instances.len()];
+    w.evaluate_instances(
+        now,
+        |_| true,
+        |k, r| ready[k] = r.verdict == Verdict::Waiting,
+    );
     let registered_at = now - SignedDuration::from_hours(30);
-    for (i, inst) in w.instances.iter_mut().enumerate() {
-        if inst.agent_version.is_some() && ready.contains(inst.instance.id.as_str()) {
+    for (i, (inst, ready)) in w.instances.iter_mut().zip(ready).enumerate() {
+        if inst.agent_version.is_some() && ready {
             inst.registered_at = Some(registered_at);
             inst.connection_lost = i % 17 == 8;
         }
@@ -487,7 +505,9 @@ fn fleet(n: usize, now: Timestamp) -> World {
     add_window_details(&mut w, &window.id);
     w.window_executions.insert(window.id.clone(), executions);
     w.windows.push(window);
-    w.dirty = true;
+    // Registration was just decided at `now` for every agent: nothing to re-evaluate
+    // until the world changes (a first tick would find the same).
+    w.dirty = false;
     w
 }
 

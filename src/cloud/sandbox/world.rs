@@ -177,10 +177,9 @@ impl World {
         assoc
     }
 
-    /// DescribeInstances as of `now`: a profile shows once its association is associated.
-    pub fn instance_views(&self, now: Timestamp) -> Vec<Instance> {
-        let associated: HashMap<&str, &str> = self
-            .associations
+    /// Instance id → profile ARN of its associated (not merely associating) association.
+    fn associated_profiles(&self, now: Timestamp) -> HashMap<&str, &str> {
+        self.associations
             .iter()
             .filter(|a| self.association_view(a, now).state == AssociationState::Associated)
             .map(|a| {
@@ -189,16 +188,23 @@ impl World {
                     a.association.profile_arn.as_str(),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    fn instance_view(i: &SimInstance, associated: &HashMap<&str, &str>) -> Instance {
+        let mut inst = i.instance.clone();
+        if let Some(arn) = associated.get(inst.id.as_str()) {
+            inst.profile_arn = Some((*arn).to_string());
+        }
+        inst
+    }
+
+    /// DescribeInstances as of `now`: a profile shows once its association is associated.
+    pub fn instance_views(&self, now: Timestamp) -> Vec<Instance> {
+        let associated = self.associated_profiles(now);
         self.instances
             .iter()
-            .map(|i| {
-                let mut inst = i.instance.clone();
-                if let Some(arn) = associated.get(inst.id.as_str()) {
-                    inst.profile_arn = Some((*arn).to_string());
-                }
-                inst
-            })
+            .map(|i| Self::instance_view(i, &associated))
             .collect()
     }
 
@@ -286,6 +292,13 @@ impl World {
 
     /// The account as the pollers would see it at `t` (all sources fresh).
     pub fn snapshot_at(&self, t: Timestamp) -> Snapshot {
+        let mut snap = self.snapshot_without_instances(t);
+        snap.instances.instances = self.instance_views(t);
+        snap
+    }
+
+    /// [`Self::snapshot_at`] without the instances (and without managed nodes).
+    fn snapshot_without_instances(&self, t: Timestamp) -> Snapshot {
         let mut snap = Snapshot {
             identity: self.identity(),
             ..Snapshot::default()
@@ -299,7 +312,6 @@ impl World {
             .iter()
             .map(|e| self.endpoint_view(e, t))
             .collect();
-        snap.instances.instances = self.instance_views(t);
         snap.instances.associations = self
             .associations
             .iter()
@@ -317,6 +329,68 @@ impl World {
             .map(|s| (*s, fresh.clone()))
             .collect::<BTreeMap<_, _>>();
         snap
+    }
+
+    /// The readiness of the (not terminated) instances that `pick` selects, as of `t`
+    /// with no agent registered yet: `f(index into self.instances, report)` for each.
+    /// An instance's rules do not depend on the other instances, so they are evaluated
+    /// a chunk at a time, each instance lent to the snapshot and given back: the fleet
+    /// is never copied (fleet:100000 would copy 100k instances).
+    pub fn evaluate_instances(
+        &mut self,
+        t: Timestamp,
+        pick: impl Fn(&SimInstance) -> bool,
+        mut f: impl FnMut(usize, &readiness::InstanceReport),
+    ) {
+        const CHUNK: usize = 4096;
+        let picked: Vec<usize> = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.instance.state != InstanceState::Terminated && pick(i))
+            .map(|(k, _)| k)
+            .collect();
+        if picked.is_empty() {
+            return;
+        }
+        // Instance index → the profile its association has attached by `t`.
+        let attached: HashMap<usize, String> = {
+            let associated = self.associated_profiles(t);
+            self.instances
+                .iter()
+                .enumerate()
+                .filter_map(|(k, i)| Some((k, associated.get(i.instance.id.as_str())?.to_string())))
+                .collect()
+        };
+        let mut snap = self.snapshot_without_instances(t);
+        for chunk in picked.chunks(CHUNK) {
+            let mut saved_arns = Vec::with_capacity(chunk.len());
+            snap.instances.instances = chunk
+                .iter()
+                .map(|&k| {
+                    let mut inst = std::mem::replace(&mut self.instances[k].instance, lent());
+                    saved_arns.push(match attached.get(&k) {
+                        Some(arn) => Some(inst.profile_arn.replace(arn.clone())),
+                        None => None,
+                    });
+                    inst
+                })
+                .collect();
+            let report = readiness::evaluate(&snap);
+            let lent_back = std::mem::take(&mut snap.instances.instances);
+            for ((&k, mut inst), saved) in chunk.iter().zip(lent_back).zip(saved_arns) {
+                if let Some(arn) = saved {
+                    inst.profile_arn = arn;
+                }
+                self.instances[k].instance = inst;
+            }
+            // One report per instance given, in order (none is terminated).
+            for (&k, r) in chunk.iter().zip(&report.instances) {
+                if r.instance_id == self.instances[k].instance.id {
+                    f(k, r);
+                }
+            }
+        }
     }
 
     /// Bring the world to `now`: apply every transition in time order and let
@@ -367,29 +441,21 @@ impl World {
 
     /// Record, at `t`, which unregistered agents have everything they need.
     fn evaluate_registration(&mut self, t: Timestamp) {
-        let snap = self.snapshot_at(t);
-        let report = readiness::evaluate(&snap);
-        let ready: HashMap<&str, bool> = report
-            .instances
-            .iter()
-            .map(|r| {
-                (
-                    r.instance_id.as_str(),
-                    r.verdict == Verdict::Waiting && only_agent_waiting(r),
-                )
-            })
-            .collect();
-        for i in &mut self.instances {
-            if i.registered_at.is_some() || i.agent_version.is_none() {
+        let candidate = |i: &SimInstance| i.registered_at.is_none() && i.agent_version.is_some();
+        let mut ready = vec![false; self.instances.len()];
+        self.evaluate_instances(t, candidate, |k, r| {
+            ready[k] = r.verdict == Verdict::Waiting && only_agent_waiting(r);
+        });
+        for (i, ready) in self.instances.iter_mut().zip(ready) {
+            if !candidate(i) {
                 continue;
             }
-            match ready.get(i.instance.id.as_str()) {
-                Some(true) => {
-                    if i.ready_since.is_none() {
-                        i.ready_since = Some(t);
-                    }
+            if ready {
+                if i.ready_since.is_none() {
+                    i.ready_since = Some(t);
                 }
-                _ => i.ready_since = None,
+            } else {
+                i.ready_since = None;
             }
         }
     }
@@ -437,4 +503,24 @@ fn only_agent_waiting(r: &readiness::InstanceReport) -> bool {
     r.findings.iter().all(|f| {
         f.severity == Severity::Warning || matches!(f.kind, FindingKind::AgentNotRegistered)
     })
+}
+
+/// What stands in for an instance while it is lent to a snapshot (allocates nothing).
+fn lent() -> Instance {
+    Instance {
+        id: String::new(),
+        name: None,
+        state: InstanceState::Terminated,
+        vpc_id: None,
+        subnet_id: None,
+        az: None,
+        private_ip: None,
+        public_ip: None,
+        platform: None,
+        security_group_ids: Vec::new(),
+        profile_arn: None,
+        imds_v2_required: false,
+        launch_time: None,
+        tags: Vec::new(),
+    }
 }
