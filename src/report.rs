@@ -1,8 +1,11 @@
 //! `ssmdeck check`: the readiness report as text or JSON, and its exit code.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::domain::findings::{Finding, Severity};
+use crate::domain::model::{Instance, ManagedNode};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 
@@ -92,7 +95,39 @@ struct ReportJson<'a> {
     sources: Vec<SourceJson<'a>>,
     vpcs: Vec<VpcJson<'a>>,
     roles: Vec<RoleJson<'a>>,
-    instances: Vec<InstanceJson<'a>>,
+    instances: InstancesJson<'a>,
+}
+
+/// The instances, serialized one at a time as they are written (100k of them make
+/// a large document: it is never held as a whole, nor is a list of its rows).
+#[derive(Debug)]
+struct InstancesJson<'a> {
+    readiness: &'a Readiness,
+    instances_by_id: HashMap<&'a str, &'a Instance>,
+    nodes: HashMap<&'a str, &'a ManagedNode>,
+}
+
+impl Serialize for InstancesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.readiness.instances.iter().map(|r| {
+            let inst = self.instances_by_id.get(r.instance_id.as_str());
+            InstanceJson {
+                instance_id: &r.instance_id,
+                name: inst.and_then(|i| i.name.as_deref()),
+                state: inst.map(|i| i.state.as_str()).unwrap_or("unknown"),
+                vpc_id: inst.and_then(|i| i.vpc_id.as_deref()),
+                subnet_id: inst.and_then(|i| i.subnet_id.as_deref()),
+                instance_profile: r.profile_name.as_deref(),
+                ping_status: self
+                    .nodes
+                    .get(r.instance_id.as_str())
+                    .map(|n| n.ping.as_str()),
+                verdict: &r.verdict,
+                summary: r.summary(),
+                findings: &r.findings,
+            }
+        }))
+    }
 }
 
 /// Ready when every running instance is online and nothing blocks; an error
@@ -114,19 +149,23 @@ pub fn outcome(snapshot: &Snapshot, readiness: &Readiness) -> Outcome {
 }
 
 pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
-    let instances_by_id: std::collections::HashMap<&str, &crate::domain::model::Instance> =
-        snapshot
-            .instances
-            .instances
-            .iter()
-            .map(|i| (i.id.as_str(), i))
-            .collect();
-    let nodes: std::collections::HashMap<&str, &crate::domain::model::ManagedNode> = snapshot
-        .nodes
-        .nodes
-        .iter()
-        .map(|n| (n.instance_id.as_str(), n))
-        .collect();
+    let mut out = Vec::new();
+    match write_json(&mut out, snapshot, readiness) {
+        Ok(()) => {
+            out.pop(); // the final newline: callers print this with println!
+            String::from_utf8(out).unwrap_or_default()
+        }
+        Err(e) => format!("{{\"schema\":1,\"error\":\"{e}\"}}"),
+    }
+}
+
+/// The `check --json` document (pretty, with a final newline), streamed to `out`:
+/// memory stays flat however many instances there are. Wrap `out` in a `BufWriter`.
+pub fn write_json<W: std::io::Write>(
+    mut out: W,
+    snapshot: &Snapshot,
+    readiness: &Readiness,
+) -> std::io::Result<()> {
     let report = ReportJson {
         schema: SCHEMA,
         outcome: outcome(snapshot, readiness),
@@ -184,28 +223,25 @@ pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
                 findings: &r.findings,
             })
             .collect(),
-        instances: readiness
-            .instances
-            .iter()
-            .map(|r| {
-                let inst = instances_by_id.get(r.instance_id.as_str());
-                InstanceJson {
-                    instance_id: &r.instance_id,
-                    name: inst.and_then(|i| i.name.as_deref()),
-                    state: inst.map(|i| i.state.as_str()).unwrap_or("unknown"),
-                    vpc_id: inst.and_then(|i| i.vpc_id.as_deref()),
-                    subnet_id: inst.and_then(|i| i.subnet_id.as_deref()),
-                    instance_profile: r.profile_name.as_deref(),
-                    ping_status: nodes.get(r.instance_id.as_str()).map(|n| n.ping.as_str()),
-                    verdict: &r.verdict,
-                    summary: r.summary(),
-                    findings: &r.findings,
-                }
-            })
-            .collect(),
+        instances: InstancesJson {
+            readiness,
+            instances_by_id: snapshot
+                .instances
+                .instances
+                .iter()
+                .map(|i| (i.id.as_str(), i))
+                .collect(),
+            nodes: snapshot
+                .nodes
+                .nodes
+                .iter()
+                .map(|n| (n.instance_id.as_str(), n))
+                .collect(),
+        },
     };
-    serde_json::to_string_pretty(&report)
-        .unwrap_or_else(|e| format!("{{\"schema\":1,\"error\":\"{e}\"}}"))
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
