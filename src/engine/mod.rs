@@ -253,13 +253,22 @@ struct PollContext {
 }
 
 /// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
-async fn poll<C: Cloud>(cloud: C, source: Source, ctx: PollContext) {
+async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
     let mut failures: u32 = 0;
+    if source == Source::Patches {
+        // Patch states are read for the managed nodes only: wait for the first list
+        // (or a refresh request, or one interval) instead of a first read of nothing.
+        tokio::select! {
+            _ = ctx.managed_rx.changed() => {}
+            _ = ctx.wake.notified() => {}
+            _ = tokio::time::sleep(ctx.interval) => {}
+        }
+    }
     loop {
         if ctx.tx.send(EngineEvent::Started(source)).is_err() {
             return;
         }
-        let managed = ctx.managed_rx.borrow().clone();
+        let managed = ctx.managed_rx.borrow_and_update().clone();
         let result = fetch::fetch(&cloud, source, &managed).await;
         let failed = result.error();
         if let Some(e) = &failed {
