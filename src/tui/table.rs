@@ -19,12 +19,31 @@ pub struct TableState {
     /// Set when the filter is not a valid regex and is matched literally.
     pub filter_literal: bool,
     pub marks: BTreeSet<String>,
+    /// The filter `visible` was computed for over the current `rows`, when it was a
+    /// plain string: typing one more character only narrows `visible`.
+    narrowable: Option<String>,
+}
+
+/// No regex syntax: the pattern matches exactly the haystacks that contain it (case
+/// aside), so a longer plain pattern that starts with it matches a subset of them.
+fn is_plain(pattern: &str) -> bool {
+    !pattern.chars().any(|c| "\\.+*?()|[]{}^$#".contains(c))
 }
 
 impl TableState {
     /// New rows from fresh data: the selection stays on the same resource id.
+    /// Marks leave with their rows.
     pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) {
         self.rows = rows;
+        self.narrowable = None;
+        if !self.marks.is_empty() {
+            self.marks = self
+                .rows
+                .iter()
+                .filter(|r| self.marks.contains(&r.id))
+                .map(|r| r.id.clone())
+                .collect();
+        }
         self.refilter(page);
     }
 
@@ -36,29 +55,44 @@ impl TableState {
     fn refilter(&mut self, page: usize) {
         let f = self.filter.trim();
         self.filter_literal = false;
+        // Only the rows the shorter filter let through can match the longer one.
+        let narrow = self.narrowable.take().filter(|before| {
+            is_plain(f) && f.len() > before.len() && f.starts_with(before.as_str())
+        });
+        let candidates: Vec<usize> = match narrow {
+            Some(_) => std::mem::take(&mut self.visible),
+            None => Vec::new(),
+        };
+        let among = |matches: &dyn Fn(&Row) -> bool, rows: &[Row]| -> Vec<usize> {
+            if narrow.is_some() {
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&i| rows.get(i).is_some_and(matches))
+                    .collect()
+            } else {
+                rows.iter()
+                    .enumerate()
+                    .filter(|(_, r)| matches(r))
+                    .map(|(i, _)| i)
+                    .collect()
+            }
+        };
         self.visible = if f.is_empty() {
             (0..self.rows.len()).collect()
         } else {
             match RegexBuilder::new(f).case_insensitive(true).build() {
-                Ok(re) => self
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| re.is_match(&r.haystack))
-                    .map(|(i, _)| i)
-                    .collect(),
+                Ok(re) => among(&|r: &Row| re.is_match(&r.haystack), &self.rows),
                 Err(_) => {
                     self.filter_literal = true;
                     let needle = f.to_lowercase();
-                    self.rows
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| r.haystack.contains(&needle))
-                        .map(|(i, _)| i)
-                        .collect()
+                    among(&|r: &Row| r.haystack.contains(&needle), &self.rows)
                 }
             }
         };
+        if !f.is_empty() && is_plain(f) {
+            self.narrowable = Some(f.to_string());
+        }
         let keep = self
             .selected_id
             .as_ref()
