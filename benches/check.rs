@@ -1,46 +1,119 @@
-//! `ssmdeck check --json --sandbox=fleet:100000` as a whole process (the binary of
-//! this build's profile: release under `cargo bench`), stdout to a file. Prints the
-//! peak resident set size of the runs (getrusage of the children) and the output size.
+//! `ssmdeck check --json --sandbox=fleet:N` as a whole process (the binary of this
+//! build's profile: release under `cargo bench`), stdout to a file:
+//! - `check_json/binary/{1k,100k}`: the `ssmdeck` binary as shipped;
+//! - `check_json/streamed/{1k,100k}`: the same check path with the JSON streamed to
+//!   stdout, the sandbox dropped once read and nothing freed at exit (the change
+//!   proposed for `app_main`), run by this bench binary re-executing itself.
+//!
+//! After each, one more run is watched for its peak resident set (VmHWM of
+//! /proc/PID/status, read every millisecond until it exits; getrusage of children
+//! would count this bench's own pages, copied at the spawn).
 
 use std::fs::File;
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ssmdeck");
+/// Set to a scenario: this binary runs the streamed check path on it and exits.
+const CHILD: &str = "SSMDECK_BENCH_CHECK_CHILD";
 
-fn run(scenario: &str, out: &std::path::Path, log: &std::path::Path) -> Duration {
+#[derive(Clone, Copy)]
+enum Variant {
+    Binary,
+    Streamed,
+}
+
+fn command(
+    variant: Variant,
+    scenario: &str,
+    out: &std::path::Path,
+    log: &std::path::Path,
+) -> Command {
     let file = match File::create(out) {
         Ok(f) => f,
         Err(e) => panic!("cannot create {}: {e}", out.display()),
     };
-    let start = Instant::now();
-    let status = Command::new(BIN)
-        .arg(format!("--sandbox={scenario}"))
-        .arg("--log-file")
-        .arg(log)
-        .args(["check", "--json"])
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::null())
-        .status();
-    let spent = start.elapsed();
+    let mut cmd = match variant {
+        Variant::Binary => {
+            let mut c = Command::new(BIN);
+            c.arg(format!("--sandbox={scenario}"))
+                .arg("--log-file")
+                .arg(log)
+                .args(["check", "--json"]);
+            c
+        }
+        Variant::Streamed => {
+            let me = match std::env::current_exe() {
+                Ok(p) => p,
+                Err(e) => panic!("cannot find this bench binary: {e}"),
+            };
+            let mut c = Command::new(me);
+            c.env(CHILD, scenario);
+            c
+        }
+    };
+    cmd.stdout(Stdio::from(file)).stderr(Stdio::null());
+    cmd
+}
+
+fn check_status(status: std::io::Result<std::process::ExitStatus>) {
     match status {
         // 1: not ready, which fleet:N is by design.
-        Ok(s) if matches!(s.code(), Some(0 | 1)) => spent,
+        Ok(s) if matches!(s.code(), Some(0 | 1)) => {}
         other => panic!("ssmdeck check failed: {other:?}"),
     }
 }
 
-/// Largest resident set of any child waited for so far, in MiB.
-fn children_peak_rss_mib() -> f64 {
-    // SAFETY: getrusage writes into the struct we pass and reads nothing else.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    if rc != 0 {
-        return f64::NAN;
+fn timed(
+    variant: Variant,
+    scenario: &str,
+    out: &std::path::Path,
+    log: &std::path::Path,
+) -> Duration {
+    let mut cmd = command(variant, scenario, out, log);
+    let start = Instant::now();
+    let status = cmd.status();
+    let spent = start.elapsed();
+    check_status(status);
+    spent
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Peak resident set of one run, in MiB.
+fn peak_rss_mib(
+    variant: Variant,
+    scenario: &str,
+    out: &std::path::Path,
+    log: &std::path::Path,
+) -> f64 {
+    let mut child = match command(variant, scenario, out, log).spawn() {
+        Ok(c) => c,
+        Err(e) => panic!("cannot start ssmdeck: {e}"),
+    };
+    let pid = child.id();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak = peak.max(kib);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                check_status(Ok(status));
+                break;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => panic!("waiting for ssmdeck: {e}"),
+        }
     }
-    usage.ru_maxrss as f64 / 1024.0 // kilobytes on Linux
+    peak as f64 / 1024.0
 }
 
 fn check(c: &mut Criterion) {
@@ -52,20 +125,61 @@ fn check(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(10));
-    for (scenario, label) in [("fleet:1000", "1k"), ("fleet:100000", "100k")] {
-        g.bench_function(label, |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| run(scenario, &out, &log)).sum())
-        });
-        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
-        eprintln!(
-            "check_json/{label}: output {:.1} MiB; peak RSS of the runs so far {:.1} MiB",
-            size as f64 / (1024.0 * 1024.0),
-            children_peak_rss_mib()
-        );
+    for (variant, vname) in [(Variant::Binary, "binary"), (Variant::Streamed, "streamed")] {
+        for (scenario, label) in [("fleet:1000", "1k"), ("fleet:100000", "100k")] {
+            g.bench_function(format!("{vname}/{label}"), |b| {
+                b.iter_custom(|iters| {
+                    (0..iters)
+                        .map(|_| timed(variant, scenario, &out, &log))
+                        .sum()
+                })
+            });
+            let rss = peak_rss_mib(variant, scenario, &out, &log);
+            let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "check_json/{vname}/{label}: peak RSS {rss:.1} MiB; output {:.1} MiB",
+                size as f64 / (1024.0 * 1024.0)
+            );
+        }
     }
     g.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The check path as proposed for `app_main`: read, drop the sandbox, evaluate, stream
+/// the JSON, exit without freeing. Returns the exit code.
+fn streamed_check(scenario: &str) -> i32 {
+    use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+    let scenario: Scenario = match scenario.parse() {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let cloud = SandboxCloud::new(scenario, Clock::Real);
+    let snapshot = futures::executor::block_on(ssmdeck::engine::fetch::snapshot(&cloud));
+    drop(cloud);
+    let readiness = ssmdeck::domain::readiness::evaluate(&snapshot);
+    let stdout = std::io::stdout().lock();
+    let written = ssmdeck::report::write_json(
+        std::io::BufWriter::with_capacity(1 << 16, stdout),
+        &snapshot,
+        &readiness,
+    );
+    if let Err(e) = written {
+        let _ = writeln!(std::io::stderr(), "cannot write the report: {e}");
+        return 2;
+    }
+    let code = i32::from(ssmdeck::report::outcome(&snapshot, &readiness).exit_code());
+    std::mem::forget(readiness);
+    std::mem::forget(snapshot);
+    code
+}
+
 criterion_group!(benches, check);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(scenario) = std::env::var(CHILD) {
+        std::process::exit(streamed_check(&scenario));
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

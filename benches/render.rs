@@ -144,5 +144,56 @@ fn fetched(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frames, keystrokes, filter_only, fetched);
+/// The parts of `App::rebuild` alone, to see what each poller result would cost if
+/// only the tables that depend on its source were rebuilt.
+fn rebuild_parts(c: &mut Criterion) {
+    use ssmdeck::tui::{fleet_rows, rows};
+    let mut g = c.benchmark_group("rebuild_part");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_secs(2));
+    for (n, label) in [(10_000, "10k"), (100_000, "100k")] {
+        let cloud = common::fleet(n);
+        let app = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
+        let (s, r, lang, now) = (&app.snapshot, &app.readiness, app.lang, app.now);
+        let members = None;
+        g.bench_function(BenchmarkId::new("readiness", label), |b| {
+            b.iter(|| black_box(ssmdeck::domain::readiness::evaluate(s)))
+        });
+        g.bench_function(BenchmarkId::new("instance_rows", label), |b| {
+            b.iter(|| black_box(rows::instance_rows(s, r, lang)))
+        });
+        g.bench_function(BenchmarkId::new("endpoint_role_rows", label), |b| {
+            b.iter(|| black_box((rows::endpoint_rows(r, lang), rows::role_rows(r, lang))))
+        });
+        g.bench_function(BenchmarkId::new("inventory_rows", label), |b| {
+            b.iter(|| black_box(fleet_rows::inventory_rows(s, now, &members, lang)))
+        });
+        g.bench_function(BenchmarkId::new("patch_rows", label), |b| {
+            b.iter(|| black_box(fleet_rows::patch_rows(s, now, &members, lang)))
+        });
+        g.bench_function(BenchmarkId::new("compliance", label), |b| {
+            b.iter(|| black_box(fleet_rows::compliance(s, &members)))
+        });
+        let rows = rows::instance_rows(s, r, lang);
+        let mut table = app.tables[2].clone();
+        g.bench_function(BenchmarkId::new("set_rows", label), |b| {
+            b.iter_batched(
+                || rows.clone(),
+                |rows| table.set_rows(rows, 42),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    frames,
+    keystrokes,
+    filter_only,
+    fetched,
+    rebuild_parts
+);
 criterion_main!(benches);
