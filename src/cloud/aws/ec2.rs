@@ -9,6 +9,7 @@ use aws_sdk_ec2::types::{
 
 use super::convert::{ec2_tag, opt_owned, opt_timestamp, owned};
 use super::errors::{dry_run_or_err, map_err};
+use super::logged;
 use crate::cloud::{
     CloudError, CloudResult, CreateEndpointRequest, VpcDnsAttribute, WriteMode, Written,
 };
@@ -21,17 +22,11 @@ use crate::domain::model::{
 const PAGE_1000: i32 = 1000;
 const ROUTE_TABLES_PAGE: i32 = 100;
 
-fn logged(action: &str, pages: usize, items: usize) {
-    tracing::debug!(op = action, pages, items, "aws call");
-}
-
-fn logged_write(action: &str, mode: WriteMode) {
-    tracing::debug!(
-        op = action,
-        pages = 1,
-        dry_run = (mode == WriteMode::DryRun),
-        "aws call"
-    );
+fn logged_write(action: &'static str, mode: WriteMode) {
+    if mode == WriteMode::DryRun {
+        tracing::debug!(op = action, "dry run");
+    }
+    logged(action, 1, 1);
 }
 
 fn missing(action: &str, what: &str) -> CloudError {

@@ -6,6 +6,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use super::errors::map_err;
+use super::logged;
 use crate::cloud::{CloudError, CloudResult};
 use crate::domain::model::{EC2_SERVICE_PRINCIPAL, InstanceProfile, Role};
 
@@ -13,10 +14,6 @@ use crate::domain::model::{EC2_SERVICE_PRINCIPAL, InstanceProfile, Role};
 const MAX_ITEMS: i32 = 1000;
 /// ListAttachedRolePolicies calls in flight at once.
 const POLICY_CONCURRENCY: usize = 8;
-
-fn logged(action: &str, pages: usize, items: usize) {
-    tracing::debug!(op = action, pages, items, "aws call");
-}
 
 pub(crate) async fn list_roles(iam: &Client) -> CloudResult<Vec<Role>> {
     const ACTION: &str = "iam:ListRoles";

@@ -12,8 +12,9 @@ mod iam;
 mod ssm;
 mod sts;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use aws_config::SdkConfig;
 use jiff::Timestamp;
@@ -35,6 +36,46 @@ use crate::domain::model::{
     SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
+/// Requests made per API operation by this process (each page of a paginated read is
+/// one request).
+static CALLS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
+
+/// Counts `pages` requests of `op` and writes them to the debug log with the running
+/// total of that operation: `op=ec2:DescribeInstances pages=1 items=1000 total=7`.
+pub(crate) fn logged(op: &'static str, pages: usize, items: usize) {
+    let total = {
+        let mut calls = match CALLS.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = calls.entry(op).or_default();
+        *n += pages as u64;
+        *n
+    };
+    tracing::debug!(op, pages, items, total, "aws call");
+}
+
+/// Requests per API operation made so far by this process, by operation name.
+pub fn call_counts() -> BTreeMap<&'static str, u64> {
+    match CALLS.lock() {
+        Ok(c) => c.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+/// Writes the calls of the session to the debug log when the last clone of the
+/// [`AwsCloud`] goes.
+#[derive(Debug)]
+struct CallSummary;
+
+impl Drop for CallSummary {
+    fn drop(&mut self) {
+        let calls = call_counts();
+        let total: u64 = calls.values().sum();
+        tracing::debug!(total, ?calls, "aws calls per operation");
+    }
+}
+
 /// The AWS account behind aws-config. Cheap to clone: the clients are `Arc`s.
 #[derive(Clone, Debug)]
 pub struct AwsCloud {
@@ -46,6 +87,9 @@ pub struct AwsCloud {
     label: String,
     /// Set once DescribeInstanceProperties proved unavailable and the fallback worked.
     use_instance_information: Arc<AtomicBool>,
+    /// The region's endpoint services: their answer does not change within a session.
+    endpoint_services: Arc<tokio::sync::OnceCell<Vec<String>>>,
+    _summary: Arc<CallSummary>,
 }
 
 impl AwsCloud {
@@ -87,6 +131,8 @@ impl AwsCloud {
             region: region.into(),
             label: "default credentials".to_string(),
             use_instance_information: Arc::new(AtomicBool::new(false)),
+            endpoint_services: Arc::new(tokio::sync::OnceCell::new()),
+            _summary: Arc::new(CallSummary),
         }
     }
 
@@ -148,8 +194,12 @@ impl Cloud for AwsCloud {
         ec2::describe_vpc_endpoints(&self.ec2).await
     }
 
+    /// Read once per session (the services of a region do not come and go).
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
-        ec2::describe_vpc_endpoint_services(&self.ec2).await
+        self.endpoint_services
+            .get_or_try_init(|| ec2::describe_vpc_endpoint_services(&self.ec2))
+            .await
+            .cloned()
     }
 
     async fn describe_instances(&self) -> CloudResult<Vec<Instance>> {

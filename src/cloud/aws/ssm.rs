@@ -8,6 +8,7 @@ use aws_sdk_ssm::types::{self as sdk, PatchOperationType};
 
 use super::convert::{opt_owned, opt_timestamp, owned, timestamp};
 use super::errors::{SdkError, is_transport, map_err};
+use super::logged;
 use crate::cloud::{
     CloudError, CloudResult, PATCH_STATES_MAX_IDS, SEND_COMMAND_MAX_TARGETS, SendCommandRequest,
 };
@@ -26,10 +27,6 @@ const WINDOWS_PAGE: i32 = 100;
 const MAX_INVENTORY_PAGES: usize = 10_000;
 
 pub(crate) const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
-
-fn logged(action: &str, pages: usize, items: usize) {
-    tracing::debug!(op = action, pages, items, "aws call");
-}
 
 // ---------------------------------------------------------------- managed nodes
 
