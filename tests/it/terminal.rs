@@ -95,10 +95,15 @@ impl Drop for Tmux {
 #[test]
 fn the_binary_in_a_real_terminal() {
     let log = std::env::temp_dir().join(format!("ssmdeck-tmux-{}.log", std::process::id()));
+    let status_file =
+        std::env::temp_dir().join(format!("ssmdeck-tmux-{}.status", std::process::id()));
+    let _ = std::fs::remove_file(&status_file);
+    // The shell records ssmdeck's exit code (tmux's own record of it is not always there).
     let cmd = format!(
-        "{} --sandbox --log-file {}",
+        "{} --sandbox --log-file {}; echo $? > {}",
         env!("CARGO_BIN_EXE_ssmdeck"),
-        log.display()
+        log.display(),
+        status_file.display()
     );
     let t = Tmux::start(&cmd);
     t.wait_for(
@@ -137,7 +142,12 @@ fn the_binary_in_a_real_terminal() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(t.format("#{pane_dead_status}"), "0");
+    let mut status = String::new();
+    while status.trim().is_empty() && start.elapsed() < Duration::from_secs(15) {
+        status = std::fs::read_to_string(&status_file).unwrap_or_default();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(status.trim(), "0", "ssmdeck's exit code");
     assert_eq!(
         t.format("#{alternate_on}"),
         "0",
