@@ -365,3 +365,84 @@ fn access_key_ids_are_masked_in_log_lines() {
         "ASIAN markets, AKIA-1"
     );
 }
+
+/// A writer for a scoped subscriber: everything logged lands in the buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn command_output_stays_out_of_the_log_by_default() {
+    use ssmdeck::cloud::Cloud;
+    use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+    use ssmdeck::domain::model::PingStatus;
+
+    const OUTPUT: &str = "ssmdeck-command-output-never-logged-42";
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::info!("capture works");
+
+    let cloud = SandboxCloud::new(Scenario::Fleet(20), Clock::manual(crate::fixtures::t0()));
+    cloud.clock().advance(jiff::SignedDuration::from_secs(3600));
+    let online: Vec<String> = cloud
+        .describe_managed_nodes()
+        .await
+        .expect("nodes")
+        .into_iter()
+        .filter(|n| n.ping == PingStatus::Online)
+        .map(|n| n.instance_id)
+        .take(3)
+        .collect();
+    assert!(!online.is_empty());
+    let request = ssmdeck::cloud::SendCommandRequest {
+        document: "AWS-RunShellScript".into(),
+        instance_ids: online,
+        targets: vec![],
+        parameters: vec![("commands".into(), vec![format!("echo {OUTPUT}")])],
+        comment: None,
+        max_concurrency: None,
+        max_errors: None,
+        timeout_seconds: None,
+    };
+    let sent = ssmdeck::engine::fleet::send_batched(&cloud, &request)
+        .await
+        .unwrap_or_else(|(_, e)| panic!("send: {e}"));
+    cloud.clock().advance(jiff::SignedDuration::from_secs(600));
+    let mut seen = false;
+    for command in &sent {
+        let invocations = ssmdeck::engine::fleet::invocations(&cloud, &command.id)
+            .await
+            .expect("invocations");
+        seen |= invocations.iter().any(|i| i.stdout.contains(OUTPUT));
+    }
+    assert!(seen, "the command ran and printed");
+    let text = log.text();
+    assert!(text.contains("capture works"), "{text}");
+    assert!(!text.contains(OUTPUT), "command output in the log:\n{text}");
+}
