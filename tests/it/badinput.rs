@@ -143,6 +143,13 @@ fn an_unreachable_endpoint_fails_check_and_fix_within_seconds() {
         assert!(stderr(&out).contains(&url), "{}", stderr(&out));
         assert!(took < Duration::from_secs(10), "{command:?} took {took:?}");
     }
+    // `default` need not be written down anywhere: the check goes on to the endpoint.
+    let out = ssmdeck_in(
+        home.path(),
+        &["--endpoint-url", &url, "--region", "us-east-1", "check"],
+        &[CREDS[0], CREDS[1], ("AWS_PROFILE", "default")],
+    );
+    assert_one_line(&out, "is unreachable", "AWS_PROFILE=default");
 }
 
 #[test]

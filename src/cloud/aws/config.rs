@@ -280,7 +280,8 @@ pub async fn preflight(
     remember_profile(profile.clone());
     if let Some(name) = &profile {
         let (info, any_file) = read_shared(name)?;
-        if !info.defined {
+        // `default` needs no section: the environment or IMDS may supply it (as in the AWS CLI).
+        if !info.defined && name != "default" {
             let (config, credentials) = shared_files();
             return Err(if any_file {
                 format!(
