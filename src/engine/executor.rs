@@ -414,11 +414,24 @@ async fn run_call<C: Cloud>(
             }
             let req = endpoint_request(call, created_group.as_deref())
                 .ok_or_else(|| CloudError::Other("not an endpoint call".into()))?;
-            match retry_throttled(|| cloud.create_vpc_endpoint(&req, WriteMode::Apply)).await? {
-                Written::Done(e) => Ok(Applied::Done(format!("{} {}", e.id, e.state.as_str()))),
-                Written::DryRunAllowed => {
+            match retry_throttled(|| cloud.create_vpc_endpoint(&req, WriteMode::Apply)).await {
+                Ok(Written::Done(e)) => Ok(Applied::Done(format!("{} {}", e.id, e.state.as_str()))),
+                Ok(Written::DryRunAllowed) => {
                     Err(CloudError::Other("the endpoint was not created".into()))
                 }
+                // A racing run created it first: skip when it is there now.
+                Err(CloudError::AlreadyExists(detail)) => {
+                    let now = cloud.describe_vpc_endpoints().await?;
+                    match now.iter().find(|e| {
+                        &e.vpc_id == vpc_id
+                            && &e.service_name == service_name
+                            && e.state != EndpointState::Deleting
+                    }) {
+                        Some(e) => skip(&format!("{} exists ({})", e.id, e.state.as_str())),
+                        None => Err(CloudError::AlreadyExists(detail)),
+                    }
+                }
+                Err(e) => Err(e),
             }
         }
         Call::CreateRole {
@@ -446,7 +459,17 @@ async fn run_call<C: Cloud>(
             {
                 return skip("the role is already in the profile");
             }
-            cloud.add_role_to_instance_profile(profile, role).await?;
+            if let Err(e) = cloud.add_role_to_instance_profile(profile, role).await {
+                // A racing run may have added it between the check and the call.
+                let profiles = cloud.list_instance_profiles().await?;
+                if profiles
+                    .iter()
+                    .any(|p| &p.name == profile && p.role_names.contains(role))
+                {
+                    return skip("the role is already in the profile");
+                }
+                return Err(e);
+            }
             Ok(Applied::Done(format!("{role} in {profile}")))
         }
         Call::AssociateIamInstanceProfile {
@@ -494,7 +517,22 @@ async fn run_call<C: Cloud>(
                         attempt += 1;
                         tokio::time::sleep(Duration::from_secs(2)).await;
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        // A racing run may have associated it between the check and the call.
+                        let now = cloud.describe_iam_instance_profile_associations().await?;
+                        let ours = now.iter().any(|a| {
+                            &a.instance_id == instance_id
+                                && a.profile_arn.rsplit('/').next() == Some(profile.as_str())
+                                && matches!(
+                                    a.state,
+                                    AssociationState::Associated | AssociationState::Associating
+                                )
+                        });
+                        if ours {
+                            return skip(&format!("{instance_id} already has {profile}"));
+                        }
+                        return Err(e);
+                    }
                 }
             }
         }

@@ -89,8 +89,28 @@ impl<C: Cloud> Engine<C> {
             let cloud = cloud.clone();
             let tx = tx.clone();
             tasks.push(tokio::spawn(async move {
-                let id = cloud.identity().await.map_err(|e| e.to_string());
-                let _ = tx.send(EngineEvent::Identity(id));
+                // Who we are: retried with back-off until it answers (throttling, a slow start).
+                let mut failures = 0u32;
+                loop {
+                    match cloud.identity().await {
+                        Ok(id) => {
+                            let _ = tx.send(EngineEvent::Identity(Ok(id)));
+                            break;
+                        }
+                        Err(e) => {
+                            failures = failures.saturating_add(1);
+                            if tx.send(EngineEvent::Identity(Err(e.to_string()))).is_err() {
+                                break;
+                            }
+                            tokio::time::sleep(backoff(
+                                Duration::from_secs(2),
+                                failures,
+                                Source::Network,
+                            ))
+                            .await;
+                        }
+                    }
+                }
             }));
         }
         let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
