@@ -18,10 +18,10 @@ use criterion::{Criterion, criterion_group};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ssmdeck");
 /// Set to a scenario: this binary runs the streamed check path on it and exits.
-const CHILD: &str = "SSMDECK_BENCH_CHECK_CHILD";
+pub const CHILD: &str = "SSMDECK_BENCH_CHECK_CHILD";
 
 #[derive(Clone, Copy)]
-enum Variant {
+pub enum Variant {
     Binary,
     Streamed,
 }
@@ -117,15 +117,24 @@ fn peak_rss_mib(
 }
 
 fn check(c: &mut Criterion) {
+    run_group(
+        c,
+        "check_json",
+        &[(Variant::Binary, "binary"), (Variant::Streamed, "streamed")],
+    );
+}
+
+/// Times each variant on fleet:1000 and fleet:100000, then reports one run's peak RSS.
+pub fn run_group(c: &mut Criterion, name: &str, variants: &[(Variant, &str)]) {
     let dir = std::env::temp_dir().join(format!("ssmdeck-bench-check-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let out = dir.join("check.json");
     let log = dir.join("ssmdeck.log");
-    let mut g = c.benchmark_group("check_json");
+    let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(10));
-    for (variant, vname) in [(Variant::Binary, "binary"), (Variant::Streamed, "streamed")] {
+    for &(variant, vname) in variants {
         for (scenario, label) in [("fleet:1000", "1k"), ("fleet:100000", "100k")] {
             g.bench_function(format!("{vname}/{label}"), |b| {
                 b.iter_custom(|iters| {
@@ -137,7 +146,7 @@ fn check(c: &mut Criterion) {
             let rss = peak_rss_mib(variant, scenario, &out, &log);
             let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             eprintln!(
-                "check_json/{vname}/{label}: peak RSS {rss:.1} MiB; output {:.1} MiB",
+                "{name}/{vname}/{label}: peak RSS {rss:.1} MiB; output {:.1} MiB",
                 size as f64 / (1024.0 * 1024.0)
             );
         }
@@ -148,7 +157,7 @@ fn check(c: &mut Criterion) {
 
 /// The check path as proposed for `app_main`: read, drop the sandbox, evaluate, stream
 /// the JSON, exit without freeing. Returns the exit code.
-fn streamed_check(scenario: &str) -> i32 {
+pub fn streamed_check(scenario: &str) -> i32 {
     use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
     let scenario: Scenario = match scenario.parse() {
         Ok(s) => s,

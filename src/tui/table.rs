@@ -30,6 +30,26 @@ fn is_plain(pattern: &str) -> bool {
     !pattern.chars().any(|c| "\\.+*?()|[]{}^$#".contains(c))
 }
 
+/// Indexes of the rows that match, among `candidates` when given (in their order).
+fn select(
+    rows: &[Row],
+    candidates: Option<Vec<usize>>,
+    matches: impl Fn(&Row) -> bool,
+) -> Vec<usize> {
+    match candidates {
+        Some(mut c) => {
+            c.retain(|&i| rows.get(i).is_some_and(&matches));
+            c
+        }
+        None => rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches(r))
+            .map(|(i, _)| i)
+            .collect(),
+    }
+}
+
 impl TableState {
     /// New rows from fresh data: the selection stays on the same resource id.
     /// Marks leave with their rows.
@@ -59,34 +79,16 @@ impl TableState {
         let narrow = self.narrowable.take().filter(|before| {
             is_plain(f) && f.len() > before.len() && f.starts_with(before.as_str())
         });
-        let candidates: Vec<usize> = match narrow {
-            Some(_) => std::mem::take(&mut self.visible),
-            None => Vec::new(),
-        };
-        let among = |matches: &dyn Fn(&Row) -> bool, rows: &[Row]| -> Vec<usize> {
-            if narrow.is_some() {
-                candidates
-                    .iter()
-                    .copied()
-                    .filter(|&i| rows.get(i).is_some_and(matches))
-                    .collect()
-            } else {
-                rows.iter()
-                    .enumerate()
-                    .filter(|(_, r)| matches(r))
-                    .map(|(i, _)| i)
-                    .collect()
-            }
-        };
+        let candidates: Option<Vec<usize>> = narrow.map(|_| std::mem::take(&mut self.visible));
         self.visible = if f.is_empty() {
             (0..self.rows.len()).collect()
         } else {
             match RegexBuilder::new(f).case_insensitive(true).build() {
-                Ok(re) => among(&|r: &Row| re.is_match(&r.haystack), &self.rows),
+                Ok(re) => select(&self.rows, candidates, |r| re.is_match(&r.haystack)),
                 Err(_) => {
                     self.filter_literal = true;
                     let needle = f.to_lowercase();
-                    among(&|r: &Row| r.haystack.contains(&needle), &self.rows)
+                    select(&self.rows, candidates, |r| r.haystack.contains(&needle))
                 }
             }
         };

@@ -20,5 +20,6 @@ mod races;
 mod readiness;
 mod remediation;
 mod sandbox;
+mod table;
 mod terminal;
 mod ui;
