@@ -202,6 +202,10 @@ pub struct App {
     pub lab: Lab,
     /// Key remapping from the config file (normal mode).
     pub keymap: super::keymap::Keymap,
+    /// Patch compliance of the Patches pane, counted when its rows are built (not per frame).
+    pub compliance: fleet_rows::Compliance,
+    /// Inside [`update_batch`]: the sources whose tables wait to be rebuilt once.
+    deferred: Option<std::collections::BTreeSet<Source>>,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -235,6 +239,8 @@ impl App {
                 steps: Vec::new(),
             },
             keymap: Default::default(),
+            compliance: fleet_rows::Compliance::default(),
+            deferred: None,
         }
     }
 
@@ -277,6 +283,28 @@ impl App {
 
     /// Recompute readiness and every table after new data.
     pub(crate) fn rebuild(&mut self) {
+        self.rebuild_readiness();
+        self.rebuild_fleet(&[
+            Source::Inventory,
+            Source::Patches,
+            Source::Commands,
+            Source::Windows,
+        ]);
+    }
+
+    /// Rebuild only what depends on `source`, after its new data (at 10k instances a full
+    /// rebuild costs ~70 ms, the Patches pane's part ~10 ms).
+    pub(crate) fn rebuild_after(&mut self, source: Source) {
+        match source {
+            // Instance names and tags (`:group`) and managed nodes feed every fleet table.
+            Source::Instances | Source::Nodes => self.rebuild(),
+            Source::Network | Source::Iam => self.rebuild_readiness(),
+            fleet => self.rebuild_fleet(&[fleet]),
+        }
+    }
+
+    /// Readiness and the tables built from it: Endpoints, Roles, Instances, Lab.
+    fn rebuild_readiness(&mut self) {
         self.readiness = readiness::evaluate(&self.snapshot);
         let page = self.page();
         let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
@@ -310,19 +338,12 @@ impl App {
         self.tables[0].set_rows(endpoints, page);
         self.tables[1].set_rows(roles, page);
         self.tables[2].set_rows(instances, page);
-        self.tables[4].set_rows(
-            fleet_rows::inventory_rows(&self.snapshot, self.now, &members, self.lang),
-            page,
-        );
-        self.tables[5].set_rows(
-            fleet_rows::patch_rows(&self.snapshot, self.now, &members, self.lang),
-            page,
-        );
-        self.tables[6].set_rows(
-            fleet_rows::command_rows(&self.snapshot, self.now, &members),
-            page,
-        );
-        self.tables[7].set_rows(fleet_rows::window_rows(&self.snapshot), page);
+        self.rebuild_lab();
+    }
+
+    /// The lab's steps read readiness and the fleet sources (inventory, commands, patches).
+    fn rebuild_lab(&mut self) {
+        let page = self.page();
         self.lab = lab::evaluate(
             &self.snapshot,
             &self.readiness,
@@ -331,6 +352,38 @@ impl App {
             self.lang,
         );
         self.tables[8].set_rows(lab::rows(&self.lab, self.lang), page);
+    }
+
+    /// The tables of the fleet panes that show `sources`.
+    fn rebuild_fleet(&mut self, sources: &[Source]) {
+        let page = self.page();
+        let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
+        for source in sources {
+            match source {
+                Source::Inventory => self.tables[4].set_rows(
+                    fleet_rows::inventory_rows(&self.snapshot, self.now, &members, self.lang),
+                    page,
+                ),
+                Source::Patches => {
+                    self.compliance = fleet_rows::compliance(&self.snapshot, &members);
+                    self.tables[5].set_rows(
+                        fleet_rows::patch_rows(&self.snapshot, self.now, &members, self.lang),
+                        page,
+                    );
+                }
+                Source::Commands => self.tables[6].set_rows(
+                    fleet_rows::command_rows(&self.snapshot, self.now, &members),
+                    page,
+                ),
+                Source::Windows => {
+                    self.tables[7].set_rows(fleet_rows::window_rows(&self.snapshot), page)
+                }
+                _ => {}
+            }
+        }
+        if !sources.is_empty() {
+            self.rebuild_lab();
+        }
     }
 
     fn switch(&mut self, pane: Pane) {
@@ -385,11 +438,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Engine(EngineEvent::Fetched { at, result }) => {
             let source = result.source();
+            // A failure keeps the last good data: only the source's status line changes.
+            let changed = result.error().is_none();
             apply(&mut app.snapshot, result, at);
             if at > app.now {
                 app.now = at;
             }
-            app.rebuild();
+            if changed {
+                match &mut app.deferred {
+                    Some(pending) => {
+                        pending.insert(source);
+                    }
+                    None => app.rebuild_after(source),
+                }
+            }
             fleet::after_refresh(app, source)
         }
         Msg::Engine(EngineEvent::Detail(detail)) => {
@@ -426,6 +488,31 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// A burst of engine events as one: each is applied, then every table that depends on
+/// the sources that changed is rebuilt once (a burst of 5 results at 10k instances
+/// rebuilt 5 times: ~400 ms without input).
+pub fn update_batch(app: &mut App, events: Vec<EngineEvent>) -> Vec<Effect> {
+    app.deferred = Some(std::collections::BTreeSet::new());
+    let mut effects = Vec::new();
+    for event in events {
+        effects.extend(update(app, Msg::Engine(event)));
+    }
+    let sources = app.deferred.take().unwrap_or_default();
+    if sources.contains(&Source::Instances) || sources.contains(&Source::Nodes) {
+        app.rebuild();
+    } else {
+        if sources.contains(&Source::Network) || sources.contains(&Source::Iam) {
+            app.rebuild_readiness();
+        }
+        let fleet: Vec<Source> = sources
+            .into_iter()
+            .filter(|s| !matches!(s, Source::Network | Source::Iam))
+            .collect();
+        app.rebuild_fleet(&fleet);
+    }
+    effects
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {

@@ -552,8 +552,7 @@ fn pane_extras(frame: &mut Frame, area: Rect, app: &App) -> Rect {
     if app.pane != Pane::Patches {
         return area;
     }
-    let members = super::fleet_rows::group_members(&app.snapshot, app.group.as_ref());
-    let c = super::fleet_rows::compliance(&app.snapshot, &members);
+    let c = app.compliance;
     let total = (c.compliant + c.non_compliant + c.no_data).max(1);
     let width = usize::from(area.width.saturating_sub(60)).clamp(10, 60);
     let bar = |n: usize| (n * width).div_ceil(total).min(width);

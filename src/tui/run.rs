@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use std::io::Write;
 
-use super::app::{App, Effect, Msg, update};
+use super::app::{App, Effect, Msg, update, update_batch};
 use super::clipboard::osc52;
 use super::render;
 use super::session::{SessionTarget, missing_prerequisite, session_command};
@@ -104,10 +104,20 @@ async fn event_loop<C: Cloud>(
             Some(event) = rx.recv() => Msg::Engine(event),
             _ = ticks.tick() => Msg::Tick(cloud.now()),
         };
-        let mut effects = update(&mut app, msg);
-        // Coalesce a burst of engine results into one frame.
+        // Coalesce a burst of engine results into one frame and one rebuild.
+        let mut burst: Vec<EngineEvent> = Vec::new();
+        let mut effects = match msg {
+            Msg::Engine(event) => {
+                burst.push(event);
+                Vec::new()
+            }
+            other => update(&mut app, other),
+        };
         while let Ok(event) = rx.try_recv() {
-            effects.extend(update(&mut app, Msg::Engine(event)));
+            burst.push(event);
+        }
+        if !burst.is_empty() {
+            effects.extend(update_batch(&mut app, burst));
         }
         for effect in effects {
             match effect {
