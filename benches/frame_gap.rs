@@ -22,7 +22,7 @@ use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::SandboxCloud;
 use ssmdeck::cloud::sandbox::faults::{Faults, Faulty};
 use ssmdeck::engine::{Engine, EngineEvent};
-use ssmdeck::tui::app::{App, Effect, Msg, Pane, update};
+use ssmdeck::tui::app::{App, Effect, Msg, Pane, update, update_batch};
 use tokio::sync::mpsc;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -47,11 +47,11 @@ fn kind(msg: &Msg) -> String {
     match msg {
         Msg::Key(_) => "key".into(),
         Msg::Tick(_) => "tick".into(),
-        Msg::Engine(EngineEvent::Fetched { result, .. }) => {
+        Msg::Scoped(_, EngineEvent::Fetched { result, .. }) => {
             format!("fetched {}", result.source().name())
         }
-        Msg::Engine(EngineEvent::Started(_)) => "started".into(),
-        Msg::Engine(_) => "engine other".into(),
+        Msg::Scoped(_, EngineEvent::Started(_)) => "started".into(),
+        Msg::Scoped(_, _) => "engine other".into(),
         _ => "other".into(),
     }
 }
@@ -97,15 +97,26 @@ async fn event_loop(
                 pending.push(sent);
                 Msg::Key(key)
             }
-            Some(event) = rx.recv() => Msg::Engine(event),
+            Some(event) = rx.recv() => Msg::Scoped(0, event),
             _ = ticks.tick() => Msg::Tick(cloud.now()),
             _ = tokio::time::sleep_until(deadline.into()) => break,
         };
         let name = kind(&msg);
         let t = Instant::now();
-        let mut effects = update(&mut app, msg);
+        // As in `tui::run`: a burst of engine results is one update and one rebuild.
+        let mut burst = Vec::new();
+        let mut effects = match msg {
+            Msg::Scoped(ix, event) => {
+                burst.push((ix, event));
+                Vec::new()
+            }
+            other => update(&mut app, other),
+        };
         while let Ok(event) = rx.try_recv() {
-            effects.extend(update(&mut app, Msg::Engine(event)));
+            burst.push((0, event));
+        }
+        if !burst.is_empty() {
+            effects.extend(update_batch(&mut app, burst));
         }
         let spent = t.elapsed();
         let slot = stats.slowest_update.entry(name).or_default();

@@ -1,17 +1,16 @@
 //! From parsed arguments to a running TUI or a CLI command.
 
-use std::time::Duration;
-
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use crate::cli::{Cli, Command};
 use crate::cloud::Cloud;
 use crate::cloud::aws::config::preflight;
 use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
-use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+use crate::cloud::sandbox::{Clock, SANDBOX_REGIONS, SandboxCloud, SandboxScope, Scenario};
 use crate::domain::readiness;
 use crate::engine::fetch;
 use crate::fix::{self, FixOptions};
+use crate::scope::{Regions, Scope, Selection};
 use crate::tui::run::{RunOptions, run};
 use crate::{logging, report};
 
@@ -26,11 +25,21 @@ pub fn main(mut cli: Cli) -> Result<u8> {
         eprintln!("ssmdeck: warning: {w}");
     }
     let config = loaded.config;
-    if cli.global.profile.is_none() && cli.global.sandbox.is_none() {
-        cli.global.profile = config.profile.clone();
-    }
-    if cli.global.region.is_none() && cli.global.sandbox.is_none() {
-        cli.global.region = config.region.clone();
+    if cli.global.sandbox.is_none() {
+        // The command line wins; a list in the file before a single name.
+        let pick = |list: &Vec<String>, one: &Option<String>| {
+            if list.is_empty() {
+                one.iter().cloned().collect()
+            } else {
+                list.clone()
+            }
+        };
+        if cli.global.profile.is_empty() {
+            cli.global.profile = pick(&config.profiles, &config.profile);
+        }
+        if cli.global.region.is_empty() {
+            cli.global.region = pick(&config.regions, &config.region);
+        }
     }
     if cli.global.lang.is_none() {
         cli.global.lang = match config.language.as_deref() {
@@ -123,54 +132,128 @@ fn validate(cli: &Cli) -> Result<()> {
 }
 
 async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
+    let selection = Selection::new(cli.global.profile.clone(), cli.global.region.clone())
+        .map_err(|e| eyre!(e))?;
     if let Some(name) = &cli.global.sandbox {
         let scenario: Scenario = name.parse().map_err(|e: String| eyre!(e))?;
         let faults = cli.global.faults.clone().unwrap_or_default();
         if !faults.is_none() {
             tracing::info!(faults = %faults, "sandbox faults injected");
         }
-        let cloud = SandboxCloud::new(scenario, Clock::Real).with_faults(faults);
-        return run_command(cloud, cli, log_path).await;
+        let profiles = selection.profile_list();
+        let scopes =
+            selection.scopes(|_| SANDBOX_REGIONS.iter().map(ToString::to_string).collect());
+        let clouds = scopes
+            .into_iter()
+            .enumerate()
+            .map(|(index, scope)| {
+                let account = profiles
+                    .iter()
+                    .position(|p| *p == scope.profile)
+                    .unwrap_or(0);
+                let at = SandboxScope {
+                    region: scope.region.clone(),
+                    account,
+                    index,
+                };
+                let cloud =
+                    SandboxCloud::in_scope(scenario, Clock::Real, &at).with_faults(faults.clone());
+                (scope, cloud)
+            })
+            .collect();
+        return run_command(clouds, cli, log_path).await;
     }
-    let mut settings = AwsSettings {
-        profile: cli.global.profile.clone(),
-        region: cli.global.region.clone(),
-        endpoint_url: cli.global.endpoint_url.clone(),
-    };
+    let mut selection = selection;
     loop {
-        let code = run_aws(&settings, cli.clone(), log_path.clone()).await?;
+        let code = run_aws(&selection, cli.clone(), log_path.clone()).await?;
         // `:region R` in the console: start again in that region.
         match NEXT_REGION.with(|n| n.borrow_mut().take()) {
-            Some(region) => settings.region = Some(region),
+            Some(region) => {
+                selection = Selection::new(selection.profiles.clone(), vec![region])
+                    .map_err(|e| eyre!(e))?;
+            }
             None => return Ok(code),
         }
     }
 }
 
-async fn run_aws(settings: &AwsSettings, cli: Cli, log_path: String) -> Result<u8> {
-    let settings = settings.clone();
-    let conf = config_loader(&settings).load().await;
-    if conf.region().is_none() {
-        bail!("no AWS region configured (use --region or AWS_REGION)");
-    }
+/// One configured cloud per scope; `--region all` asks each account which regions it has.
+async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8> {
     // `check` and `fix` answer a script: a dead endpoint is an error now, not after the
     // retries. The console starts anyway and shows the endpoint's state in each pane.
     let reach_endpoint = cli.command.is_some();
-    preflight(&conf, &settings, reach_endpoint)
-        .await
-        .map_err(|e| eyre!(e))?;
-    let cloud = AwsCloud::from_conf(&conf).with_label(settings.label());
-    tracing::debug!(label = %cloud.label(), "aws config loaded");
-    run_command(cloud, cli, log_path).await
+    let endpoint_url = cli.global.endpoint_url.clone();
+    let mut enabled: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut checked: Vec<Option<String>> = Vec::new();
+    for profile in selection.profile_list() {
+        if selection.regions != Regions::All {
+            break;
+        }
+        let settings = AwsSettings {
+            profile: profile.clone(),
+            region: None,
+            endpoint_url: endpoint_url.clone(),
+        };
+        let conf = config_loader(&settings).load().await;
+        preflight(&conf, &settings, reach_endpoint)
+            .await
+            .map_err(|e| eyre!(e))?;
+        checked.push(profile.clone());
+        {
+            let cloud = AwsCloud::from_conf(&conf);
+            let regions = cloud.describe_regions().await.map_err(|e| {
+                eyre!(
+                    "{}: cannot list the regions for --region all: {e}",
+                    settings.label()
+                )
+            })?;
+            enabled.push((profile, regions));
+        }
+    }
+    let scopes = selection.scopes(|p| {
+        enabled
+            .iter()
+            .find(|(q, _)| q.as_deref() == p)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    });
+    if scopes.is_empty() {
+        bail!("no region to look at: the account lists no enabled region");
+    }
+    let mut clouds = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        let settings = AwsSettings {
+            profile: scope.profile.clone(),
+            region: scope.region.clone(),
+            endpoint_url: endpoint_url.clone(),
+        };
+        let conf = config_loader(&settings).load().await;
+        if conf.region().is_none() {
+            bail!("no AWS region configured (use --region or AWS_REGION)");
+        }
+        if !checked.contains(&scope.profile) {
+            preflight(&conf, &settings, reach_endpoint)
+                .await
+                .map_err(|e| eyre!(e))?;
+            checked.push(scope.profile.clone());
+        }
+        let cloud = AwsCloud::from_conf(&conf).with_label(settings.label());
+        tracing::debug!(label = %cloud.label(), region = %cloud.region(), "aws config loaded");
+        clouds.push((scope, cloud));
+    }
+    run_command(clouds, cli, log_path).await
 }
 
-async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u8> {
+async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: String) -> Result<u8> {
+    let config = SETTINGS.with(|s| s.borrow().clone()).unwrap_or_default();
     match cli.command {
         None => {
             let next = run(
-                cloud,
+                clouds,
                 RunOptions {
-                    refresh: Duration::from_secs(cli.global.refresh),
+                    intervals: config
+                        .refresh
+                        .intervals(cli.global.refresh, refresh_given()),
                     read_only: cli.global.read_only,
                     log_path: Some(log_path),
                     audit_path: crate::engine::audit::default_path(),
@@ -179,10 +262,10 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
                         Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
                         None => crate::i18n::Lang::from_env(),
                     },
-                    profile: cli.global.profile.clone(),
-                    region: cli.global.region.clone(),
+                    profile: cli.global.profile.first().cloned(),
+                    region: cli.global.region.first().cloned().filter(|r| r != "all"),
                     sandbox: cli.global.sandbox.is_some(),
-                    config: SETTINGS.with(|s| s.borrow().clone()).unwrap_or_default(),
+                    config,
                 },
             )
             .await?;
@@ -191,7 +274,11 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
             }
             Ok(0)
         }
+        Some(Command::Check { json }) if clouds.len() > 1 => check_scopes(clouds, json).await,
         Some(Command::Check { json }) => {
+            let Some((_, cloud)) = clouds.into_iter().next() else {
+                bail!("nothing to check");
+            };
             let snapshot = fetch::snapshot(&cloud).await;
             // The sandbox's simulated account (fleet:100000: ~110 MB) is not needed any more.
             drop(cloud);
@@ -211,12 +298,18 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
             std::mem::forget(snapshot);
             Ok(code)
         }
+        Some(Command::Fix { .. }) if clouds.len() > 1 => bail!(
+            "fix writes to one account and region at a time: give one --profile and one --region"
+        ),
         Some(Command::Fix {
             dry_run,
             yes,
             vpc,
             instance,
         }) => {
+            let Some((_, cloud)) = clouds.into_iter().next() else {
+                bail!("nothing to fix");
+            };
             fix::run(
                 &cloud,
                 FixOptions {
@@ -235,4 +328,47 @@ async fn run_command<C: Cloud>(cloud: C, cli: Cli, log_path: String) -> Result<u
         }
         Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => Ok(0),
     }
+}
+
+/// `check` over several scopes, read concurrently: one report per scope (a JSON array
+/// with `--json`); the exit code is the worst of them.
+async fn check_scopes<C: Cloud>(clouds: Vec<(Scope, C)>, json: bool) -> Result<u8> {
+    let snapshots = futures::future::join_all(clouds.iter().map(|(_, c)| fetch::snapshot(c))).await;
+    drop(clouds);
+    let mut code = 0;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    use std::io::Write;
+    let write = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>| -> std::io::Result<u8> {
+        let mut code = 0;
+        if json {
+            out.write_all(b"[\n")?;
+        }
+        for (i, snapshot) in snapshots.iter().enumerate() {
+            let readiness = readiness::evaluate(snapshot);
+            code = code.max(report::outcome(snapshot, &readiness).exit_code());
+            if json {
+                if i > 0 {
+                    out.write_all(b",\n")?;
+                }
+                let mut doc = Vec::new();
+                report::write_json(&mut doc, snapshot, &readiness)?;
+                while doc.last() == Some(&b'\n') {
+                    doc.pop();
+                }
+                out.write_all(&doc)?;
+            } else {
+                if i > 0 {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(report::text(snapshot, &readiness).as_bytes())?;
+            }
+        }
+        if json {
+            out.write_all(b"\n]\n")?;
+        }
+        out.flush()?;
+        Ok(code)
+    };
+    code = code.max(write(&mut out).wrap_err("cannot write the report to stdout")?);
+    Ok(code)
 }

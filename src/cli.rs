@@ -32,12 +32,14 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct Global {
-    /// AWS profile (as in the AWS CLI; SSO profiles work)
-    #[arg(long, global = true, value_name = "P")]
-    pub profile: Option<String>,
-    /// AWS region
-    #[arg(long, global = true, value_name = "R", value_parser = region)]
-    pub region: Option<String>,
+    /// AWS profile (as in the AWS CLI; SSO profiles work). Several (`--profile a,b` or
+    /// repeated) show their accounts together with an Account column
+    #[arg(long, global = true, value_name = "P", value_delimiter = ',', action = clap::ArgAction::Append)]
+    pub profile: Vec<String>,
+    /// AWS region. Several (`--region us-east-1,eu-west-1`) or `all` (every enabled
+    /// region) show their fleets together with a Region column
+    #[arg(long, global = true, value_name = "R", value_delimiter = ',', action = clap::ArgAction::Append, value_parser = region_or_all)]
+    pub region: Vec<String>,
     /// Send every EC2, IAM and SSM call to this endpoint (e.g. a local emulator)
     #[arg(long, global = true, value_name = "URL", value_parser = endpoint_url)]
     pub endpoint_url: Option<String>,
@@ -98,6 +100,15 @@ pub fn one_line(e: &clap::Error) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or("invalid arguments");
     first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// A region name, or `all`.
+pub fn region_or_all(value: &str) -> Result<String, String> {
+    if value == "all" {
+        Ok(value.to_string())
+    } else {
+        region(value).map_err(|e| format!("{e}, or all"))
+    }
 }
 
 /// A region name as AWS spells them: `us-east-1`, `ap-northeast-2`, `us-gov-west-1`.

@@ -6,6 +6,10 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, eyre};
 use serde::Deserialize;
 
+use crate::domain::snapshot::Source;
+use crate::engine::Intervals;
+use std::time::Duration;
+
 /// The documented default file (`ssmdeck config --default`).
 pub const DEFAULT_FILE: &str = include_str!("../assets/config.default.toml");
 
@@ -13,13 +17,61 @@ pub const DEFAULT_FILE: &str = include_str!("../assets/config.default.toml");
 #[serde(default)]
 pub struct Refresh {
     pub default: Option<u64>,
+    pub endpoints: Option<u64>,
+    pub roles: Option<u64>,
+    pub instances: Option<u64>,
+    pub nodes: Option<u64>,
+    pub inventory: Option<u64>,
+    pub patches: Option<u64>,
+    pub commands: Option<u64>,
+    pub windows: Option<u64>,
+}
+
+impl Refresh {
+    /// The pane settings, by the source each pane shows.
+    pub fn panes(&self) -> Vec<(Source, u64)> {
+        [
+            (Source::Network, self.endpoints),
+            (Source::Iam, self.roles),
+            (Source::Instances, self.instances),
+            (Source::Nodes, self.nodes),
+            (Source::Inventory, self.inventory),
+            (Source::Patches, self.patches),
+            (Source::Commands, self.commands),
+            (Source::Windows, self.windows),
+        ]
+        .into_iter()
+        .filter_map(|(s, v)| v.map(|v| (s, v)))
+        .collect()
+    }
+
+    /// Refresh intervals from this section over the base (`default`, or `--refresh`
+    /// given on the command line, which then overrides the whole section).
+    pub fn intervals(&self, base_secs: u64, command_line: bool) -> Intervals {
+        let base = if command_line {
+            base_secs
+        } else {
+            self.default.unwrap_or(base_secs)
+        };
+        let mut out = Intervals::from_base(Duration::from_secs(base));
+        if !command_line {
+            for (source, secs) in self.panes() {
+                out.set(source, Duration::from_secs(secs));
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
 pub struct Config {
     pub profile: Option<String>,
+    /// Several accounts shown together (like `--profile a,b`).
+    pub profiles: Vec<String>,
     pub region: Option<String>,
+    /// Several regions shown together (like `--region a,b`); `["all"]` for every one.
+    pub regions: Vec<String>,
     pub language: Option<String>,
     pub theme: Option<String>,
     pub role_name: Option<String>,
@@ -29,9 +81,11 @@ pub struct Config {
     pub keys: BTreeMap<String, String>,
 }
 
-const KNOWN_TOP: [&str; 8] = [
+const KNOWN_TOP: [&str; 10] = [
     "profile",
+    "profiles",
     "region",
+    "regions",
     "language",
     "theme",
     "role_name",
@@ -39,7 +93,17 @@ const KNOWN_TOP: [&str; 8] = [
     "refresh",
     "keys",
 ];
-const KNOWN_REFRESH: [&str; 1] = ["default"];
+const KNOWN_REFRESH: [&str; 9] = [
+    "default",
+    "endpoints",
+    "roles",
+    "instances",
+    "nodes",
+    "inventory",
+    "patches",
+    "commands",
+    "windows",
+];
 
 /// `$XDG_CONFIG_HOME/ssmdeck/config.toml` (`~/.config/ssmdeck/config.toml`).
 pub fn default_path() -> Option<PathBuf> {
@@ -105,6 +169,25 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
             path.display()
         ));
     }
+    let r = &config.refresh;
+    let seconds = r
+        .default
+        .map(|v| ("default", v))
+        .into_iter()
+        .chain(r.panes().into_iter().map(|(s, v)| (pane_of(s), v)));
+    for (name, secs) in seconds {
+        if !(1..=3600).contains(&secs) {
+            return Err(eyre!(
+                "{}: refresh.{name} must be between 1 and 3600 seconds, not {secs}",
+                path.display()
+            ));
+        }
+    }
+    for region in config.region.iter().chain(&config.regions) {
+        if let Err(e) = crate::cli::region_or_all(region) {
+            return Err(eyre!("{}: region \"{region}\": {e}", path.display()));
+        }
+    }
     for (action, key) in &config.keys {
         if crate::tui::keymap::parse_key(key).is_none() {
             return Err(eyre!(
@@ -114,6 +197,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         }
     }
     Ok(Loaded { config, warnings })
+}
+
+/// The config name of the pane showing `source`.
+fn pane_of(source: Source) -> &'static str {
+    match source {
+        Source::Network => "endpoints",
+        Source::Iam => "roles",
+        other => other.name(),
+    }
 }
 
 fn malformed(path: &Path, text: &str, e: &toml::de::Error) -> color_eyre::Report {

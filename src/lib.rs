@@ -12,4 +12,5 @@ pub mod fix;
 pub mod i18n;
 pub mod logging;
 pub mod report;
+pub mod scope;
 pub mod tui;

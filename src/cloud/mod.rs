@@ -99,6 +99,9 @@ pub trait Cloud: Clone + Send + Sync + 'static {
 
     fn identity(&self) -> impl Future<Output = CloudResult<Identity>> + Send;
 
+    /// The regions enabled for this account (`--region all`).
+    fn describe_regions(&self) -> impl Future<Output = CloudResult<Vec<String>>> + Send;
+
     // EC2 network
     fn describe_vpcs(&self) -> impl Future<Output = CloudResult<Vec<Vpc>>> + Send;
     /// DescribeVpcAttribute, one attribute per call as the API does.

@@ -52,6 +52,31 @@ pub enum EngineEvent {
     },
 }
 
+/// How often each source refreshes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intervals(BTreeMap<Source, Duration>);
+
+impl Intervals {
+    /// Every source at its multiple of `base` ([`interval_of`]).
+    pub fn from_base(base: Duration) -> Self {
+        Self(
+            Source::ALL
+                .iter()
+                .map(|&s| (s, interval_of(s, base)))
+                .collect(),
+        )
+    }
+    pub fn set(&mut self, source: Source, every: Duration) {
+        self.0.insert(source, every);
+    }
+    pub fn of(&self, source: Source) -> Duration {
+        self.0
+            .get(&source)
+            .copied()
+            .unwrap_or(Duration::from_secs(5))
+    }
+}
+
 /// How often each source refreshes, from the base interval (`--refresh`).
 pub fn interval_of(source: Source, base: Duration) -> Duration {
     match source {
@@ -72,6 +97,17 @@ pub enum DetailRequest {
     Window(String),
 }
 
+impl DetailRequest {
+    /// The instance, command or window asked about.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Inventory(id) | Self::Patches(id) | Self::Invocations(id) | Self::Window(id) => {
+                id
+            }
+        }
+    }
+}
+
 /// Handle on the running pollers; dropping it stops them.
 pub struct Engine<C: Cloud> {
     cloud: C,
@@ -81,8 +117,18 @@ pub struct Engine<C: Cloud> {
 }
 
 impl<C: Cloud> Engine<C> {
-    /// Starts one poller per source, each refreshing every `interval`.
+    /// Starts one poller per source, each refreshing at its multiple of `interval`.
     pub fn start(cloud: C, interval: Duration, tx: mpsc::UnboundedSender<EngineEvent>) -> Self {
+        Self::start_with(cloud, &Intervals::from_base(interval), &Source::ALL, tx)
+    }
+
+    /// Starts one poller per source in `sources`, each at its own interval.
+    pub fn start_with(
+        cloud: C,
+        intervals: &Intervals,
+        sources: &[Source],
+        tx: mpsc::UnboundedSender<EngineEvent>,
+    ) -> Self {
         let mut wake = BTreeMap::new();
         let mut tasks = Vec::new();
         {
@@ -115,11 +161,11 @@ impl<C: Cloud> Engine<C> {
         }
         let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
         let managed_tx = Arc::new(managed_tx);
-        for source in Source::ALL {
+        for &source in sources {
             let notify = Arc::new(Notify::new());
             wake.insert(source, notify.clone());
             let ctx = PollContext {
-                interval: interval_of(source, interval),
+                interval: intervals.of(source),
                 wake: notify,
                 tx: tx.clone(),
                 managed_tx: managed_tx.clone(),

@@ -8,7 +8,8 @@ use super::dialog::Confirm;
 use super::fleet::{self, CommandProposal, Drill, ProposalKind};
 use super::fleet_rows;
 use super::lab::{self, Lab, LabAction};
-use super::rows;
+use super::rows::{self, Row};
+use super::scopes;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
 use crate::domain::model::DEFAULT_ROLE_NAME;
@@ -147,6 +148,8 @@ pub enum Msg {
         row: u16,
     },
     Engine(EngineEvent),
+    /// An engine event from scope `0` of [`App::scopes`] (same as `Engine` with one scope).
+    Scoped(usize, EngineEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +209,13 @@ pub struct App {
     pub compliance: fleet_rows::Compliance,
     /// Inside [`update_batch`]: the sources whose tables wait to be rebuilt once.
     deferred: Option<std::collections::BTreeSet<Source>>,
+    /// Several accounts or regions (`--region all`, `--profile a,b`): each one's data; empty
+    /// with a single scope, whose data is `snapshot` itself.
+    pub scopes: Vec<scopes::ScopeView>,
+    /// Which scope holds each VPC, instance, command and window.
+    pub owner: std::collections::HashMap<String, usize>,
+    /// The scope the open plan was made for (its dry run and apply go there).
+    pub plan_scope: usize,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -241,6 +251,9 @@ impl App {
             keymap: Default::default(),
             compliance: fleet_rows::Compliance::default(),
             deferred: None,
+            scopes: Vec::new(),
+            owner: std::collections::HashMap::new(),
+            plan_scope: 0,
         }
     }
 
@@ -305,36 +318,35 @@ impl App {
 
     /// Readiness and the tables built from it: Endpoints, Roles, Instances, Lab.
     fn rebuild_readiness(&mut self) {
-        self.readiness = readiness::evaluate(&self.snapshot);
         let page = self.page();
-        let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
-        let mut endpoints = rows::endpoint_rows(&self.readiness, self.lang);
-        let mut roles = rows::role_rows(&self.readiness, self.lang);
-        let mut instances = rows::instance_rows(&self.snapshot, &self.readiness, self.lang);
-        if let Some(m) = &members {
-            let vpcs: std::collections::HashSet<&str> = self
-                .snapshot
-                .instances
-                .instances
-                .iter()
-                .filter(|i| m.contains(&i.id))
-                .filter_map(|i| i.vpc_id.as_deref())
-                .collect();
-            let profiles: std::collections::HashSet<&str> = self
-                .readiness
-                .instances
-                .iter()
-                .filter(|r| m.contains(&r.instance_id))
-                .filter_map(|r| r.profile_name.as_deref())
-                .collect();
-            endpoints.retain(|r| r.id.split('/').next().is_some_and(|v| vpcs.contains(v)));
-            roles.retain(|r| {
-                self.readiness.roles.iter().any(|x| {
-                    x.name == r.id && x.profiles.iter().any(|p| profiles.contains(p.as_str()))
-                })
-            });
-            instances.retain(|r| m.contains(&r.id));
-        }
+        let [endpoints, roles, instances] = if self.multi() {
+            self.readiness = scopes::merged_readiness(&self.scopes);
+            let mut out: [Vec<Row>; 3] = Default::default();
+            for v in &self.scopes {
+                let mut tables =
+                    readiness_tables(&v.snapshot, &v.readiness, self.group.as_ref(), self.lang);
+                if !v.reads_iam {
+                    tables[1].clear();
+                }
+                for (t, (all, mut rows)) in out.iter_mut().zip(tables).enumerate() {
+                    if t == 1 {
+                        scopes::label_global(&mut rows, v);
+                    } else {
+                        scopes::label(&mut rows, v);
+                    }
+                    all.extend(rows);
+                }
+            }
+            out
+        } else {
+            self.readiness = readiness::evaluate(&self.snapshot);
+            readiness_tables(
+                &self.snapshot,
+                &self.readiness,
+                self.group.as_ref(),
+                self.lang,
+            )
+        };
         self.tables[0].set_rows(endpoints, page);
         self.tables[1].set_rows(roles, page);
         self.tables[2].set_rows(instances, page);
@@ -357,33 +369,104 @@ impl App {
     /// The tables of the fleet panes that show `sources`.
     fn rebuild_fleet(&mut self, sources: &[Source]) {
         let page = self.page();
-        let members = fleet_rows::group_members(&self.snapshot, self.group.as_ref());
-        for source in sources {
-            match source {
-                Source::Inventory => self.tables[4].set_rows(
-                    fleet_rows::inventory_rows(&self.snapshot, self.now, &members, self.lang),
-                    page,
-                ),
-                Source::Patches => {
-                    self.compliance = fleet_rows::compliance(&self.snapshot, &members);
-                    self.tables[5].set_rows(
-                        fleet_rows::patch_rows(&self.snapshot, self.now, &members, self.lang),
-                        page,
+        for &source in sources {
+            let Some(table) = fleet_table(source) else {
+                continue;
+            };
+            let (rows, compliance) = if self.multi() {
+                let mut rows = Vec::new();
+                let mut c = fleet_rows::Compliance::default();
+                for v in &self.scopes {
+                    let (mut part, pc) = fleet_rows_of(
+                        source,
+                        &v.snapshot,
+                        self.now,
+                        self.group.as_ref(),
+                        self.lang,
                     );
+                    scopes::label(&mut part, v);
+                    rows.extend(part);
+                    c.compliant += pc.compliant;
+                    c.non_compliant += pc.non_compliant;
+                    c.no_data += pc.no_data;
                 }
-                Source::Commands => self.tables[6].set_rows(
-                    fleet_rows::command_rows(&self.snapshot, self.now, &members),
-                    page,
-                ),
-                Source::Windows => {
-                    self.tables[7].set_rows(fleet_rows::window_rows(&self.snapshot), page)
-                }
-                _ => {}
+                (rows, c)
+            } else {
+                fleet_rows_of(
+                    source,
+                    &self.snapshot,
+                    self.now,
+                    self.group.as_ref(),
+                    self.lang,
+                )
+            };
+            if source == Source::Patches {
+                self.compliance = compliance;
             }
+            self.tables[table].set_rows(rows, page);
         }
         if !sources.is_empty() {
             self.rebuild_lab();
         }
+    }
+
+    /// Several accounts or regions in one view.
+    pub fn multi(&self) -> bool {
+        self.scopes.len() > 1
+    }
+
+    /// Shows these scopes together (one per engine, in the same order).
+    pub fn set_scopes(&mut self, scopes: Vec<crate::scope::Scope>) {
+        let reads = crate::scope::reads_iam(&scopes);
+        self.scopes = scopes
+            .into_iter()
+            .zip(reads)
+            .map(|(s, r)| scopes::ScopeView::new(s, r))
+            .collect();
+    }
+
+    /// The scope holding this resource (the first one when unknown).
+    pub fn owner_of(&self, id: &str) -> usize {
+        self.owner.get(id).copied().unwrap_or(0)
+    }
+
+    /// The data and readiness of scope `ix` (the whole view when there is one scope).
+    pub fn scope_data(&self, ix: usize) -> (&Snapshot, &Readiness) {
+        match self.scopes.get(ix).filter(|_| self.multi()) {
+            Some(v) => (&v.snapshot, &v.readiness),
+            None => (&self.snapshot, &self.readiness),
+        }
+    }
+
+    /// The scope of the selected row: its resource, or its account on the Roles pane.
+    pub fn selected_scope(&self) -> usize {
+        if !self.multi() {
+            return 0;
+        }
+        let Some(id) = self.table().and_then(|t| t.selected_id.clone()) else {
+            return 0;
+        };
+        if self.pane == Pane::Roles {
+            let arn = self
+                .readiness
+                .roles
+                .iter()
+                .find(|r| r.name == id)
+                .map(|r| r.arn.clone());
+            return self
+                .scopes
+                .iter()
+                .position(|v| {
+                    v.reads_iam
+                        && v.snapshot
+                            .iam
+                            .roles
+                            .iter()
+                            .any(|r| Some(&r.arn) == arn.as_ref())
+                })
+                .unwrap_or(0);
+        }
+        self.owner_of(id.split('/').next().unwrap_or(&id))
     }
 
     fn switch(&mut self, pane: Pane) {
@@ -408,6 +491,79 @@ impl App {
             (pos + panes.len() - 1) % panes.len()
         };
         self.pane = panes[next];
+    }
+}
+
+/// Endpoints, Roles and Instances rows of one account's data, narrowed to `:group`.
+fn readiness_tables(
+    snapshot: &Snapshot,
+    readiness: &Readiness,
+    group: Option<&(String, String)>,
+    lang: Lang,
+) -> [Vec<Row>; 3] {
+    let members = fleet_rows::group_members(snapshot, group);
+    let mut endpoints = rows::endpoint_rows(readiness, lang);
+    let mut roles = rows::role_rows(readiness, lang);
+    let mut instances = rows::instance_rows(snapshot, readiness, lang);
+    if let Some(m) = &members {
+        let vpcs: std::collections::HashSet<&str> = snapshot
+            .instances
+            .instances
+            .iter()
+            .filter(|i| m.contains(&i.id))
+            .filter_map(|i| i.vpc_id.as_deref())
+            .collect();
+        let profiles: std::collections::HashSet<&str> = readiness
+            .instances
+            .iter()
+            .filter(|r| m.contains(&r.instance_id))
+            .filter_map(|r| r.profile_name.as_deref())
+            .collect();
+        endpoints.retain(|r| r.id.split('/').next().is_some_and(|v| vpcs.contains(v)));
+        roles.retain(|r| {
+            readiness
+                .roles
+                .iter()
+                .any(|x| x.name == r.id && x.profiles.iter().any(|p| profiles.contains(p.as_str())))
+        });
+        instances.retain(|r| m.contains(&r.id));
+    }
+    [endpoints, roles, instances]
+}
+
+/// The table a fleet source fills.
+fn fleet_table(source: Source) -> Option<usize> {
+    match source {
+        Source::Inventory => Some(4),
+        Source::Patches => Some(5),
+        Source::Commands => Some(6),
+        Source::Windows => Some(7),
+        _ => None,
+    }
+}
+
+/// A fleet pane's rows from one account's data (and, for Patches, its compliance).
+fn fleet_rows_of(
+    source: Source,
+    snapshot: &Snapshot,
+    now: Timestamp,
+    group: Option<&(String, String)>,
+    lang: Lang,
+) -> (Vec<Row>, fleet_rows::Compliance) {
+    let members = fleet_rows::group_members(snapshot, group);
+    let none = fleet_rows::Compliance::default();
+    match source {
+        Source::Inventory => (
+            fleet_rows::inventory_rows(snapshot, now, &members, lang),
+            none,
+        ),
+        Source::Patches => (
+            fleet_rows::patch_rows(snapshot, now, &members, lang),
+            fleet_rows::compliance(snapshot, &members),
+        ),
+        Source::Commands => (fleet_rows::command_rows(snapshot, now, &members), none),
+        Source::Windows => (fleet_rows::window_rows(snapshot), none),
+        _ => (Vec::new(), none),
     }
 }
 
@@ -441,19 +597,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // A failure keeps the last good data: only the source's status line changes.
             let changed = result.error().is_none();
             apply(&mut app.snapshot, result, at);
-            if at > app.now {
-                app.now = at;
-            }
-            if changed {
-                match &mut app.deferred {
-                    Some(pending) => {
-                        pending.insert(source);
-                    }
-                    None => app.rebuild_after(source),
-                }
-            }
-            fleet::after_refresh(app, source)
+            after_fetch(app, source, changed, at)
         }
+        Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
+        Msg::Scoped(_, event) => update(app, Msg::Engine(event)),
         Msg::Engine(EngineEvent::Detail(detail)) => {
             fleet::on_detail(app, detail);
             Vec::new()
@@ -490,14 +637,78 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// Tables rebuilt (now, or once at the end of a burst) after `source` came in.
+fn after_fetch(app: &mut App, source: Source, changed: bool, at: Timestamp) -> Vec<Effect> {
+    if at > app.now {
+        app.now = at;
+    }
+    if changed {
+        match &mut app.deferred {
+            Some(pending) => {
+                pending.insert(source);
+            }
+            None => app.rebuild_after(source),
+        }
+    }
+    fleet::after_refresh(app, source)
+}
+
+/// An event of one scope among several: its data kept in its view, then merged.
+fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
+    match event {
+        EngineEvent::Started(source) => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                v.snapshot.status.entry(source).or_default().in_flight = true;
+            }
+            scopes::merge_status_only(&mut app.snapshot, &app.scopes, source);
+            Vec::new()
+        }
+        EngineEvent::Fetched { at, result } => {
+            let source = result.source();
+            let changed = scopes::absorb(&mut app.scopes, ix, result, at);
+            if changed {
+                scopes::merge(&mut app.snapshot, &mut app.owner, &app.scopes, source);
+            } else {
+                scopes::merge_status_only(&mut app.snapshot, &app.scopes, source);
+            }
+            after_fetch(app, source, changed, at)
+        }
+        EngineEvent::Identity(Ok(identity)) => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                v.snapshot.identity = identity;
+            }
+            app.snapshot.identity = scopes::merged_identity(&app.scopes);
+            app.rebuild();
+            Vec::new()
+        }
+        EngineEvent::Identity(Err(e)) => {
+            let region = app.scopes.get(ix).map(|v| v.region()).unwrap_or_default();
+            app.error(format!("who am I ({region}): {e}"));
+            Vec::new()
+        }
+        EngineEvent::Sent { commands, error } => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                for c in &commands {
+                    app.owner.insert(c.id.clone(), ix);
+                    if !v.snapshot.commands.iter().any(|x| x.id == c.id) {
+                        v.snapshot.commands.insert(0, c.clone());
+                    }
+                }
+            }
+            fleet::on_sent(app, commands, error)
+        }
+        other => update(app, Msg::Engine(other)),
+    }
+}
+
 /// A burst of engine events as one: each is applied, then every table that depends on
 /// the sources that changed is rebuilt once (a burst of 5 results at 10k instances
 /// rebuilt 5 times: ~400 ms without input).
-pub fn update_batch(app: &mut App, events: Vec<EngineEvent>) -> Vec<Effect> {
+pub fn update_batch(app: &mut App, events: Vec<(usize, EngineEvent)>) -> Vec<Effect> {
     app.deferred = Some(std::collections::BTreeSet::new());
     let mut effects = Vec::new();
-    for event in events {
-        effects.extend(update(app, Msg::Engine(event)));
+    for (scope, event) in events {
+        effects.extend(update(app, Msg::Scoped(scope, event)));
     }
     let sources = app.deferred.take().unwrap_or_default();
     if sources.contains(&Source::Instances) || sources.contains(&Source::Nodes) {
@@ -750,15 +961,18 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
         .table()
         .and_then(|t| t.selected_row())
         .map(|r| r.id.clone());
+    // With several accounts or regions, a plan is made from and applied to one of them.
+    app.plan_scope = app.selected_scope();
+    let (snapshot, readiness) = app.scope_data(app.plan_scope);
     let plan = match action {
         Action::Endpoints => {
             let Some(vpc) = selected.as_deref().and_then(|id| id.split('/').next()) else {
                 app.info("select a VPC row first");
                 return Vec::new();
             };
-            plan::plan_endpoints(&app.snapshot, &app.readiness, vpc, &day(app))
+            plan::plan_endpoints(snapshot, readiness, vpc, &day(app))
         }
-        Action::Role => plan::plan_role(&app.snapshot, &app.role_name),
+        Action::Role => plan::plan_role(snapshot, &app.role_name),
         Action::Attach => {
             let marks: Vec<String> = app
                 .table()
@@ -773,8 +987,17 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
                 app.info("select or mark instances first");
                 return Vec::new();
             }
-            if !app
-                .snapshot
+            if app.multi() {
+                let scopes: std::collections::BTreeSet<usize> =
+                    targets.iter().map(|id| app.owner_of(id)).collect();
+                if scopes.len() > 1 {
+                    app.error(t(app.lang, "status.attach_one_scope"));
+                    return Vec::new();
+                }
+                app.plan_scope = scopes.first().copied().unwrap_or(0);
+            }
+            let (snapshot, _) = app.scope_data(app.plan_scope);
+            if !snapshot
                 .iam
                 .profiles
                 .iter()
@@ -786,14 +1009,17 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
                 ));
                 return Vec::new();
             }
-            plan::plan_attach(&app.snapshot, &targets, &app.role_name)
+            plan::plan_attach(snapshot, &targets, &app.role_name)
         }
     };
     open_plan(app, plan)
 }
 
 /// Open the confirmation dialog for `plan` (or say there is nothing to do).
-fn open_plan(app: &mut App, plan: Plan) -> Vec<Effect> {
+fn open_plan(app: &mut App, mut plan: Plan) -> Vec<Effect> {
+    if let Some(view) = app.scopes.get(app.plan_scope).filter(|_| app.multi()) {
+        plan.title = format!("{} · {} {}", plan.title, view.region(), view.account());
+    }
     if plan.is_empty() {
         let notes: Vec<String> = plan.steps.iter().flat_map(|s| s.notes.clone()).collect();
         if notes.is_empty() {
@@ -916,17 +1142,20 @@ fn lab_enter(app: &mut App) -> Vec<Effect> {
         app.info(t(lang, "status.plan_running"));
         return Vec::new();
     }
+    // The lab lives in one scope: where its VPC is.
+    app.plan_scope = app.lab.vpc_id.as_deref().map_or(0, |v| app.owner_of(v));
+    let (snapshot, readiness) = app.scope_data(app.plan_scope);
     match action {
         LabAction::CreateEndpoints { vpc_id } => {
-            let plan = plan::plan_endpoints(&app.snapshot, &app.readiness, &vpc_id, &day(app));
+            let plan = plan::plan_endpoints(snapshot, readiness, &vpc_id, &day(app));
             open_plan(app, plan)
         }
         LabAction::CreateRole => {
-            let plan = plan::plan_role(&app.snapshot, &app.role_name);
+            let plan = plan::plan_role(snapshot, &app.role_name);
             open_plan(app, plan)
         }
         LabAction::Attach { instance_ids } => {
-            let plan = plan::plan_attach(&app.snapshot, &instance_ids, &app.role_name);
+            let plan = plan::plan_attach(snapshot, &instance_ids, &app.role_name);
             open_plan(app, plan)
         }
         LabAction::RunCommand { instance_ids } => fleet::propose_for(
@@ -1033,8 +1262,9 @@ fn switch_region(app: &mut App, region: Option<&str>) -> Vec<Effect> {
         ));
         return Vec::new();
     };
-    let valid = regex::Regex::new(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
-        .is_ok_and(|re| re.is_match(region));
+    let valid = region == "all"
+        || regex::Regex::new(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$")
+            .is_ok_and(|re| re.is_match(region));
     if !valid {
         app.error(tf(lang, "status.region_invalid", &[("region", region)]));
         return Vec::new();

@@ -21,8 +21,10 @@ fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
 
 /// Display widths (Hangul counts double) for `headers` and the rows on screen,
 /// fitted into `available` cells with `spacing` between columns.
+/// `lead` columns (Region, Account) come before the pane's own and give way last.
 pub fn fit(
     pane: Pane,
+    lead: usize,
     headers: &[&str],
     rows: &[&Row],
     available: usize,
@@ -39,7 +41,12 @@ pub fn fit(
     }
     let room = available.saturating_sub(spacing * widths.len().saturating_sub(1));
     let mut over = widths.iter().sum::<usize>().saturating_sub(room);
-    for &(col, keep) in shrink_order(pane) {
+    let leading = [(1, 12), (0, 9)];
+    let order = shrink_order(pane)
+        .iter()
+        .map(|&(col, keep)| (col + lead, keep))
+        .chain(leading.into_iter().filter(|&(col, _)| col < lead));
+    for (col, keep) in order {
         if over == 0 {
             break;
         }

@@ -11,6 +11,7 @@ pub mod lab;
 pub mod render;
 pub mod rows;
 pub mod run;
+pub mod scopes;
 pub mod session;
 pub mod table;
 pub mod theme;

@@ -220,6 +220,9 @@ fn source_line(app: &App, pane: Pane) -> String {
     parts.join(" · ")
 }
 
+/// Put in front of every pane's columns when several scopes are shown.
+const SCOPE_COLUMNS: [&str; 2] = ["ui.col.region", "ui.col.account"];
+
 fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let Some(table) = app.table() else {
         return;
@@ -241,7 +244,18 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         (None, Pane::Lab) => &super::lab::COLUMNS,
         (None, _) => &INSTANCE_COLUMNS,
     };
-    let headers: Vec<String> = columns.iter().map(|c| t(app.lang, c)).collect();
+    // Several accounts or regions: each row says where it lives.
+    let lead = if app.multi() && app.drill.is_none() && !matches!(app.pane, Pane::Audit | Pane::Lab)
+    {
+        SCOPE_COLUMNS.len()
+    } else {
+        0
+    };
+    let headers: Vec<String> = SCOPE_COLUMNS[..lead]
+        .iter()
+        .chain(columns.iter())
+        .map(|c| t(app.lang, c))
+        .collect();
     let columns: Vec<&str> = headers.iter().map(String::as_str).collect();
     let columns = columns.as_slice();
     let has_error = app
@@ -296,6 +310,7 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let on_screen: Vec<&super::rows::Row> = window.iter().map(|&i| &table.rows[i]).collect();
     let widths = columns::fit(
         app.pane,
+        lead,
         columns,
         &on_screen,
         usize::from(area.width.saturating_sub(2)),

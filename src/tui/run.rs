@@ -14,13 +14,16 @@ use super::app::{App, Effect, Msg, update, update_batch};
 use super::clipboard::osc52;
 use super::render;
 use super::session::{SessionTarget, missing_prerequisite, session_command};
-use crate::cloud::Cloud;
+use crate::cloud::{Cloud, SendCommandRequest};
+use crate::domain::snapshot::Source;
 use crate::engine::audit::Audit;
 use crate::engine::{Engine, EngineEvent};
 use crate::i18n::{t, tf};
+use crate::scope::{Scope, reads_iam};
 
 pub struct RunOptions {
-    pub refresh: Duration,
+    /// Seconds between refreshes of each source.
+    pub intervals: crate::engine::Intervals,
     pub read_only: bool,
     pub log_path: Option<String>,
     pub audit_path: std::path::PathBuf,
@@ -36,10 +39,11 @@ pub struct RunOptions {
 
 /// Runs the TUI until the user quits (`None`) or asks for another region (`Some`).
 /// The terminal is restored on every way out.
-pub async fn run<C: Cloud>(cloud: C, opts: RunOptions) -> Result<Option<String>> {
+/// Each cloud is one scope (account and region); several are shown together.
+pub async fn run<C: Cloud>(clouds: Vec<(Scope, C)>, opts: RunOptions) -> Result<Option<String>> {
     let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal (ssmdeck needs an interactive terminal; use `ssmdeck check` in scripts)")?;
     install_log_hint(opts.log_path.clone());
-    let result = event_loop(&mut terminal, cloud, opts).await;
+    let result = event_loop(&mut terminal, clouds, opts).await;
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
@@ -57,14 +61,50 @@ fn install_log_hint(log_path: Option<String>) {
     }));
 }
 
+/// One engine per scope, their events tagged with the scope's position. A scope that
+/// shares its account with an earlier one does not poll IAM again.
+fn start_engines<C: Cloud>(
+    clouds: &[(Scope, C)],
+    intervals: &crate::engine::Intervals,
+    tx: &mpsc::UnboundedSender<(usize, EngineEvent)>,
+) -> Vec<Engine<C>> {
+    let scopes: Vec<Scope> = clouds.iter().map(|(s, _)| s.clone()).collect();
+    let reads = reads_iam(&scopes);
+    let mut engines = Vec::with_capacity(clouds.len());
+    for (ix, ((_, cloud), reads_iam)) in clouds.iter().zip(reads).enumerate() {
+        let sources: Vec<Source> = Source::ALL
+            .into_iter()
+            .filter(|&s| s != Source::Iam || reads_iam)
+            .collect();
+        let (etx, mut erx) = mpsc::unbounded_channel::<EngineEvent>();
+        engines.push(Engine::start_with(cloud.clone(), intervals, &sources, etx));
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = erx.recv().await {
+                if tx.send((ix, event)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    engines
+}
+
 async fn event_loop<C: Cloud>(
     terminal: &mut DefaultTerminal,
-    cloud: C,
+    clouds: Vec<(Scope, C)>,
     opts: RunOptions,
 ) -> Result<Option<String>> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<EngineEvent>();
-    let engine = Engine::start(cloud.clone(), opts.refresh, tx);
+    let Some((_, cloud)) = clouds.first().cloned() else {
+        return Ok(None);
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, EngineEvent)>();
+    let engines = start_engines(&clouds, &opts.intervals, &tx);
+    let engine = |ix: usize| engines.get(ix).or(engines.first());
     let mut app = App::new(cloud.now());
+    if clouds.len() > 1 {
+        app.set_scopes(clouds.iter().map(|(s, _)| s.clone()).collect());
+    }
     app.read_only = opts.read_only;
     app.lang = opts.lang;
     app.keymap = super::keymap::Keymap::new(&opts.config.keys);
@@ -101,14 +141,14 @@ async fn event_loop<C: Cloud>(
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
                 None => return Ok(None),
             },
-            Some(event) = rx.recv() => Msg::Engine(event),
+            Some((ix, event)) = rx.recv() => Msg::Scoped(ix, event),
             _ = ticks.tick() => Msg::Tick(cloud.now()),
         };
         // Coalesce a burst of engine results into one frame and one rebuild.
-        let mut burst: Vec<EngineEvent> = Vec::new();
+        let mut burst: Vec<(usize, EngineEvent)> = Vec::new();
         let mut effects = match msg {
-            Msg::Engine(event) => {
-                burst.push(event);
+            Msg::Scoped(ix, event) => {
+                burst.push((ix, event));
                 Vec::new()
             }
             other => update(&mut app, other),
@@ -123,22 +163,46 @@ async fn event_loop<C: Cloud>(
             match effect {
                 Effect::Quit => return Ok(None),
                 Effect::SwitchRegion(region) => return Ok(Some(region)),
-                Effect::RefreshAll => engine.refresh_all(),
-                Effect::DryRun(plan) => engine.dry_run(plan),
+                Effect::RefreshAll => engines.iter().for_each(Engine::refresh_all),
+                Effect::DryRun(plan) => {
+                    if let Some(e) = engine(app.plan_scope) {
+                        e.dry_run(plan);
+                    }
+                }
                 Effect::Apply(plan) => {
-                    let id = &app.snapshot.identity;
+                    let id = &app.scope_data(app.plan_scope).0.identity;
                     let audit = Audit {
                         path: opts.audit_path.clone(),
                         account: id.account.clone(),
                         region: id.region.clone(),
                         profile: id.label.clone(),
                     };
-                    engine.apply(plan, audit);
+                    if let Some(e) = engine(app.plan_scope) {
+                        e.apply(plan, audit);
+                    }
                 }
-                Effect::LoadAudit => engine.load_audit(opts.audit_path.clone()),
-                Effect::LoadDetail(request) => engine.load_detail(request),
-                Effect::SendCommand(request) => engine.send_command(request),
-                Effect::CancelCommand(id) => engine.cancel_command(id),
+                Effect::LoadAudit => {
+                    if let Some(e) = engine(0) {
+                        e.load_audit(opts.audit_path.clone());
+                    }
+                }
+                Effect::LoadDetail(request) => {
+                    if let Some(e) = engine(app.owner_of(request.id())) {
+                        e.load_detail(request);
+                    }
+                }
+                Effect::SendCommand(request) => {
+                    for (ix, part) in split_by_scope(&app, request) {
+                        if let Some(e) = engine(ix) {
+                            e.send_command(part);
+                        }
+                    }
+                }
+                Effect::CancelCommand(id) => {
+                    if let Some(e) = engine(app.owner_of(&id)) {
+                        e.cancel_command(id);
+                    }
+                }
                 Effect::Copy(text) => {
                     let seq = osc52(&text, std::env::var_os("TMUX").is_some());
                     let mut out = std::io::stdout();
@@ -153,12 +217,22 @@ async fn event_loop<C: Cloud>(
                         // The shell owns the terminal: stop reading keys, leave the TUI, come back.
                         drop(events);
                         ratatui::restore();
-                        let target = SessionTarget {
-                            instance_id: id.clone(),
-                            profile: opts.profile.clone(),
-                            region: opts.region.clone().or_else(|| {
-                                Some(app.snapshot.identity.region.clone()).filter(|r| !r.is_empty())
-                            }),
+                        let target = if app.multi() {
+                            let view = &app.scopes[app.owner_of(&id).min(app.scopes.len() - 1)];
+                            SessionTarget {
+                                instance_id: id.clone(),
+                                profile: view.scope.profile.clone(),
+                                region: Some(view.region()).filter(|r| !r.is_empty()),
+                            }
+                        } else {
+                            SessionTarget {
+                                instance_id: id.clone(),
+                                profile: opts.profile.clone(),
+                                region: opts.region.clone().or_else(|| {
+                                    Some(app.snapshot.identity.region.clone())
+                                        .filter(|r| !r.is_empty())
+                                }),
+                            }
                         };
                         let status = run_session(&target);
                         *terminal = ratatui::try_init()
@@ -176,6 +250,34 @@ async fn event_loop<C: Cloud>(
             }
         }
     }
+}
+
+/// A command for several scopes: the instances each one holds; tag targets go to all.
+fn split_by_scope(app: &App, request: SendCommandRequest) -> Vec<(usize, SendCommandRequest)> {
+    if !app.multi() {
+        return vec![(0, request)];
+    }
+    if request.instance_ids.is_empty() {
+        return (0..app.scopes.len())
+            .map(|ix| (ix, request.clone()))
+            .collect();
+    }
+    let mut parts: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for id in &request.instance_ids {
+        parts.entry(app.owner_of(id)).or_default().push(id.clone());
+    }
+    parts
+        .into_iter()
+        .map(|(ix, instance_ids)| {
+            (
+                ix,
+                SendCommandRequest {
+                    instance_ids,
+                    ..request.clone()
+                },
+            )
+        })
+        .collect()
 }
 
 /// Runs `aws ssm start-session` in the foreground until the user leaves the shell.

@@ -40,6 +40,39 @@ fn a_valid_file() {
 }
 
 #[test]
+fn refresh_per_pane_and_lists_of_profiles_and_regions() {
+    use ssmdeck::domain::snapshot::Source;
+    use std::time::Duration;
+    let text = "profiles = [\"dev\", \"prod\"]\nregions = [\"us-east-1\", \"eu-west-1\"]\n[refresh]\ndefault = 10\npatches = 600\nendpoints = 120\n";
+    let loaded = parse(text, Path::new("c.toml")).expect("valid");
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let c = loaded.config;
+    assert_eq!(c.profiles, ["dev", "prod"]);
+    assert_eq!(c.regions, ["us-east-1", "eu-west-1"]);
+    let every = c.refresh.intervals(5, false);
+    assert_eq!(every.of(Source::Patches), Duration::from_secs(600));
+    assert_eq!(every.of(Source::Network), Duration::from_secs(120));
+    // Panes not named keep their multiple of `default`.
+    assert_eq!(every.of(Source::Instances), Duration::from_secs(10));
+    assert_eq!(every.of(Source::Inventory), Duration::from_secs(60));
+    // --refresh on the command line overrides the whole section.
+    let given = c.refresh.intervals(2, true);
+    assert_eq!(given.of(Source::Patches), Duration::from_secs(6));
+    assert_eq!(given.of(Source::Network), Duration::from_secs(2));
+
+    let err = parse("[refresh]\nnodes = 0\n", Path::new("c.toml")).expect_err("0 s");
+    assert!(err.to_string().contains("refresh.nodes"), "{err}");
+    let err = parse("regions = [\"mars-1\"]\n", Path::new("c.toml")).expect_err("bad region");
+    assert!(err.to_string().contains("mars-1"), "{err}");
+    let loaded = parse("[refresh]\nnode = 30\n", Path::new("c.toml")).expect("parses");
+    assert!(
+        loaded.warnings.iter().any(|w| w.contains("refresh.node")),
+        "{:?}",
+        loaded.warnings
+    );
+}
+
+#[test]
 fn a_malformed_file_names_path_and_line() {
     let text = "profile = \"ops\"\nregion = \n";
     let err = parse(text, Path::new("/etc/ssmdeck.toml")).expect_err("malformed");

@@ -142,13 +142,18 @@ async fn region_switching() {
     assert!(
         app.status
             .as_ref()
-            .is_some_and(|(_, s)| s.contains("sandbox has one region"))
+            .is_some_and(|(_, s)| s.contains("cannot switch regions while running"))
     );
     // Against an account, a region name restarts the console there.
     app.snapshot.identity.label = "profile ops".into();
     assert_eq!(
         command(&mut app, "region eu-west-1"),
         vec![Effect::SwitchRegion("eu-west-1".into())]
+    );
+    // `all`: every enabled region, merged.
+    assert_eq!(
+        command(&mut app, "region all"),
+        vec![Effect::SwitchRegion("all".into())]
     );
     assert!(command(&mut app, "region mars").is_empty());
     assert!(

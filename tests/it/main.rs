@@ -20,6 +20,7 @@ mod races;
 mod readiness;
 mod remediation;
 mod sandbox;
+mod scopes;
 mod table;
 mod terminal;
 mod ui;

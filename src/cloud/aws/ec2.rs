@@ -35,6 +35,25 @@ fn missing(action: &str, what: &str) -> CloudError {
 
 // ---------------------------------------------------------------- reads
 
+/// Regions enabled for the account (opted-out ones are left out), sorted.
+pub(crate) async fn describe_regions(ec2: &Client) -> CloudResult<Vec<String>> {
+    const ACTION: &str = "ec2:DescribeRegions";
+    let out = ec2
+        .describe_regions()
+        .all_regions(false)
+        .send()
+        .await
+        .map_err(|e| map_err(ACTION, e))?;
+    let mut regions: Vec<String> = out
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(ToString::to_string))
+        .collect();
+    regions.sort();
+    logged(ACTION, 1, regions.len());
+    Ok(regions)
+}
+
 pub(crate) async fn describe_vpcs(ec2: &Client) -> CloudResult<Vec<Vpc>> {
     const ACTION: &str = "ec2:DescribeVpcs";
     let mut pages = ec2

@@ -166,6 +166,10 @@ impl Cloud for AwsCloud {
         })
     }
 
+    async fn describe_regions(&self) -> CloudResult<Vec<String>> {
+        ec2::describe_regions(&self.ec2).await
+    }
+
     async fn describe_vpcs(&self) -> CloudResult<Vec<Vpc>> {
         ec2::describe_vpcs(&self.ec2).await
     }

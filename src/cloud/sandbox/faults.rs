@@ -40,6 +40,7 @@ pub const KINDS: [&str; 5] = ["throttle", "error", "latency", "deny", "seed"];
 /// is the one a throttle or 5xx is reported against). A denied action fails the method.
 pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
     ("identity", &["sts:GetCallerIdentity"]),
+    ("describe_regions", &["ec2:DescribeRegions"]),
     ("describe_vpcs", &["ec2:DescribeVpcs"]),
     ("describe_vpc_attribute", &["ec2:DescribeVpcAttribute"]),
     ("describe_subnets", &["ec2:DescribeSubnets"]),
@@ -503,6 +504,11 @@ impl<C: Cloud> Cloud for Faulty<C> {
     async fn identity(&self) -> CloudResult<Identity> {
         self.call("identity").await?;
         self.inner.identity().await
+    }
+
+    async fn describe_regions(&self) -> CloudResult<Vec<String>> {
+        self.call("describe_regions").await?;
+        self.inner.describe_regions().await
     }
 
     async fn describe_vpcs(&self) -> CloudResult<Vec<Vpc>> {

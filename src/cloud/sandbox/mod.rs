@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::Timestamp;
 
 pub use clock::Clock;
-pub use scenario::Scenario;
+pub use scenario::{SANDBOX_REGIONS, SandboxScope, Scenario};
 use world::{SimAssociation, SimCommand, SimEndpoint, SimInvocation, World};
 
 use super::{
@@ -34,6 +34,16 @@ pub struct SandboxCloud {
 impl SandboxCloud {
     pub fn new(scenario: Scenario, clock: Clock) -> Self {
         let world = scenario.build(clock.now());
+        Self {
+            world: Arc::new(Mutex::new(world)),
+            clock,
+        }
+    }
+
+    /// The sandbox seen through one scope of `--region`/`--profile` lists: the scenario
+    /// where it lives (its home region, the first account), a synthetic fleet elsewhere.
+    pub fn in_scope(scenario: Scenario, clock: Clock, scope: &scenario::SandboxScope) -> Self {
+        let world = scenario.build_in(clock.now(), scope);
         Self {
             world: Arc::new(Mutex::new(world)),
             clock,
@@ -174,6 +184,10 @@ impl Cloud for SandboxCloud {
 
     async fn identity(&self) -> CloudResult<Identity> {
         self.with(|w, _| Ok(w.identity()))
+    }
+
+    async fn describe_regions(&self) -> CloudResult<Vec<String>> {
+        self.with(|_, _| Ok(SANDBOX_REGIONS.iter().map(ToString::to_string).collect()))
     }
 
     async fn describe_vpcs(&self) -> CloudResult<Vec<Vpc>> {
@@ -889,7 +903,7 @@ impl SandboxCloud {
                     exit_code,
                 });
             }
-            let id = format!("{:08x}-sand-4box-8000-{:012x}", w.commands.len() + 1, scenario::mix(w.commands.len() as u64) >> 16);
+            let id = format!("{:08x}-sand-4box-8000-{:012x}", w.commands.len() + 1, scenario::mix(w.commands.len() as u64 ^ (w.id_salt << 40)) >> 16);
             let cmd = SimCommand {
                 id,
                 document: req.document.clone(),

@@ -17,6 +17,25 @@ pub const LAB_REGION: &str = "ap-northeast-2";
 pub const LAB_VPC_NAME: &str = "WellArchitectedLabsStack/VPC";
 pub const LAB_INSTANCE_SG_NAME: &str = "WellArchitectedLabsStack/ASG/InstanceSecurityGroup";
 
+/// What `--region all` finds in the sandbox.
+pub const SANDBOX_REGIONS: [&str; 3] = ["ap-northeast-2", "eu-west-1", "us-east-1"];
+
+/// One (account, region) of a multi-scope sandbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxScope {
+    /// `None`: the scenario's home region.
+    pub region: Option<String>,
+    /// 0 is the scenario's own account; each further profile is another account.
+    pub account: usize,
+    /// Position in the scope list: keeps ids apart between the worlds.
+    pub index: usize,
+}
+
+/// The account id of the `n`th sandbox account.
+pub fn account_id(n: usize) -> String {
+    format!("{:012}", 123_456_789_012_u64 + 111_111_111 * n as u64)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
     Lab,
@@ -56,6 +75,32 @@ impl Scenario {
             Self::Lab => lab(now),
             Self::Fleet(n) => fleet(n, now),
         }
+    }
+
+    /// Where the scenario lives.
+    pub fn home_region(self) -> &'static str {
+        match self {
+            Self::Lab => LAB_REGION,
+            Self::Fleet(_) => FLEET_REGION,
+        }
+    }
+
+    /// The world one scope sees: the scenario itself in its home region of the first
+    /// account; elsewhere a fleet (as large as `fleet:N`, 24 instances beside the lab)
+    /// with its own ids, region and account.
+    pub fn build_in(self, now: Timestamp, scope: &SandboxScope) -> World {
+        let region = scope.region.as_deref().unwrap_or(self.home_region());
+        if region == self.home_region() && scope.account == 0 {
+            return self.build(now);
+        }
+        let n = match self {
+            Self::Lab => 24,
+            Self::Fleet(n) => n,
+        };
+        let salt = u8::try_from(scope.index % 200 + 1).unwrap_or(1);
+        let mut w = fleet_in(n, now, region, &account_id(scope.account), salt);
+        w.scenario = format!("{} ({region})", self.name());
+        w
     }
 }
 
@@ -290,12 +335,22 @@ fn lab(now: Timestamp) -> World {
 /// `n` instances over four VPCs with different readiness: ready endpoints, no
 /// endpoints, endpoints with VPC DNS hostnames off, and a public subnet.
 fn fleet(n: usize, now: Timestamp) -> World {
-    let region = "us-east-1";
+    fleet_in(n, now, FLEET_REGION, "123456789012", 0)
+}
+
+const FLEET_REGION: &str = "us-east-1";
+
+/// The fleet in `region` of `account`; `salt` 0 gives the ids of `fleet:N`, any other
+/// value ids of its own.
+fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, salt: u8) -> World {
     let mut w = World::new(region, &format!("fleet:{n}"), now);
+    w.account = account.to_string();
+    w.id_salt = u64::from(salt);
+    let tag = format!("{:02x}", 0x0f_u8.wrapping_add(salt));
     let vpc_kinds = ["ready", "no-endpoints", "dns-off", "public"];
-    let azs = ["us-east-1a", "us-east-1b"];
+    let azs = [format!("{region}a"), format!("{region}b")];
     for (v, kind) in vpc_kinds.iter().enumerate() {
-        let vpc = format!("vpc-0f{v:015x}");
+        let vpc = format!("vpc-{tag}{v:015x}");
         w.vpcs.push(Vpc {
             id: vpc.clone(),
             name: Some(format!("fleet-{kind}")),
@@ -307,23 +362,23 @@ fn fleet(n: usize, now: Timestamp) -> World {
         let public = *kind == "public";
         let mut subnet_ids = Vec::new();
         for (a, az) in azs.iter().enumerate() {
-            let id = format!("subnet-0f{v:08x}{a:07x}");
+            let id = format!("subnet-{tag}{v:08x}{a:07x}");
             w.subnets.push(Subnet {
                 id: id.clone(),
                 vpc_id: vpc.clone(),
                 name: Some(format!("fleet-{kind}-{az}")),
-                az: (*az).into(),
+                az: az.clone(),
                 cidr: format!("10.{v}.{a}.0/24"),
                 map_public_ip_on_launch: public,
             });
             subnet_ids.push(id);
         }
-        let out = public.then(|| RouteTarget::InternetGateway(format!("igw-0f{v:015x}")));
+        let out = public.then(|| RouteTarget::InternetGateway(format!("igw-{tag}{v:015x}")));
         let ids: Vec<&str> = subnet_ids.iter().map(String::as_str).collect();
-        let mut rt = route_table(&format!("rtb-0f{v:015x}"), &vpc, true, &ids, out);
+        let mut rt = route_table(&format!("rtb-{tag}{v:015x}"), &vpc, true, &ids, out);
         rt.routes[0].destination = format!("10.{v}.0.0/16");
         w.route_tables.push(rt);
-        let sg = format!("sg-0f{v:015x}");
+        let sg = format!("sg-{tag}{v:015x}");
         w.security_groups.push(SecurityGroup {
             id: sg.clone(),
             vpc_id: vpc.clone(),
@@ -340,7 +395,7 @@ fn fleet(n: usize, now: Timestamp) -> World {
             for (s, short) in REQUIRED_SERVICES.iter().enumerate() {
                 w.endpoints.push(super::world::SimEndpoint {
                     endpoint: VpcEndpoint {
-                        id: format!("vpce-0f{v:08x}{s:07x}"),
+                        id: format!("vpce-{tag}{v:08x}{s:07x}"),
                         vpc_id: vpc.clone(),
                         service_name: service_name(region, short),
                         kind: EndpointType::Interface,
@@ -358,7 +413,7 @@ fn fleet(n: usize, now: Timestamp) -> World {
     }
     let role = |name: &str, policy: &str| Role {
         name: name.into(),
-        arn: format!("arn:aws:iam::123456789012:role/{name}"),
+        arn: format!("arn:aws:iam::{account}:role/{name}"),
         trusted_services: vec![EC2_SERVICE_PRINCIPAL.into()],
         attached_policy_arns: vec![policy.into()],
     };
@@ -367,7 +422,7 @@ fn fleet(n: usize, now: Timestamp) -> World {
         role("legacy-ssm-role", DEPRECATED_POLICY_ARN),
         Role {
             name: "web-app-role".into(),
-            arn: "arn:aws:iam::123456789012:role/web-app-role".into(),
+            arn: format!("arn:aws:iam::{account}:role/web-app-role"),
             trusted_services: vec![EC2_SERVICE_PRINCIPAL.into()],
             attached_policy_arns: vec![],
         },
@@ -375,25 +430,25 @@ fn fleet(n: usize, now: Timestamp) -> World {
     for r in ["fleet-ssm-role", "legacy-ssm-role", "web-app-role"] {
         w.profiles.push(InstanceProfile {
             name: r.into(),
-            arn: format!("arn:aws:iam::123456789012:instance-profile/{r}"),
+            arn: format!("arn:aws:iam::{account}:instance-profile/{r}"),
             role_names: vec![r.into()],
         });
     }
     // Per-VPC, per-subnet and per-profile strings built once and cloned per instance.
     let vpc_ids: Vec<String> = (0..vpc_kinds.len())
-        .map(|v| format!("vpc-0f{v:015x}"))
+        .map(|v| format!("vpc-{tag}{v:015x}"))
         .collect();
     let sg_ids: Vec<String> = (0..vpc_kinds.len())
-        .map(|v| format!("sg-0f{v:015x}"))
+        .map(|v| format!("sg-{tag}{v:015x}"))
         .collect();
     let subnet_ids: Vec<Vec<String>> = (0..vpc_kinds.len())
         .map(|v| {
             (0..azs.len())
-                .map(|a| format!("subnet-0f{v:08x}{a:07x}"))
+                .map(|a| format!("subnet-{tag}{v:08x}{a:07x}"))
                 .collect()
         })
         .collect();
-    let profile_arn = |p: &str| format!("arn:aws:iam::123456789012:instance-profile/{p}");
+    let profile_arn = |p: &str| format!("arn:aws:iam::{account}:instance-profile/{p}");
     let arns = [
         profile_arn("fleet-ssm-role"),
         profile_arn("legacy-ssm-role"),
@@ -420,12 +475,12 @@ fn fleet(n: usize, now: Timestamp) -> World {
         let ip = format!("10.{v}.{a}.{}", 4 + host % 250);
         w.instances.push(SimInstance {
             instance: Instance {
-                id: format!("i-{:017x}", mix(i as u64) >> 4),
+                id: format!("i-{:017x}", mix(i as u64 ^ (u64::from(salt) << 48)) >> 4),
                 name: Some(format!("{}-{:05}", if windows { "win" } else { "app" }, i)),
                 state,
                 vpc_id: Some(vpc_ids[v].clone()),
                 subnet_id: Some(subnet_ids[v][a].clone()),
-                az: Some(azs[a].into()),
+                az: Some(azs[a].clone()),
                 private_ip: Some(ip),
                 public_ip: public.then(|| format!("54.{}.{}.{}", v, a, 1 + host % 250)),
                 platform: windows.then(|| "windows".to_string()),
@@ -501,7 +556,10 @@ fn fleet(n: usize, now: Timestamp) -> World {
     {
         broken.fails_commands = true;
     }
-    let (window, executions) = lab_window(now);
+    let (mut window, executions) = lab_window(now);
+    if salt != 0 {
+        window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
+    }
     add_window_details(&mut w, &window.id);
     w.window_executions.insert(window.id.clone(), executions);
     w.windows.push(window);

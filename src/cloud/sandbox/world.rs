@@ -109,6 +109,8 @@ pub struct World {
     pub patch_states: HashMap<String, PatchState>,
     pub dhmc: bool,
     pub next_id: u64,
+    /// Mixed into new ids so worlds side by side (regions, accounts) never share one.
+    pub id_salt: u64,
     /// Registration must be re-evaluated (a write happened).
     pub dirty: bool,
     pub last_tick: Timestamp,
@@ -138,6 +140,7 @@ impl World {
             patch_states: HashMap::new(),
             dhmc: false,
             next_id: 1,
+            id_salt: 0,
             dirty: true,
             last_tick: now,
         }
@@ -146,7 +149,7 @@ impl World {
     /// A fresh AWS-looking id: `vpce-0000000000000001a`.
     pub fn new_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
-        let n = self.next_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 4;
+        let n = (self.next_id ^ (self.id_salt << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 4;
         format!("{prefix}-{n:017x}")
     }
 

@@ -1,0 +1,316 @@
+//! Several accounts and regions in one view: each scope's data kept apart, merged for
+//! the panes, every row labelled with its Region and Account.
+
+use std::collections::HashMap;
+
+use crate::domain::model::Identity;
+use crate::domain::readiness::{self, FleetSummary, Readiness};
+use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
+use crate::engine::fetch::{Fetched, apply};
+use crate::scope::Scope;
+
+use super::rows::{Cell, Row, Tone};
+
+/// One account and region with what its pollers found.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeView {
+    pub scope: Scope,
+    pub snapshot: Snapshot,
+    pub readiness: Readiness,
+    /// Whether this scope polls IAM (the first of its profile); the others share its roles.
+    pub reads_iam: bool,
+}
+
+impl ScopeView {
+    pub fn new(scope: Scope, reads_iam: bool) -> Self {
+        Self {
+            scope,
+            reads_iam,
+            ..Self::default()
+        }
+    }
+
+    /// The region the scope's calls go to, once known.
+    pub fn region(&self) -> String {
+        let known = &self.snapshot.identity.region;
+        if known.is_empty() {
+            self.scope.region.clone().unwrap_or_default()
+        } else {
+            known.clone()
+        }
+    }
+
+    /// The account id (and the profile that reaches it, when named).
+    pub fn account(&self) -> String {
+        let id = self.snapshot.identity.account.clone();
+        match (&self.scope.profile, id) {
+            (Some(p), Some(a)) => format!("{a} ({p})"),
+            (Some(p), None) => p.clone(),
+            (None, Some(a)) => a,
+            (None, None) => "…".into(),
+        }
+    }
+}
+
+/// Puts the Region and Account cells in front of each row (the filter matches them too).
+pub fn label(rows: &mut [Row], view: &ScopeView) {
+    label_as(rows, view.region(), view.account());
+}
+
+/// IAM is not regional: its rows carry the account only.
+pub fn label_global(rows: &mut [Row], view: &ScopeView) {
+    label_as(rows, "global".into(), view.account());
+}
+
+fn label_as(rows: &mut [Row], region: String, account: String) {
+    let prefix = format!("{} {} ", region, account).to_lowercase();
+    for row in rows {
+        row.cells.insert(
+            0,
+            Cell {
+                text: account.clone(),
+                tone: Tone::Dim,
+            },
+        );
+        row.cells.insert(
+            0,
+            Cell {
+                text: region.clone(),
+                tone: Tone::Normal,
+            },
+        );
+        row.haystack.insert_str(0, &prefix);
+    }
+}
+
+/// New data of scope `ix`: kept in its view; IAM goes to every scope of the account.
+/// Readiness of the views it touched is evaluated again. Returns whether data changed.
+pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Timestamp) -> bool {
+    let source = fetched.source();
+    let changed = fetched.error().is_none();
+    let Some(view) = views.get_mut(ix) else {
+        return false;
+    };
+    apply(&mut view.snapshot, fetched, at);
+    let mut touched = vec![ix];
+    if source == Source::Iam {
+        let profile = view.scope.profile.clone();
+        let iam = view.snapshot.iam.clone();
+        let status = view.snapshot.status(Source::Iam);
+        for (j, other) in views.iter_mut().enumerate() {
+            if j != ix && other.scope.profile == profile {
+                other.snapshot.iam = iam.clone();
+                other.snapshot.status.insert(Source::Iam, status.clone());
+                touched.push(j);
+            }
+        }
+    }
+    if changed && Source::CORE.contains(&source) {
+        for j in touched {
+            if let Some(v) = views.get_mut(j) {
+                v.readiness = readiness::evaluate(&v.snapshot);
+            }
+        }
+    }
+    changed
+}
+
+/// `merged`'s data of `source` rebuilt from the views, its status summed up, and the
+/// owner of each id recorded (actions go to the scope that holds the resource).
+pub fn merge(
+    merged: &mut Snapshot,
+    owner: &mut HashMap<String, usize>,
+    views: &[ScopeView],
+    source: Source,
+) {
+    let each = || views.iter().enumerate();
+    match source {
+        Source::Network => {
+            let n = &mut merged.network;
+            *n = Default::default();
+            for (i, v) in each() {
+                let d = &v.snapshot.network;
+                n.vpcs.extend(d.vpcs.iter().cloned());
+                n.subnets.extend(d.subnets.iter().cloned());
+                n.route_tables.extend(d.route_tables.iter().cloned());
+                n.security_groups.extend(d.security_groups.iter().cloned());
+                n.endpoints.extend(d.endpoints.iter().cloned());
+                for vpc in &d.vpcs {
+                    owner.insert(vpc.id.clone(), i);
+                }
+            }
+        }
+        Source::Instances => {
+            let d = &mut merged.instances;
+            *d = Default::default();
+            for (i, v) in each() {
+                d.instances
+                    .extend(v.snapshot.instances.instances.iter().cloned());
+                d.associations
+                    .extend(v.snapshot.instances.associations.iter().cloned());
+                for inst in &v.snapshot.instances.instances {
+                    owner.insert(inst.id.clone(), i);
+                }
+            }
+        }
+        Source::Iam => {
+            merged.iam = Default::default();
+            for (_, v) in each().filter(|(_, v)| v.reads_iam) {
+                merged
+                    .iam
+                    .roles
+                    .extend(v.snapshot.iam.roles.iter().cloned());
+                merged
+                    .iam
+                    .profiles
+                    .extend(v.snapshot.iam.profiles.iter().cloned());
+            }
+        }
+        Source::Nodes => {
+            merged.nodes = Default::default();
+            for (_, v) in each() {
+                merged
+                    .nodes
+                    .nodes
+                    .extend(v.snapshot.nodes.nodes.iter().cloned());
+            }
+            merged.nodes.dhmc = views.first().and_then(|v| v.snapshot.nodes.dhmc);
+        }
+        Source::Inventory => {
+            merged.inventory = each()
+                .flat_map(|(_, v)| v.snapshot.inventory.iter().cloned())
+                .collect();
+        }
+        Source::Patches => {
+            merged.patches = each()
+                .flat_map(|(_, v)| v.snapshot.patches.iter().cloned())
+                .collect();
+        }
+        Source::Commands => {
+            merged.commands.clear();
+            for (i, v) in each() {
+                for c in &v.snapshot.commands {
+                    owner.insert(c.id.clone(), i);
+                    merged.commands.push(c.clone());
+                }
+            }
+            merged
+                .commands
+                .sort_by_key(|c| std::cmp::Reverse(c.requested));
+        }
+        Source::Windows => {
+            merged.windows.clear();
+            for (i, v) in each() {
+                for w in &v.snapshot.windows {
+                    owner.insert(w.id.clone(), i);
+                    merged.windows.push(w.clone());
+                }
+            }
+        }
+    }
+    merged.status.insert(source, merged_status(views, source));
+}
+
+/// Only the status line of `source` (a refresh started, or failed and kept its data).
+pub fn merge_status_only(merged: &mut Snapshot, views: &[ScopeView], source: Source) {
+    merged.status.insert(source, merged_status(views, source));
+}
+
+/// One line per source: the stalest data, the first failure (named by its scope), busy
+/// while any scope is.
+fn merged_status(views: &[ScopeView], source: Source) -> SourceStatus {
+    let relevant = views
+        .iter()
+        .filter(|v| source != Source::Iam || v.reads_iam);
+    let mut out = SourceStatus::default();
+    let mut all_fetched = true;
+    for v in relevant {
+        let s = v.snapshot.status(source);
+        out.in_flight |= s.in_flight;
+        match (s.fetched_at, out.fetched_at) {
+            (Some(t), Some(o)) if t < o => out.fetched_at = Some(t),
+            (Some(t), None) => out.fetched_at = Some(t),
+            (None, _) => all_fetched = false,
+            _ => {}
+        }
+        if out.error.is_none()
+            && let Some(e) = s.error
+        {
+            out.error = Some(format!("{}: {e}", v.region()));
+            out.error_at = s.error_at;
+        }
+    }
+    if !all_fetched && out.error.is_none() {
+        out.in_flight = true;
+    }
+    out
+}
+
+/// Readiness of the whole view: each scope's report, side by side.
+pub fn merged_readiness(views: &[ScopeView]) -> Readiness {
+    let mut out = Readiness {
+        default_role_ready: views.iter().all(|v| v.readiness.default_role_ready),
+        ..Readiness::default()
+    };
+    let mut s = FleetSummary::default();
+    for v in views {
+        let r = &v.readiness;
+        out.vpcs.extend(r.vpcs.iter().cloned());
+        if v.reads_iam {
+            out.roles.extend(r.roles.iter().cloned());
+        }
+        out.instances.extend(r.instances.iter().cloned());
+        let t = &r.summary;
+        s.online += t.online;
+        s.connection_lost += t.connection_lost;
+        s.waiting += t.waiting;
+        s.not_managed += t.not_managed;
+        s.not_running += t.not_running;
+        s.unknown += t.unknown;
+    }
+    out.summary = s;
+    out
+}
+
+/// Who the header names: the one account, or how many; the regions.
+pub fn merged_identity(views: &[ScopeView]) -> Identity {
+    let mut accounts: Vec<String> = views
+        .iter()
+        .filter_map(|v| v.snapshot.identity.account.clone())
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    let mut regions: Vec<String> = Vec::new();
+    for r in views.iter().map(ScopeView::region) {
+        if !regions.contains(&r) {
+            regions.push(r);
+        }
+    }
+    let mut profiles: Vec<String> = views
+        .iter()
+        .filter_map(|v| v.scope.profile.clone())
+        .collect();
+    profiles.dedup();
+    let first_label = views
+        .first()
+        .map(|v| v.snapshot.identity.label.clone())
+        .unwrap_or_default();
+    Identity {
+        account: match accounts.len() {
+            0 => None,
+            1 => accounts.pop(),
+            n => Some(format!("{n} accounts")),
+        },
+        arn: None,
+        region: if regions.len() > 3 {
+            format!("{} regions", regions.len())
+        } else {
+            regions.join(",")
+        },
+        label: if profiles.len() > 1 {
+            format!("profiles {}", profiles.join(", "))
+        } else {
+            first_label
+        },
+    }
+}

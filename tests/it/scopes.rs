@@ -1,0 +1,323 @@
+//! Several regions and accounts in one view: merge, labels, routing of actions.
+
+use crossterm::event::KeyCode;
+use ssmdeck::cloud::Cloud;
+use ssmdeck::cloud::sandbox::{Clock, SANDBOX_REGIONS, SandboxCloud, SandboxScope, Scenario};
+use ssmdeck::domain::snapshot::Source;
+use ssmdeck::engine::{EngineEvent, fetch};
+use ssmdeck::scope::{Regions, Scope, Selection, reads_iam};
+use ssmdeck::tui::app::{App, Effect, Mode, Msg, Pane, update};
+
+use crate::cli::ssmdeck;
+use crate::fixtures::t0;
+use crate::ui::{chars, key, screen};
+
+/// The scopes `--sandbox --profile … --region …` would start, with their clouds.
+fn sandbox_scopes(profiles: &[&str], regions: &[&str]) -> Vec<(Scope, SandboxCloud)> {
+    let selection = Selection::new(
+        profiles.iter().map(ToString::to_string).collect(),
+        regions.iter().map(ToString::to_string).collect(),
+    )
+    .expect("selection");
+    let listed = selection.profile_list();
+    selection
+        .scopes(|_| SANDBOX_REGIONS.iter().map(ToString::to_string).collect())
+        .into_iter()
+        .enumerate()
+        .map(|(index, scope)| {
+            let account = listed.iter().position(|p| *p == scope.profile).unwrap_or(0);
+            let at = SandboxScope {
+                region: scope.region.clone(),
+                account,
+                index,
+            };
+            let cloud = SandboxCloud::in_scope(Scenario::Lab, Clock::manual(t0()), &at);
+            (scope, cloud)
+        })
+        .collect()
+}
+
+/// Every scope's identity and sources, as the tagged pollers would deliver them.
+async fn multi_app(scopes: &[(Scope, SandboxCloud)], width: u16, height: u16) -> App {
+    let mut app = App::new(t0());
+    update(&mut app, Msg::Resize { width, height });
+    app.set_scopes(scopes.iter().map(|(s, _)| s.clone()).collect());
+    let reads = reads_iam(&scopes.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>());
+    for (ix, (_, cloud)) in scopes.iter().enumerate() {
+        let id = cloud.identity().await.map_err(|e| e.to_string());
+        update(&mut app, Msg::Scoped(ix, EngineEvent::Identity(id)));
+        for source in Source::ALL {
+            if source == Source::Iam && !reads[ix] {
+                continue;
+            }
+            let result = fetch::fetch(cloud, source, &[]).await;
+            let at = cloud.now();
+            update(
+                &mut app,
+                Msg::Scoped(ix, EngineEvent::Fetched { at, result }),
+            );
+        }
+    }
+    app
+}
+
+fn rows_of(app: &App) -> Vec<Vec<String>> {
+    app.table()
+        .map(|t| {
+            t.visible
+                .iter()
+                .map(|&i| t.rows[i].cells.iter().map(|c| c.text.clone()).collect())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn selections_expand_profiles_outer_regions_inner() {
+    let s = Selection::new(
+        vec!["dev".into(), "prod".into(), "dev".into()],
+        vec!["us-east-1".into(), "eu-west-1".into()],
+    )
+    .expect("valid");
+    assert!(s.is_multi());
+    let scopes = s.scopes(|_| Vec::new());
+    let named: Vec<(String, String)> = scopes
+        .iter()
+        .map(|x| {
+            (
+                x.profile.clone().unwrap_or_default(),
+                x.region.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("dev", "us-east-1"),
+            ("dev", "eu-west-1"),
+            ("prod", "us-east-1"),
+            ("prod", "eu-west-1")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // IAM is global: one read per account.
+    assert_eq!(reads_iam(&scopes), [true, false, true, false]);
+
+    let all = Selection::new(Vec::new(), vec!["all".into()]).expect("all");
+    assert_eq!(all.regions, Regions::All);
+    let expanded = all.scopes(|p| {
+        assert_eq!(p, None);
+        vec!["a-1".into(), "b-2".into()]
+    });
+    assert_eq!(expanded.len(), 2);
+    assert!(Selection::new(Vec::new(), vec!["all".into(), "us-east-1".into()]).is_err());
+    let one = Selection::new(vec!["dev".into()], vec!["us-east-1".into()]).expect("one");
+    assert!(!one.is_multi());
+}
+
+#[tokio::test]
+async fn regions_merge_into_one_view_with_region_and_account_columns() {
+    let scopes = sandbox_scopes(&[], &["ap-northeast-2", "eu-west-1"]);
+    let mut app = multi_app(&scopes, 200, 50).await;
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.pane, Pane::Instances);
+    let rows = rows_of(&app);
+    // The lab's 2 instances in Seoul and the 24 of the fleet in Ireland, each labelled.
+    assert_eq!(rows.len(), 26, "{rows:?}");
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r[0] == "ap-northeast-2" && r[1] == "123456789012")
+            .count(),
+        2
+    );
+    assert_eq!(rows.iter().filter(|r| r[0] == "eu-west-1").count(), 24);
+    let ids: std::collections::HashSet<&String> = rows.iter().map(|r| &r[2]).collect();
+    assert_eq!(ids.len(), 26, "instance ids are unique across regions");
+    let text = screen(&app, 200, 50);
+    assert!(
+        text.contains("Region") && text.contains("Account"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ap-northeast-2,eu-west-1"),
+        "header names both regions: {text}"
+    );
+
+    // The filter matches the region.
+    key(&mut app, KeyCode::Char('/'));
+    chars(&mut app, "eu-west");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(rows_of(&app).len(), 24);
+
+    assert_eq!(
+        app.readiness.instances.len(),
+        26,
+        "readiness covers every scope"
+    );
+}
+
+#[tokio::test]
+async fn accounts_read_iam_once_and_roles_are_labelled_global() {
+    let scopes = sandbox_scopes(&["dev", "prod"], &["ap-northeast-2", "us-east-1"]);
+    assert_eq!(scopes.len(), 4);
+    let mut app = multi_app(&scopes, 200, 50).await;
+    key(&mut app, KeyCode::Char('2'));
+    let rows = rows_of(&app);
+    assert!(rows.iter().all(|r| r[0] == "global"), "{rows:?}");
+    let prod: Vec<&Vec<String>> = rows.iter().filter(|r| r[1].contains("(prod)")).collect();
+    let dev: Vec<&Vec<String>> = rows.iter().filter(|r| r[1].contains("(dev)")).collect();
+    // dev's lab account has no role yet (one row: the role ssmdeck would create); prod's
+    // fleet account has its three, shown once although two regions see them.
+    assert_eq!(dev.len(), 1, "{rows:?}");
+    assert_eq!(prod.len(), 4, "{rows:?}");
+    assert_ne!(dev[0][1], prod[0][1], "two account ids");
+    // The second region of prod evaluates readiness with the roles it shares.
+    let prod_us = &app.scopes[3];
+    assert!(!prod_us.reads_iam);
+    assert_eq!(prod_us.snapshot.iam.roles.len(), 3);
+    assert!(
+        prod_us
+            .readiness
+            .instances
+            .iter()
+            .any(|r| r.verdict == ssmdeck::domain::readiness::Verdict::Managed),
+        "instances with the shared role can be managed"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_is_made_for_and_sent_to_the_scope_holding_the_vpc() {
+    let scopes = sandbox_scopes(&[], &["ap-northeast-2", "eu-west-1"]);
+    let mut app = multi_app(&scopes, 200, 50).await;
+    key(&mut app, KeyCode::Char('1'));
+    // Go to the first Ireland VPC that misses endpoints.
+    let target = app
+        .table()
+        .and_then(|t| {
+            t.visible.iter().position(|&i| {
+                let r = &t.rows[i];
+                r.cells[0].text == "eu-west-1" && r.cells.iter().any(|c| c.text.contains("missing"))
+            })
+        })
+        .expect("an Ireland VPC without endpoints");
+    for _ in 0..target {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let effects = key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.plan_scope, 1, "the plan belongs to eu-west-1");
+    let plan = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::DryRun(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a dry run of the plan");
+    assert!(plan.title.contains("eu-west-1"), "{}", plan.title);
+    assert!(matches!(app.mode, Mode::Confirm(_)));
+    let (snapshot, _) = app.scope_data(1);
+    assert!(
+        plan.steps.iter().flat_map(|s| &s.calls).all(|c| {
+            let text = format!("{c:?}");
+            !text.contains("vpc-0a3c9e1b7d5f24680")
+        }),
+        "nothing of the Seoul lab VPC in an Ireland plan"
+    );
+    assert_eq!(snapshot.identity.region, "eu-west-1");
+}
+
+#[tokio::test]
+async fn attaching_across_scopes_is_refused() {
+    let scopes = sandbox_scopes(&[], &["ap-northeast-2", "eu-west-1"]);
+    let mut app = multi_app(&scopes, 200, 50).await;
+    key(&mut app, KeyCode::Char('3'));
+    // Mark the first row of each region.
+    let rows = rows_of(&app);
+    let first_eu = rows
+        .iter()
+        .position(|r| r[0] == "eu-west-1")
+        .expect("eu rows");
+    key(&mut app, KeyCode::Char(' '));
+    for _ in 0..first_eu.saturating_sub(1) {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.table().map(|t| t.marks.len()), Some(2));
+    let effects = key(&mut app, KeyCode::Char('a'));
+    assert!(effects.is_empty(), "{effects:?}");
+    let status = app.status.clone().map(|s| s.1).unwrap_or_default();
+    assert!(status.contains("several accounts or regions"), "{status}");
+}
+
+#[test]
+fn check_reports_every_region_and_fix_refuses_several() {
+    let out = ssmdeck(&["--sandbox", "--region", "all", "check", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "the lab is not ready");
+    let reports: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("a JSON array of reports");
+    let regions: Vec<&str> = reports
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["region"].as_str())
+        .collect();
+    assert_eq!(regions, SANDBOX_REGIONS);
+
+    let out = ssmdeck(&[
+        "--sandbox",
+        "--region",
+        "eu-west-1,us-east-1",
+        "fix",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("one account and region at a time"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_regions_against_moto_each_read_in_its_own_region() {
+    let moto = crate::moto_server::MotoServer::start();
+    let stack = moto.create_workshop_stack().await;
+    let cloud = moto.cloud().await;
+    let enabled = cloud.describe_regions().await.expect("DescribeRegions");
+    assert!(
+        enabled.iter().any(|r| r == "ap-northeast-2") && enabled.iter().any(|r| r == "eu-west-1"),
+        "{enabled:?}"
+    );
+    assert!(
+        enabled.windows(2).all(|w| w[0] <= w[1]),
+        "sorted: {enabled:?}"
+    );
+
+    let log = std::env::temp_dir().join(format!("ssmdeck-it-scopes-{}.log", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+        .args([
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--region",
+            "ap-northeast-2,eu-west-1",
+            "check",
+            "--json",
+            "--log-file",
+        ])
+        .arg(&log)
+        .envs(moto.env())
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run ssmdeck");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "not ready; stderr: {err}");
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON array");
+    let reports = reports.as_array().expect("array");
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["region"], "ap-northeast-2");
+    assert_eq!(reports[1]["region"], "eu-west-1");
+    let has_lab = |r: &serde_json::Value| {
+        r["vpcs"]
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| v["vpc_id"] == stack.vpc_id.as_str()))
+    };
+    assert!(has_lab(&reports[0]), "the stack is in Seoul");
+    assert!(!has_lab(&reports[1]), "and not in Ireland");
+}
