@@ -22,7 +22,8 @@ use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::SandboxCloud;
 use ssmdeck::cloud::sandbox::faults::{Faults, Faulty};
 use ssmdeck::engine::{Engine, EngineEvent};
-use ssmdeck::tui::app::{App, Effect, Msg, Pane, update, update_batch};
+use ssmdeck::tui::app::{App, Effect, Msg, Pane, update};
+use ssmdeck::tui::offload::Offload;
 use tokio::sync::mpsc;
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -79,6 +80,8 @@ async fn event_loop(
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut pending: Vec<Instant> = Vec::new();
+    // As in `tui::run`: rebuilds run off the loop, results wait while one runs.
+    let mut offload = Offload::attach(&mut app);
     loop {
         let before = Instant::now();
         common::frame(&mut terminal, &app);
@@ -92,32 +95,37 @@ async fn event_loop(
         stats
             .gaps
             .extend(pending.drain(..).map(|sent| drawn - sent));
-        let msg = tokio::select! {
+        offload.start(&mut app);
+        let t;
+        let (name, effects) = tokio::select! {
             Some((sent, key)) = keys.recv() => {
                 pending.push(sent);
-                Msg::Key(key)
+                t = Instant::now();
+                ("key".to_string(), update(&mut app, Msg::Key(key)))
             }
-            Some(event) = rx.recv() => Msg::Scoped(0, event),
-            _ = ticks.tick() => Msg::Tick(cloud.now()),
+            built = offload.finished() => {
+                t = Instant::now();
+                let built = match built {
+                    Ok(b) => b,
+                    Err(e) => panic!("build failed: {e}"),
+                };
+                ("install build".to_string(), offload.install(&mut app, built))
+            }
+            Some(event) = rx.recv() => {
+                t = Instant::now();
+                let mut burst = vec![(0, event)];
+                while let Ok(event) = rx.try_recv() {
+                    burst.push((0, event));
+                }
+                let name = kind(&Msg::Scoped(0, burst[0].1.clone()));
+                (name, offload.events(&mut app, burst))
+            }
+            _ = ticks.tick() => {
+                t = Instant::now();
+                ("tick".to_string(), update(&mut app, Msg::Tick(cloud.now())))
+            }
             _ = tokio::time::sleep_until(deadline.into()) => break,
         };
-        let name = kind(&msg);
-        let t = Instant::now();
-        // As in `tui::run`: a burst of engine results is one update and one rebuild.
-        let mut burst = Vec::new();
-        let mut effects = match msg {
-            Msg::Scoped(ix, event) => {
-                burst.push((ix, event));
-                Vec::new()
-            }
-            other => update(&mut app, other),
-        };
-        while let Ok(event) = rx.try_recv() {
-            burst.push((0, event));
-        }
-        if !burst.is_empty() {
-            effects.extend(update_batch(&mut app, burst));
-        }
         let spent = t.elapsed();
         let slot = stats.slowest_update.entry(name).or_default();
         *slot = (*slot).max(spent);

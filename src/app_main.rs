@@ -6,7 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::cloud::Cloud;
 use crate::cloud::aws::config::preflight;
 use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
-use crate::cloud::sandbox::{Clock, SANDBOX_REGIONS, SandboxCloud, SandboxScope, Scenario};
+use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
 use crate::engine::fetch;
 use crate::fix::{self, FixOptions};
@@ -140,26 +140,9 @@ async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
         if !faults.is_none() {
             tracing::info!(faults = %faults, "sandbox faults injected");
         }
-        let profiles = selection.profile_list();
-        let scopes =
-            selection.scopes(|_| SANDBOX_REGIONS.iter().map(ToString::to_string).collect());
-        let clouds = scopes
+        let clouds = SandboxCloud::for_selection(scenario, &Clock::Real, &selection)
             .into_iter()
-            .enumerate()
-            .map(|(index, scope)| {
-                let account = profiles
-                    .iter()
-                    .position(|p| *p == scope.profile)
-                    .unwrap_or(0);
-                let at = SandboxScope {
-                    region: scope.region.clone(),
-                    account,
-                    index,
-                };
-                let cloud =
-                    SandboxCloud::in_scope(scenario, Clock::Real, &at).with_faults(faults.clone());
-                (scope, cloud)
-            })
+            .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
             .collect();
         return run_command(clouds, cli, log_path).await;
     }

@@ -4,23 +4,25 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 
+use super::build::{self, BuildInput, Built, Rebuild};
 use super::dialog::Confirm;
 use super::fleet::{self, CommandProposal, Drill, ProposalKind};
 use super::fleet_rows;
-use super::lab::{self, Lab, LabAction};
+use super::lab::{Lab, LabAction};
 use super::rows::{self, Row};
 use super::scopes;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
 use crate::domain::model::DEFAULT_ROLE_NAME;
 use crate::domain::plan::{self, Plan};
-use crate::domain::readiness::{self, Readiness};
+use crate::domain::readiness::Readiness;
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::engine::DetailRequest;
 use crate::engine::EngineEvent;
 use crate::engine::executor::{Outcome, PlanEvent};
 use crate::engine::fetch::apply;
 use crate::i18n::{Lang, t, tf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -179,8 +181,9 @@ pub enum StatusKind {
 }
 
 pub struct App {
-    pub snapshot: Snapshot,
-    pub readiness: Readiness,
+    /// Shared with a build running off the UI thread (changed only when none runs).
+    pub snapshot: Arc<Snapshot>,
+    pub readiness: Arc<Readiness>,
     pub tables: [TableState; 9],
     pub pane: Pane,
     pub mode: Mode,
@@ -207,8 +210,13 @@ pub struct App {
     pub keymap: super::keymap::Keymap,
     /// Patch compliance of the Patches pane, counted when its rows are built (not per frame).
     pub compliance: fleet_rows::Compliance,
-    /// Inside [`update_batch`]: the sources whose tables wait to be rebuilt once.
-    deferred: Option<std::collections::BTreeSet<Source>>,
+    /// What waits to be rebuilt.
+    pending: Rebuild,
+    /// Inside [`update_batch`]: rebuild once at its end.
+    in_batch: bool,
+    /// Rebuilds are left to the caller ([`App::take_build`], [`App::install`]): the event
+    /// loop runs them off the UI thread. Off in tests: every update rebuilds at once.
+    pub defer_builds: bool,
     /// Several accounts or regions (`--region all`, `--profile a,b`): each one's data; empty
     /// with a single scope, whose data is `snapshot` itself.
     pub scopes: Vec<scopes::ScopeView>,
@@ -225,8 +233,8 @@ const DETAIL_LINES: u16 = 8;
 impl App {
     pub fn new(now: Timestamp) -> Self {
         Self {
-            snapshot: Snapshot::default(),
-            readiness: Readiness::default(),
+            snapshot: Arc::default(),
+            readiness: Arc::default(),
             tables: Default::default(),
             pane: Pane::Instances,
             mode: Mode::Normal,
@@ -250,7 +258,9 @@ impl App {
             },
             keymap: Default::default(),
             compliance: fleet_rows::Compliance::default(),
-            deferred: None,
+            pending: Rebuild::default(),
+            in_batch: false,
+            defer_builds: false,
             scopes: Vec::new(),
             owner: std::collections::HashMap::new(),
             plan_scope: 0,
@@ -296,118 +306,79 @@ impl App {
 
     /// Recompute readiness and every table after new data.
     pub(crate) fn rebuild(&mut self) {
-        self.rebuild_readiness();
-        self.rebuild_fleet(&[
-            Source::Inventory,
-            Source::Patches,
-            Source::Commands,
-            Source::Windows,
-        ]);
+        self.request(Rebuild::all());
     }
 
     /// Rebuild only what depends on `source`, after its new data (at 10k instances a full
     /// rebuild costs ~70 ms, the Patches pane's part ~10 ms).
     pub(crate) fn rebuild_after(&mut self, source: Source) {
-        match source {
-            // Instance names and tags (`:group`) and managed nodes feed every fleet table.
-            Source::Instances | Source::Nodes => self.rebuild(),
-            Source::Network | Source::Iam => self.rebuild_readiness(),
-            fleet => self.rebuild_fleet(&[fleet]),
+        self.request(Rebuild::after(source));
+    }
+
+    /// Asks for a rebuild: done now, or at the end of a burst ([`update_batch`]), or by
+    /// the event loop off the UI thread when builds are deferred ([`App::defer_builds`]).
+    fn request(&mut self, what: Rebuild) {
+        self.pending.merge(what);
+        if !self.in_batch && !self.defer_builds {
+            self.build_now();
         }
     }
 
-    /// Readiness and the tables built from it: Endpoints, Roles, Instances, Lab.
-    fn rebuild_readiness(&mut self) {
-        let page = self.page();
-        let [endpoints, roles, instances] = if self.multi() {
-            self.readiness = scopes::merged_readiness(&self.scopes);
-            let mut out: [Vec<Row>; 3] = Default::default();
-            for v in &self.scopes {
-                let mut tables =
-                    readiness_tables(&v.snapshot, &v.readiness, self.group.as_ref(), self.lang);
-                if !v.reads_iam {
-                    tables[1].clear();
-                }
-                for (t, (all, mut rows)) in out.iter_mut().zip(tables).enumerate() {
-                    if t == 1 {
-                        scopes::label_global(&mut rows, v);
-                    } else {
-                        scopes::label(&mut rows, v);
-                    }
-                    all.extend(rows);
-                }
-            }
-            out
-        } else {
-            self.readiness = readiness::evaluate(&self.snapshot);
-            readiness_tables(
-                &self.snapshot,
-                &self.readiness,
-                self.group.as_ref(),
-                self.lang,
-            )
-        };
-        self.tables[0].set_rows(endpoints, page);
-        self.tables[1].set_rows(roles, page);
-        self.tables[2].set_rows(instances, page);
-        self.rebuild_lab();
+    /// Computes what is pending on this thread and shows it.
+    pub fn build_now(&mut self) {
+        if let Some(input) = self.take_build() {
+            let built = build::build(&input);
+            drop(input);
+            drop(self.install(built));
+        }
     }
 
-    /// The lab's steps read readiness and the fleet sources (inventory, commands, patches).
-    fn rebuild_lab(&mut self) {
-        let page = self.page();
-        self.lab = lab::evaluate(
-            &self.snapshot,
-            &self.readiness,
-            self.lab_vpc.as_deref(),
-            &self.role_name,
-            self.lang,
-        );
-        self.tables[8].set_rows(lab::rows(&self.lab, self.lang), page);
-    }
-
-    /// The tables of the fleet panes that show `sources`.
-    fn rebuild_fleet(&mut self, sources: &[Source]) {
-        let page = self.page();
-        for &source in sources {
-            let Some(table) = fleet_table(source) else {
-                continue;
-            };
-            let (rows, compliance) = if self.multi() {
-                let mut rows = Vec::new();
-                let mut c = fleet_rows::Compliance::default();
-                for v in &self.scopes {
-                    let (mut part, pc) = fleet_rows_of(
-                        source,
-                        &v.snapshot,
-                        self.now,
-                        self.group.as_ref(),
-                        self.lang,
-                    );
-                    scopes::label(&mut part, v);
-                    rows.extend(part);
-                    c.compliant += pc.compliant;
-                    c.non_compliant += pc.non_compliant;
-                    c.no_data += pc.no_data;
-                }
-                (rows, c)
+    /// What the pending rebuild reads, and the pending list cleared; `None` when nothing
+    /// is pending. The data is shared with the App, not copied.
+    pub fn take_build(&mut self) -> Option<BuildInput> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        Some(BuildInput {
+            what: std::mem::take(&mut self.pending),
+            snapshot: self.snapshot.clone(),
+            readiness: self.readiness.clone(),
+            scopes: if self.multi() {
+                self.scopes.clone()
             } else {
-                fleet_rows_of(
-                    source,
-                    &self.snapshot,
-                    self.now,
-                    self.group.as_ref(),
-                    self.lang,
-                )
-            };
-            if source == Source::Patches {
-                self.compliance = compliance;
-            }
-            self.tables[table].set_rows(rows, page);
+                Vec::new()
+            },
+            group: self.group.clone(),
+            lang: self.lang,
+            now: self.now,
+            lab_vpc: self.lab_vpc.clone(),
+            role_name: self.role_name.clone(),
+        })
+    }
+
+    /// Shows a finished build. Returns the rows it replaced, for the caller to free where
+    /// it costs the UI nothing.
+    pub fn install(&mut self, built: Built) -> Vec<Vec<Row>> {
+        let page = self.page();
+        if let Some(r) = built.readiness {
+            self.readiness = r;
         }
-        if !sources.is_empty() {
-            self.rebuild_lab();
+        if let Some(c) = built.compliance {
+            self.compliance = c;
         }
+        if let Some(lab) = built.lab {
+            self.lab = lab;
+        }
+        built
+            .tables
+            .into_iter()
+            .filter_map(|(i, rows)| self.tables.get_mut(i).map(|t| t.set_rows(rows, page)))
+            .collect()
+    }
+
+    /// Whether a rebuild waits to be done.
+    pub fn build_pending(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     /// Several accounts or regions in one view.
@@ -438,35 +409,12 @@ impl App {
         }
     }
 
-    /// The scope of the selected row: its resource, or its account on the Roles pane.
+    /// The scope of the selected row (the first one when nothing is selected).
     pub fn selected_scope(&self) -> usize {
-        if !self.multi() {
-            return 0;
-        }
-        let Some(id) = self.table().and_then(|t| t.selected_id.clone()) else {
-            return 0;
-        };
-        if self.pane == Pane::Roles {
-            let arn = self
-                .readiness
-                .roles
-                .iter()
-                .find(|r| r.name == id)
-                .map(|r| r.arn.clone());
-            return self
-                .scopes
-                .iter()
-                .position(|v| {
-                    v.reads_iam
-                        && v.snapshot
-                            .iam
-                            .roles
-                            .iter()
-                            .any(|r| Some(&r.arn) == arn.as_ref())
-                })
-                .unwrap_or(0);
-        }
-        self.owner_of(id.split('/').next().unwrap_or(&id))
+        self.table()
+            .and_then(|t| t.selected_row())
+            .and_then(|r| r.scope)
+            .unwrap_or(0)
     }
 
     fn switch(&mut self, pane: Pane) {
@@ -494,79 +442,6 @@ impl App {
     }
 }
 
-/// Endpoints, Roles and Instances rows of one account's data, narrowed to `:group`.
-fn readiness_tables(
-    snapshot: &Snapshot,
-    readiness: &Readiness,
-    group: Option<&(String, String)>,
-    lang: Lang,
-) -> [Vec<Row>; 3] {
-    let members = fleet_rows::group_members(snapshot, group);
-    let mut endpoints = rows::endpoint_rows(readiness, lang);
-    let mut roles = rows::role_rows(readiness, lang);
-    let mut instances = rows::instance_rows(snapshot, readiness, lang);
-    if let Some(m) = &members {
-        let vpcs: std::collections::HashSet<&str> = snapshot
-            .instances
-            .instances
-            .iter()
-            .filter(|i| m.contains(&i.id))
-            .filter_map(|i| i.vpc_id.as_deref())
-            .collect();
-        let profiles: std::collections::HashSet<&str> = readiness
-            .instances
-            .iter()
-            .filter(|r| m.contains(&r.instance_id))
-            .filter_map(|r| r.profile_name.as_deref())
-            .collect();
-        endpoints.retain(|r| r.id.split('/').next().is_some_and(|v| vpcs.contains(v)));
-        roles.retain(|r| {
-            readiness
-                .roles
-                .iter()
-                .any(|x| x.name == r.id && x.profiles.iter().any(|p| profiles.contains(p.as_str())))
-        });
-        instances.retain(|r| m.contains(&r.id));
-    }
-    [endpoints, roles, instances]
-}
-
-/// The table a fleet source fills.
-fn fleet_table(source: Source) -> Option<usize> {
-    match source {
-        Source::Inventory => Some(4),
-        Source::Patches => Some(5),
-        Source::Commands => Some(6),
-        Source::Windows => Some(7),
-        _ => None,
-    }
-}
-
-/// A fleet pane's rows from one account's data (and, for Patches, its compliance).
-fn fleet_rows_of(
-    source: Source,
-    snapshot: &Snapshot,
-    now: Timestamp,
-    group: Option<&(String, String)>,
-    lang: Lang,
-) -> (Vec<Row>, fleet_rows::Compliance) {
-    let members = fleet_rows::group_members(snapshot, group);
-    let none = fleet_rows::Compliance::default();
-    match source {
-        Source::Inventory => (
-            fleet_rows::inventory_rows(snapshot, now, &members, lang),
-            none,
-        ),
-        Source::Patches => (
-            fleet_rows::patch_rows(snapshot, now, &members, lang),
-            fleet_rows::compliance(snapshot, &members),
-        ),
-        Source::Commands => (fleet_rows::command_rows(snapshot, now, &members), none),
-        Source::Windows => (fleet_rows::window_rows(snapshot), none),
-        _ => (Vec::new(), none),
-    }
-}
-
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
@@ -589,14 +464,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(EngineEvent::Started(source)) => {
-            app.snapshot.status.entry(source).or_default().in_flight = true;
+            Arc::make_mut(&mut app.snapshot)
+                .status
+                .entry(source)
+                .or_default()
+                .in_flight = true;
             Vec::new()
         }
         Msg::Engine(EngineEvent::Fetched { at, result }) => {
             let source = result.source();
             // A failure keeps the last good data: only the source's status line changes.
             let changed = result.error().is_none();
-            apply(&mut app.snapshot, result, at);
+            apply(Arc::make_mut(&mut app.snapshot), result, at);
             after_fetch(app, source, changed, at)
         }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
@@ -627,7 +506,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Identity(result)) => {
             match result {
                 Ok(identity) => {
-                    app.snapshot.identity = identity;
+                    Arc::make_mut(&mut app.snapshot).identity = identity;
                     app.rebuild();
                 }
                 Err(e) => app.error(format!("who am I: {e}")),
@@ -643,12 +522,7 @@ fn after_fetch(app: &mut App, source: Source, changed: bool, at: Timestamp) -> V
         app.now = at;
     }
     if changed {
-        match &mut app.deferred {
-            Some(pending) => {
-                pending.insert(source);
-            }
-            None => app.rebuild_after(source),
-        }
+        app.rebuild_after(source);
     }
     fleet::after_refresh(app, source)
 }
@@ -658,26 +532,35 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
     match event {
         EngineEvent::Started(source) => {
             if let Some(v) = app.scopes.get_mut(ix) {
-                v.snapshot.status.entry(source).or_default().in_flight = true;
+                Arc::make_mut(&mut v.snapshot)
+                    .status
+                    .entry(source)
+                    .or_default()
+                    .in_flight = true;
             }
-            scopes::merge_status_only(&mut app.snapshot, &app.scopes, source);
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             Vec::new()
         }
         EngineEvent::Fetched { at, result } => {
             let source = result.source();
             let changed = scopes::absorb(&mut app.scopes, ix, result, at);
             if changed {
-                scopes::merge(&mut app.snapshot, &mut app.owner, &app.scopes, source);
+                scopes::merge(
+                    Arc::make_mut(&mut app.snapshot),
+                    &mut app.owner,
+                    &app.scopes,
+                    source,
+                );
             } else {
-                scopes::merge_status_only(&mut app.snapshot, &app.scopes, source);
+                scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             }
             after_fetch(app, source, changed, at)
         }
         EngineEvent::Identity(Ok(identity)) => {
             if let Some(v) = app.scopes.get_mut(ix) {
-                v.snapshot.identity = identity;
+                Arc::make_mut(&mut v.snapshot).identity = identity;
             }
-            app.snapshot.identity = scopes::merged_identity(&app.scopes);
+            Arc::make_mut(&mut app.snapshot).identity = scopes::merged_identity(&app.scopes);
             app.rebuild();
             Vec::new()
         }
@@ -691,7 +574,7 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
                 for c in &commands {
                     app.owner.insert(c.id.clone(), ix);
                     if !v.snapshot.commands.iter().any(|x| x.id == c.id) {
-                        v.snapshot.commands.insert(0, c.clone());
+                        Arc::make_mut(&mut v.snapshot).commands.insert(0, c.clone());
                     }
                 }
             }
@@ -705,23 +588,14 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
 /// the sources that changed is rebuilt once (a burst of 5 results at 10k instances
 /// rebuilt 5 times: ~400 ms without input).
 pub fn update_batch(app: &mut App, events: Vec<(usize, EngineEvent)>) -> Vec<Effect> {
-    app.deferred = Some(std::collections::BTreeSet::new());
+    app.in_batch = true;
     let mut effects = Vec::new();
     for (scope, event) in events {
         effects.extend(update(app, Msg::Scoped(scope, event)));
     }
-    let sources = app.deferred.take().unwrap_or_default();
-    if sources.contains(&Source::Instances) || sources.contains(&Source::Nodes) {
-        app.rebuild();
-    } else {
-        if sources.contains(&Source::Network) || sources.contains(&Source::Iam) {
-            app.rebuild_readiness();
-        }
-        let fleet: Vec<Source> = sources
-            .into_iter()
-            .filter(|s| !matches!(s, Source::Network | Source::Iam))
-            .collect();
-        app.rebuild_fleet(&fleet);
+    app.in_batch = false;
+    if !app.defer_builds {
+        app.build_now();
     }
     effects
 }
@@ -1003,9 +877,10 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
                 .iter()
                 .any(|p| p.name == app.role_name)
             {
-                app.error(format!(
-                    "instance profile {} does not exist yet: create it on Roles (2, then n)",
-                    app.role_name
+                app.error(tf(
+                    app.lang,
+                    "status.profile_missing",
+                    &[("profile", &app.role_name)],
                 ));
                 return Vec::new();
             }
@@ -1018,7 +893,16 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
 /// Open the confirmation dialog for `plan` (or say there is nothing to do).
 fn open_plan(app: &mut App, mut plan: Plan) -> Vec<Effect> {
     if let Some(view) = app.scopes.get(app.plan_scope).filter(|_| app.multi()) {
-        plan.title = format!("{} · {} {}", plan.title, view.region(), view.account());
+        // IAM is global: a role plan names the account only.
+        let iam_only = plan
+            .steps
+            .iter()
+            .all(|s| s.kind == crate::domain::plan::StepKind::Role);
+        plan.title = if iam_only {
+            format!("{} · {}", plan.title, view.account())
+        } else {
+            format!("{} · {} {}", plan.title, view.region(), view.account())
+        };
     }
     if plan.is_empty() {
         let notes: Vec<String> = plan.steps.iter().flat_map(|s| s.notes.clone()).collect();
@@ -1179,13 +1063,17 @@ fn copy_selected(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     let text = match app.pane {
-        Pane::Roles => app
-            .readiness
-            .roles
-            .iter()
-            .find(|r| r.name == id)
-            .map(|r| r.arn.clone())
-            .unwrap_or(id),
+        Pane::Roles => {
+            let scope = app.selected_scope();
+            let name = id.split('@').next().unwrap_or(&id);
+            app.scope_data(scope)
+                .1
+                .roles
+                .iter()
+                .find(|r| r.name == name)
+                .map(|r| r.arn.clone())
+                .unwrap_or_else(|| name.to_string())
+        }
         Pane::Endpoints => id.split('/').next().unwrap_or(&id).to_string(),
         _ => id,
     };

@@ -21,10 +21,11 @@ fn shrink_order(pane: Pane) -> &'static [(usize, usize)] {
 
 /// Display widths (Hangul counts double) for `headers` and the rows on screen,
 /// fitted into `available` cells with `spacing` between columns.
-/// `lead` columns (Region, Account) come before the pane's own and give way last.
+/// `lead` columns (Region, Account: the width each keeps) come before the pane's own
+/// and give way last, the last of them first.
 pub fn fit(
     pane: Pane,
-    lead: usize,
+    lead: &[usize],
     headers: &[&str],
     rows: &[&Row],
     available: usize,
@@ -41,11 +42,10 @@ pub fn fit(
     }
     let room = available.saturating_sub(spacing * widths.len().saturating_sub(1));
     let mut over = widths.iter().sum::<usize>().saturating_sub(room);
-    let leading = [(1, 12), (0, 9)];
     let order = shrink_order(pane)
         .iter()
-        .map(|&(col, keep)| (col + lead, keep))
-        .chain(leading.into_iter().filter(|&(col, _)| col < lead));
+        .map(|&(col, keep)| (col + lead.len(), keep))
+        .chain(lead.iter().copied().enumerate().rev());
     for (col, keep) in order {
         if over == 0 {
             break;

@@ -580,7 +580,9 @@ pub fn on_sent(
     }
     for c in commands {
         if !app.snapshot.commands.iter().any(|x| x.id == c.id) {
-            app.snapshot.commands.insert(0, c);
+            std::sync::Arc::make_mut(&mut app.snapshot)
+                .commands
+                .insert(0, c);
         }
     }
     app.rebuild();

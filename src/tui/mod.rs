@@ -1,6 +1,7 @@
 //! The terminal UI: state and update (`app`), rows and tables, drawing, the event loop.
 
 pub mod app;
+pub mod build;
 pub mod clipboard;
 pub mod columns;
 pub mod dialog;
@@ -8,6 +9,7 @@ pub mod fleet;
 pub mod fleet_rows;
 pub mod keymap;
 pub mod lab;
+pub mod offload;
 pub mod render;
 pub mod rows;
 pub mod run;

@@ -220,9 +220,6 @@ fn source_line(app: &App, pane: Pane) -> String {
     parts.join(" · ")
 }
 
-/// Put in front of every pane's columns when several scopes are shown.
-const SCOPE_COLUMNS: [&str; 2] = ["ui.col.region", "ui.col.account"];
-
 fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let Some(table) = app.table() else {
         return;
@@ -245,17 +242,24 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         (None, _) => &INSTANCE_COLUMNS,
     };
     // Several accounts or regions: each row says where it lives.
-    let lead = if app.multi() && app.drill.is_none() && !matches!(app.pane, Pane::Audit | Pane::Lab)
-    {
-        SCOPE_COLUMNS.len()
-    } else {
-        0
-    };
-    let headers: Vec<String> = SCOPE_COLUMNS[..lead]
+    let scoped = app.multi() && app.drill.is_none() && !matches!(app.pane, Pane::Audit | Pane::Lab);
+    let shown = super::scopes::ScopeColumns::of(&app.scopes);
+    // Region names stay whole (ap-northeast-2); account names give way first.
+    let lead: Vec<(&str, usize)> = [
+        (shown.region, "ui.col.region", 14),
+        (shown.account, "ui.col.account", 8),
+    ]
+    .into_iter()
+    .filter(|(on, _, _)| scoped && *on)
+    .map(|(_, key, keep)| (key, keep))
+    .collect();
+    let headers: Vec<String> = lead
         .iter()
-        .chain(columns.iter())
+        .map(|(key, _)| *key)
+        .chain(columns.iter().copied())
         .map(|c| t(app.lang, c))
         .collect();
+    let lead: Vec<usize> = lead.iter().map(|(_, keep)| *keep).collect();
     let columns: Vec<&str> = headers.iter().map(String::as_str).collect();
     let columns = columns.as_slice();
     let has_error = app
@@ -310,7 +314,7 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let on_screen: Vec<&super::rows::Row> = window.iter().map(|&i| &table.rows[i]).collect();
     let widths = columns::fit(
         app.pane,
-        lead,
+        &lead,
         columns,
         &on_screen,
         usize::from(area.width.saturating_sub(2)),

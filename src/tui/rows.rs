@@ -41,6 +41,8 @@ pub struct Row {
     pub findings: Vec<Finding>,
     /// Extra lines for the detail panel.
     pub detail: Vec<String>,
+    /// With several accounts or regions: the position of the row's scope.
+    pub scope: Option<usize>,
 }
 
 impl Row {
@@ -58,6 +60,7 @@ impl Row {
             haystack,
             findings,
             detail,
+            scope: None,
         }
     }
 }

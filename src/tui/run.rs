@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 
 use std::io::Write;
 
-use super::app::{App, Effect, Msg, update, update_batch};
+use super::app::{App, Effect, Msg, update};
 use super::clipboard::osc52;
+use super::offload::Offload;
 use super::render;
 use super::session::{SessionTarget, missing_prerequisite, session_command};
 use crate::cloud::{Cloud, SendCommandRequest};
@@ -128,37 +129,39 @@ async fn event_loop<C: Cloud>(
     let mut events = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut offload = Offload::attach(&mut app);
     loop {
+        offload.start(&mut app);
         terminal
             .draw(|frame| render::draw(frame, &app))
             .wrap_err("cannot draw on the terminal")?;
-        let msg = tokio::select! {
+        let effects = tokio::select! {
             event = events.next() => match event {
-                Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
-                Some(Ok(Event::Mouse(m))) if mouse => Msg::Mouse { kind: m.kind, row: m.row },
+                Some(Ok(Event::Key(key))) => update(&mut app, Msg::Key(key)),
+                Some(Ok(Event::Resize(width, height))) => {
+                    update(&mut app, Msg::Resize { width, height })
+                }
+                Some(Ok(Event::Mouse(m))) if mouse => {
+                    update(&mut app, Msg::Mouse { kind: m.kind, row: m.row })
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
                 None => return Ok(None),
             },
-            Some((ix, event)) = rx.recv() => Msg::Scoped(ix, event),
-            _ = ticks.tick() => Msg::Tick(cloud.now()),
-        };
-        // Coalesce a burst of engine results into one frame and one rebuild.
-        let mut burst: Vec<(usize, EngineEvent)> = Vec::new();
-        let mut effects = match msg {
-            Msg::Scoped(ix, event) => {
-                burst.push((ix, event));
-                Vec::new()
+            built = offload.finished() => {
+                let built = built.map_err(|e| eyre!("building the tables failed: {e}"))?;
+                offload.install(&mut app, built)
             }
-            other => update(&mut app, other),
+            Some(first) = rx.recv() => {
+                // A burst of engine results is one update and one rebuild.
+                let mut burst = vec![first];
+                while let Ok(event) = rx.try_recv() {
+                    burst.push(event);
+                }
+                offload.events(&mut app, burst)
+            }
+            _ = ticks.tick() => update(&mut app, Msg::Tick(cloud.now())),
         };
-        while let Ok(event) = rx.try_recv() {
-            burst.push(event);
-        }
-        if !burst.is_empty() {
-            effects.extend(update_batch(&mut app, burst));
-        }
         for effect in effects {
             match effect {
                 Effect::Quit => return Ok(None),

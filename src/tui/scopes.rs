@@ -2,6 +2,7 @@
 //! the panes, every row labelled with its Region and Account.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::domain::model::Identity;
 use crate::domain::readiness::{self, FleetSummary, Readiness};
@@ -15,8 +16,9 @@ use super::rows::{Cell, Row, Tone};
 #[derive(Debug, Clone, Default)]
 pub struct ScopeView {
     pub scope: Scope,
-    pub snapshot: Snapshot,
-    pub readiness: Readiness,
+    /// Shared with a build running off the UI thread.
+    pub snapshot: Arc<Snapshot>,
+    pub readiness: Arc<Readiness>,
     /// Whether this scope polls IAM (the first of its profile); the others share its roles.
     pub reads_iam: bool,
 }
@@ -40,45 +42,92 @@ impl ScopeView {
         }
     }
 
-    /// The account id (and the profile that reaches it, when named).
+    /// The profile that reaches the account (as the operator named it), else its id.
     pub fn account(&self) -> String {
-        let id = self.snapshot.identity.account.clone();
-        match (&self.scope.profile, id) {
-            (Some(p), Some(a)) => format!("{a} ({p})"),
-            (Some(p), None) => p.clone(),
-            (None, Some(a)) => a,
+        match (&self.scope.profile, &self.snapshot.identity.account) {
+            (Some(p), _) => p.clone(),
+            (None, Some(a)) => a.clone(),
             (None, None) => "…".into(),
         }
     }
 }
 
-/// Puts the Region and Account cells in front of each row (the filter matches them too).
-pub fn label(rows: &mut [Row], view: &ScopeView) {
-    label_as(rows, view.region(), view.account());
+/// Which scope columns a multi-scope view shows: Region when it spans regions, Account
+/// when it spans profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScopeColumns {
+    pub region: bool,
+    pub account: bool,
 }
 
-/// IAM is not regional: its rows carry the account only.
-pub fn label_global(rows: &mut [Row], view: &ScopeView) {
-    label_as(rows, "global".into(), view.account());
+impl ScopeColumns {
+    pub fn of(views: &[ScopeView]) -> Self {
+        if views.len() < 2 {
+            return Self::default();
+        }
+        let differ =
+            |f: &dyn Fn(&ScopeView) -> Option<String>| views.iter().any(|v| f(v) != f(&views[0]));
+        Self {
+            region: differ(&|v| v.scope.region.clone()),
+            account: differ(&|v| v.scope.profile.clone()),
+        }
+    }
+    pub fn count(self) -> usize {
+        usize::from(self.region) + usize::from(self.account)
+    }
 }
 
-fn label_as(rows: &mut [Row], region: String, account: String) {
-    let prefix = format!("{} {} ", region, account).to_lowercase();
+/// Tags each row with its scope and puts the Region and Account cells in front (the
+/// filter matches them too).
+pub fn label(rows: &mut [Row], views: &[ScopeView], ix: usize) {
+    if let Some(view) = views.get(ix) {
+        label_as(
+            rows,
+            ScopeColumns::of(views),
+            ix,
+            view.region(),
+            view.account(),
+        );
+    }
+}
+
+/// IAM is not regional: its rows say `global`, and their ids carry the account so that
+/// two accounts' roles of the same name stay apart.
+pub fn label_global(rows: &mut [Row], views: &[ScopeView], ix: usize) {
+    let Some(view) = views.get(ix) else {
+        return;
+    };
+    let columns = ScopeColumns::of(views);
+    if columns.account {
+        for row in rows.iter_mut() {
+            row.id = format!("{}@{}", row.id, view.account());
+        }
+    }
+    label_as(rows, columns, ix, "global".into(), view.account());
+}
+
+fn label_as(rows: &mut [Row], columns: ScopeColumns, ix: usize, region: String, account: String) {
+    let prefix = format!("{region} {account} ").to_lowercase();
     for row in rows {
-        row.cells.insert(
-            0,
-            Cell {
-                text: account.clone(),
-                tone: Tone::Dim,
-            },
-        );
-        row.cells.insert(
-            0,
-            Cell {
-                text: region.clone(),
-                tone: Tone::Normal,
-            },
-        );
+        row.scope = Some(ix);
+        if columns.account {
+            row.cells.insert(
+                0,
+                Cell {
+                    text: account.clone(),
+                    tone: Tone::Dim,
+                },
+            );
+        }
+        if columns.region {
+            row.cells.insert(
+                0,
+                Cell {
+                    text: region.clone(),
+                    tone: Tone::Normal,
+                },
+            );
+        }
         row.haystack.insert_str(0, &prefix);
     }
 }
@@ -91,7 +140,7 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
     let Some(view) = views.get_mut(ix) else {
         return false;
     };
-    apply(&mut view.snapshot, fetched, at);
+    apply(Arc::make_mut(&mut view.snapshot), fetched, at);
     let mut touched = vec![ix];
     if source == Source::Iam {
         let profile = view.scope.profile.clone();
@@ -99,8 +148,9 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
         let status = view.snapshot.status(Source::Iam);
         for (j, other) in views.iter_mut().enumerate() {
             if j != ix && other.scope.profile == profile {
-                other.snapshot.iam = iam.clone();
-                other.snapshot.status.insert(Source::Iam, status.clone());
+                let snapshot = Arc::make_mut(&mut other.snapshot);
+                snapshot.iam = iam.clone();
+                snapshot.status.insert(Source::Iam, status.clone());
                 touched.push(j);
             }
         }
@@ -108,7 +158,7 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
     if changed && Source::CORE.contains(&source) {
         for j in touched {
             if let Some(v) = views.get_mut(j) {
-                v.readiness = readiness::evaluate(&v.snapshot);
+                v.readiness = Arc::new(readiness::evaluate(&v.snapshot));
             }
         }
     }
@@ -291,26 +341,34 @@ pub fn merged_identity(views: &[ScopeView]) -> Identity {
         .filter_map(|v| v.scope.profile.clone())
         .collect();
     profiles.dedup();
-    let first_label = views
-        .first()
-        .map(|v| v.snapshot.identity.label.clone())
-        .unwrap_or_default();
+    let mut labels: Vec<String> = Vec::new();
+    for v in views {
+        let l = &v.snapshot.identity.label;
+        if !l.is_empty() && !labels.contains(l) {
+            labels.push(l.clone());
+        }
+    }
+    let n_accounts = accounts.len();
+    let mut label = if profiles.len() > 1 {
+        format!("profiles {}", profiles.join(", "))
+    } else {
+        labels.join(" · ")
+    };
+    if n_accounts > 1 {
+        label = format!("{label} ({n_accounts} accounts)");
+    }
     Identity {
-        account: match accounts.len() {
-            0 => None,
-            1 => accounts.pop(),
-            n => Some(format!("{n} accounts")),
+        account: if n_accounts == 1 {
+            accounts.pop()
+        } else {
+            None
         },
         arn: None,
         region: if regions.len() > 3 {
             format!("{} regions", regions.len())
         } else {
-            regions.join(",")
+            regions.join(", ")
         },
-        label: if profiles.len() > 1 {
-            format!("profiles {}", profiles.join(", "))
-        } else {
-            first_label
-        },
+        label,
     }
 }

@@ -52,9 +52,10 @@ fn select(
 
 impl TableState {
     /// New rows from fresh data: the selection stays on the same resource id.
-    /// Marks leave with their rows.
-    pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) {
-        self.rows = rows;
+    /// Marks leave with their rows. Returns the rows replaced (freeing 100k rows is
+    /// millions of small frees: the caller may do it elsewhere).
+    pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) -> Vec<Row> {
+        let old = std::mem::replace(&mut self.rows, rows);
         self.narrowable = None;
         if !self.marks.is_empty() {
             self.marks = self
@@ -65,6 +66,7 @@ impl TableState {
                 .collect();
         }
         self.refilter(page);
+        old
     }
 
     pub fn set_filter(&mut self, filter: &str, page: usize) {

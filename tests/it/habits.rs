@@ -145,7 +145,7 @@ async fn region_switching() {
             .is_some_and(|(_, s)| s.contains("cannot switch regions while running"))
     );
     // Against an account, a region name restarts the console there.
-    app.snapshot.identity.label = "profile ops".into();
+    std::sync::Arc::make_mut(&mut app.snapshot).identity.label = "profile ops".into();
     assert_eq!(
         command(&mut app, "region eu-west-1"),
         vec![Effect::SwitchRegion("eu-west-1".into())]

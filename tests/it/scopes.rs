@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyCode;
 use ssmdeck::cloud::Cloud;
-use ssmdeck::cloud::sandbox::{Clock, SANDBOX_REGIONS, SandboxCloud, SandboxScope, Scenario};
+use ssmdeck::cloud::sandbox::{Clock, SANDBOX_REGIONS, SandboxCloud, Scenario};
 use ssmdeck::domain::snapshot::Source;
 use ssmdeck::engine::{EngineEvent, fetch};
 use ssmdeck::scope::{Regions, Scope, Selection, reads_iam};
@@ -19,22 +19,7 @@ fn sandbox_scopes(profiles: &[&str], regions: &[&str]) -> Vec<(Scope, SandboxClo
         regions.iter().map(ToString::to_string).collect(),
     )
     .expect("selection");
-    let listed = selection.profile_list();
-    selection
-        .scopes(|_| SANDBOX_REGIONS.iter().map(ToString::to_string).collect())
-        .into_iter()
-        .enumerate()
-        .map(|(index, scope)| {
-            let account = listed.iter().position(|p| *p == scope.profile).unwrap_or(0);
-            let at = SandboxScope {
-                region: scope.region.clone(),
-                account,
-                index,
-            };
-            let cloud = SandboxCloud::in_scope(Scenario::Lab, Clock::manual(t0()), &at);
-            (scope, cloud)
-        })
-        .collect()
+    SandboxCloud::for_selection(Scenario::Lab, &Clock::manual(t0()), &selection)
 }
 
 /// Every scope's identity and sources, as the tagged pollers would deliver them.
@@ -122,24 +107,20 @@ async fn regions_merge_into_one_view_with_region_and_account_columns() {
     key(&mut app, KeyCode::Char('3'));
     assert_eq!(app.pane, Pane::Instances);
     let rows = rows_of(&app);
-    // The lab's 2 instances in Seoul and the 24 of the fleet in Ireland, each labelled.
+    // The lab's 2 instances in Seoul and the 24 of the fleet in Ireland, each labelled
+    // with its region (one account: no Account column).
     assert_eq!(rows.len(), 26, "{rows:?}");
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r[0] == "ap-northeast-2" && r[1] == "123456789012")
-            .count(),
-        2
-    );
+    assert_eq!(rows.iter().filter(|r| r[0] == "ap-northeast-2").count(), 2);
     assert_eq!(rows.iter().filter(|r| r[0] == "eu-west-1").count(), 24);
-    let ids: std::collections::HashSet<&String> = rows.iter().map(|r| &r[2]).collect();
+    let ids: std::collections::HashSet<&String> = rows.iter().map(|r| &r[1]).collect();
     assert_eq!(ids.len(), 26, "instance ids are unique across regions");
     let text = screen(&app, 200, 50);
     assert!(
-        text.contains("Region") && text.contains("Account"),
+        text.contains("Region") && !text.contains("Account"),
         "{text}"
     );
     assert!(
-        text.contains("ap-northeast-2,eu-west-1"),
+        text.contains("ap-northeast-2, eu-west-1"),
         "header names both regions: {text}"
     );
 
@@ -164,13 +145,34 @@ async fn accounts_read_iam_once_and_roles_are_labelled_global() {
     key(&mut app, KeyCode::Char('2'));
     let rows = rows_of(&app);
     assert!(rows.iter().all(|r| r[0] == "global"), "{rows:?}");
-    let prod: Vec<&Vec<String>> = rows.iter().filter(|r| r[1].contains("(prod)")).collect();
-    let dev: Vec<&Vec<String>> = rows.iter().filter(|r| r[1].contains("(dev)")).collect();
-    // dev's lab account has no role yet (one row: the role ssmdeck would create); prod's
-    // fleet account has its three, shown once although two regions see them.
-    assert_eq!(dev.len(), 1, "{rows:?}");
+    let prod: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "prod").collect();
+    let dev: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "dev").collect();
+    // Each account shows its roles once although two regions see them: the three of the
+    // fleet, and the role ssmdeck would create (missing in both).
+    assert_eq!(dev.len(), 4, "{rows:?}");
     assert_eq!(prod.len(), 4, "{rows:?}");
-    assert_ne!(dev[0][1], prod[0][1], "two account ids");
+    // A role's instances are counted over every region of its account: prod's
+    // fleet-ssm-role serves 16 instances in each of its two fleets.
+    let count = |rows: &[&Vec<String>], name: &str| {
+        rows.iter()
+            .find(|r| r[2] == name)
+            .map(|r| r[6].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(count(&prod, "fleet-ssm-role"), "32", "{rows:?}");
+    assert_eq!(count(&dev, "fleet-ssm-role"), "16", "{rows:?}");
+    let accounts: std::collections::BTreeSet<Option<String>> = app
+        .scopes
+        .iter()
+        .map(|v| v.snapshot.identity.account.clone())
+        .collect();
+    assert_eq!(accounts.len(), 2, "two account ids: {accounts:?}");
+    // The same role name in two accounts: two rows with ids of their own, each in its scope.
+    let ids: std::collections::BTreeSet<String> = app
+        .table()
+        .map(|t| t.rows.iter().map(|r| r.id.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 8, "{ids:?}");
     // The second region of prod evaluates readiness with the roles it shares.
     let prod_us = &app.scopes[3];
     assert!(!prod_us.reads_iam);
@@ -320,4 +322,48 @@ async fn several_regions_against_moto_each_read_in_its_own_region() {
     };
     assert!(has_lab(&reports[0]), "the stack is in Seoul");
     assert!(!has_lab(&reports[1]), "and not in Ireland");
+}
+
+#[tokio::test]
+async fn a_role_is_created_in_the_account_of_the_selected_row_and_seen_in_its_regions() {
+    let scopes = sandbox_scopes(&["dev", "prod"], &["ap-northeast-2", "us-east-1"]);
+    let mut app = multi_app(&scopes, 200, 50).await;
+    key(&mut app, KeyCode::Char('2'));
+    let prod_row = app
+        .table()
+        .and_then(|t| {
+            t.visible.iter().position(|&i| {
+                let r = &t.rows[i];
+                r.cells[1].text == "prod" && r.cells[2].text == "ManagedInstancesRole"
+            })
+        })
+        .expect("prod's missing role row");
+    for _ in 0..prod_row {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let effects = key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.plan_scope, 2, "prod's first region reads its IAM");
+    let plan = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::DryRun(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a plan for the role");
+    assert!(plan.title.contains("prod"), "{}", plan.title);
+    assert!(
+        !plan.title.contains("ap-northeast-2"),
+        "IAM is global: {}",
+        plan.title
+    );
+
+    let prod = &scopes[2].1;
+    ssmdeck::engine::executor::apply(prod, &plan, None, &mut |_| {}).await;
+    let has_role = |roles: Vec<ssmdeck::domain::model::Role>| {
+        roles.iter().any(|r| r.name == "ManagedInstancesRole")
+    };
+    // Both regions of prod see the new role; dev's do not.
+    assert!(has_role(scopes[3].1.list_roles().await.expect("roles")));
+    assert!(!has_role(scopes[0].1.list_roles().await.expect("roles")));
+    assert!(!has_role(scopes[1].1.list_roles().await.expect("roles")));
 }

@@ -29,6 +29,15 @@ use crate::domain::model::{
 pub struct SandboxCloud {
     world: Arc<Mutex<World>>,
     clock: Clock,
+    /// The other regions of this account: IAM is global, so role and instance-profile
+    /// writes reach them too.
+    peers: Arc<Vec<Arc<Mutex<World>>>>,
+}
+
+fn locked(world: &Mutex<World>) -> MutexGuard<'_, World> {
+    world
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl SandboxCloud {
@@ -37,17 +46,113 @@ impl SandboxCloud {
         Self {
             world: Arc::new(Mutex::new(world)),
             clock,
+            peers: Arc::default(),
         }
     }
 
-    /// The sandbox seen through one scope of `--region`/`--profile` lists: the scenario
-    /// where it lives (its home region, the first account), a synthetic fleet elsewhere.
-    pub fn in_scope(scenario: Scenario, clock: Clock, scope: &scenario::SandboxScope) -> Self {
-        let world = scenario.build_in(clock.now(), scope);
-        Self {
-            world: Arc::new(Mutex::new(world)),
-            clock,
+    /// The sandbox seen through the scopes of `--region`/`--profile` lists, one cloud per
+    /// scope: the scenario where it lives (its home region of the first account), a
+    /// synthetic fleet elsewhere. The regions of one account share its roles and
+    /// instance profiles, as in AWS.
+    pub fn scoped(
+        scenario: Scenario,
+        clock: &Clock,
+        scopes: &[scenario::SandboxScope],
+    ) -> Vec<Self> {
+        let worlds: Vec<Arc<Mutex<World>>> = scopes
+            .iter()
+            .map(|s| Arc::new(Mutex::new(scenario.build_in(clock.now(), s))))
+            .collect();
+        let same_account = |i: usize| -> Vec<usize> {
+            (0..scopes.len())
+                .filter(|&j| scopes[j].account == scopes[i].account)
+                .collect()
+        };
+        for (i, _) in scopes.iter().enumerate() {
+            let members = same_account(i);
+            if members.first() != Some(&i) || members.len() < 2 {
+                continue;
+            }
+            let (mut roles, mut profiles) = (Vec::<Role>::new(), Vec::<InstanceProfile>::new());
+            for &m in &members {
+                let w = locked(&worlds[m]);
+                for r in &w.roles {
+                    if !roles.iter().any(|x| x.name == r.name) {
+                        roles.push(r.clone());
+                    }
+                }
+                for p in &w.profiles {
+                    if !profiles.iter().any(|x| x.name == p.name) {
+                        profiles.push(p.clone());
+                    }
+                }
+            }
+            for &m in &members {
+                let mut w = locked(&worlds[m]);
+                if w.roles.len() != roles.len() || w.profiles.len() != profiles.len() {
+                    w.roles = roles.clone();
+                    w.profiles = profiles.clone();
+                    w.mark_dirty();
+                }
+            }
         }
+        (0..scopes.len())
+            .map(|i| Self {
+                world: worlds[i].clone(),
+                clock: clock.clone(),
+                peers: Arc::new(
+                    same_account(i)
+                        .into_iter()
+                        .filter(|&j| j != i)
+                        .map(|j| worlds[j].clone())
+                        .collect(),
+                ),
+            })
+            .collect()
+    }
+
+    /// One cloud per scope of `--profile`/`--region` lists (`all`: [`SANDBOX_REGIONS`]);
+    /// each profile is an account of its own.
+    pub fn for_selection(
+        scenario: Scenario,
+        clock: &Clock,
+        selection: &crate::scope::Selection,
+    ) -> Vec<(crate::scope::Scope, Self)> {
+        let profiles = selection.profile_list();
+        let scopes =
+            selection.scopes(|_| SANDBOX_REGIONS.iter().map(ToString::to_string).collect());
+        let at: Vec<SandboxScope> = scopes
+            .iter()
+            .map(|s| SandboxScope {
+                region: s.region.clone(),
+                account: profiles.iter().position(|p| *p == s.profile).unwrap_or(0),
+            })
+            .collect();
+        scopes
+            .into_iter()
+            .zip(Self::scoped(scenario, clock, &at))
+            .collect()
+    }
+
+    /// An IAM write, then the account's roles and profiles copied to its other regions.
+    fn iam_write<T>(
+        &self,
+        f: impl FnOnce(&mut World, Timestamp) -> CloudResult<T>,
+    ) -> CloudResult<T> {
+        let out = self.write(f)?;
+        if !self.peers.is_empty() {
+            let (roles, profiles) = {
+                let w = self.lock()?;
+                (w.roles.clone(), w.profiles.clone())
+            };
+            for peer in self.peers.iter() {
+                let mut w = locked(peer);
+                w.roles = roles.clone();
+                w.profiles = profiles.clone();
+                w.mark_dirty();
+            }
+        }
+        Ok(out)
     }
 
     pub fn clock(&self) -> &Clock {
@@ -726,7 +831,7 @@ impl Cloud for SandboxCloud {
     }
 
     async fn create_role(&self, name: &str, trusted_service: &str) -> CloudResult<Role> {
-        self.write(|w, _| {
+        self.iam_write(|w, _| {
             if w.roles.iter().any(|r| r.name == name) {
                 return Err(CloudError::AlreadyExists(format!(
                     "EntityAlreadyExists: role with name {name} already exists"
@@ -744,7 +849,7 @@ impl Cloud for SandboxCloud {
     }
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
-        self.write(|w, _| {
+        self.iam_write(|w, _| {
             let known = [
                 crate::domain::model::CORE_POLICY_ARN,
                 crate::domain::model::DEPRECATED_POLICY_ARN,
@@ -767,7 +872,7 @@ impl Cloud for SandboxCloud {
     }
 
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {
-        self.write(|w, _| {
+        self.iam_write(|w, _| {
             if w.profiles.iter().any(|p| p.name == name) {
                 return Err(CloudError::AlreadyExists(format!(
                     "EntityAlreadyExists: instance profile {name} already exists"
@@ -788,7 +893,7 @@ impl Cloud for SandboxCloud {
         profile_name: &str,
         role_name: &str,
     ) -> CloudResult<()> {
-        self.write(|w, _| {
+        self.iam_write(|w, _| {
             if !w.roles.iter().any(|r| r.name == role_name) {
                 return Err(CloudError::NotFound(format!(
                     "role {role_name} does not exist"

@@ -27,8 +27,22 @@ pub struct SandboxScope {
     pub region: Option<String>,
     /// 0 is the scenario's own account; each further profile is another account.
     pub account: usize,
-    /// Position in the scope list: keeps ids apart between the worlds.
-    pub index: usize,
+}
+
+impl SandboxScope {
+    /// Mixed into the ids of a fleet: the same region of the same account always gets
+    /// the same ids, and two scopes never share one.
+    fn salt(&self, region: &str) -> u8 {
+        let r = SANDBOX_REGIONS
+            .iter()
+            .position(|x| *x == region)
+            .unwrap_or_else(|| {
+                3 + region.bytes().fold(0usize, |h, b| {
+                    h.wrapping_mul(31).wrapping_add(usize::from(b))
+                }) % 37
+            });
+        u8::try_from(1 + r + 40 * (self.account % 5)).unwrap_or(1)
+    }
 }
 
 /// The account id of the `n`th sandbox account.
@@ -97,10 +111,13 @@ impl Scenario {
             Self::Lab => 24,
             Self::Fleet(n) => n,
         };
-        let salt = u8::try_from(scope.index % 200 + 1).unwrap_or(1);
-        let mut w = fleet_in(n, now, region, &account_id(scope.account), salt);
-        w.scenario = format!("{} ({region})", self.name());
-        w
+        fleet_in(
+            n,
+            now,
+            region,
+            &account_id(scope.account),
+            scope.salt(region),
+        )
     }
 }
 

@@ -1,0 +1,60 @@
+//! Rebuilds off the UI thread: readiness and rows are computed on a blocking task while
+//! the loop keeps drawing and answering keys. Engine results that arrive meanwhile wait
+//! until the build is shown, so the data a build reads never changes under it.
+
+use tokio::task::JoinHandle;
+
+use super::app::{App, Effect, update_batch};
+use super::build::{self, Built};
+use crate::engine::EngineEvent;
+
+#[derive(Default)]
+pub struct Offload {
+    job: Option<JoinHandle<Built>>,
+    held: Vec<(usize, EngineEvent)>,
+}
+
+impl Offload {
+    /// Builds of `app` are left to this (call once, before the loop).
+    pub fn attach(app: &mut App) -> Self {
+        app.defer_builds = true;
+        Self::default()
+    }
+
+    /// Starts the pending rebuild when none is running.
+    pub fn start(&mut self, app: &mut App) {
+        if self.job.is_none()
+            && let Some(input) = app.take_build()
+        {
+            self.job = Some(tokio::task::spawn_blocking(move || build::build(&input)));
+        }
+    }
+
+    /// Engine results: applied now, or held while a build runs.
+    pub fn events(&mut self, app: &mut App, events: Vec<(usize, EngineEvent)>) -> Vec<Effect> {
+        self.held.extend(events);
+        if self.job.is_some() {
+            return Vec::new();
+        }
+        update_batch(app, std::mem::take(&mut self.held))
+    }
+
+    /// The running build's result; never resolves while none runs.
+    pub async fn finished(&mut self) -> Result<Built, tokio::task::JoinError> {
+        match self.job.as_mut() {
+            Some(job) => job.await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Shows a finished build, frees the rows it replaced on a blocking task, then applies
+    /// the results held meanwhile.
+    pub fn install(&mut self, app: &mut App, built: Built) -> Vec<Effect> {
+        self.job = None;
+        let replaced = app.install(built);
+        if replaced.iter().any(|rows| rows.len() > 1000) {
+            tokio::task::spawn_blocking(move || drop(replaced));
+        }
+        update_batch(app, std::mem::take(&mut self.held))
+    }
+}
