@@ -144,6 +144,35 @@ fn fetched(c: &mut Criterion) {
     g.finish();
 }
 
+/// The UI thread's share of a poller result in the console, where rebuilds run off the
+/// loop (`App::defer_builds`) and replaced data is freed elsewhere.
+fn fetched_on_the_loop(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fetched_on_loop");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(200))
+        .measurement_time(Duration::from_secs(2));
+    for (n, label) in [(10_000, "10k"), (100_000, "100k")] {
+        let cloud = common::fleet(n);
+        let mut app: App = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
+        app.defer_builds = true;
+        for (source, name) in [
+            (Source::Instances, "instances"),
+            (Source::Nodes, "nodes"),
+            (Source::Patches, "patches"),
+        ] {
+            let msg = common::fetched(&cloud, &app, source);
+            g.bench_function(BenchmarkId::new(name, label), |b| {
+                b.iter_batched(
+                    || msg.clone(),
+                    |m| (update(&mut app, m), app.take_garbage()),
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+    }
+    g.finish();
+}
+
 /// The parts of `App::rebuild` alone, to see what each poller result would cost if
 /// only the tables that depend on its source were rebuilt.
 fn rebuild_parts(c: &mut Criterion) {
@@ -194,6 +223,7 @@ criterion_group!(
     keystrokes,
     filter_only,
     fetched,
+    fetched_on_the_loop,
     rebuild_parts
 );
 criterion_main!(benches);

@@ -153,21 +153,27 @@ pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
 }
 
 /// Store a fetch result: data replaces the old on success; on failure the
-/// last good data stays and the error is kept beside it.
-pub fn apply(snapshot: &mut Snapshot, fetched: Fetched, at: jiff::Timestamp) {
+/// last good data stays and the error is kept beside it. Returns the data replaced, for
+/// the caller to free where it costs nothing (100k instances: a million small frees).
+pub fn apply(
+    snapshot: &mut Snapshot,
+    fetched: Fetched,
+    at: jiff::Timestamp,
+) -> Option<Box<dyn std::any::Any + Send>> {
+    use std::mem::replace;
     let source = fetched.source();
     let error = fetched.error();
-    match fetched {
-        Fetched::Network(Ok(d)) => snapshot.network = d,
-        Fetched::Instances(Ok(d)) => snapshot.instances = d,
-        Fetched::Iam(Ok(d)) => snapshot.iam = d,
-        Fetched::Nodes(Ok(d)) => snapshot.nodes = d,
-        Fetched::Inventory(Ok(d)) => snapshot.inventory = d,
-        Fetched::Patches(Ok(d)) => snapshot.patches = d,
-        Fetched::Commands(Ok(d)) => snapshot.commands = d,
-        Fetched::Windows(Ok(d)) => snapshot.windows = d,
-        _ => {}
-    }
+    let old: Option<Box<dyn std::any::Any + Send>> = match fetched {
+        Fetched::Network(Ok(d)) => Some(Box::new(replace(&mut snapshot.network, d))),
+        Fetched::Instances(Ok(d)) => Some(Box::new(replace(&mut snapshot.instances, d))),
+        Fetched::Iam(Ok(d)) => Some(Box::new(replace(&mut snapshot.iam, d))),
+        Fetched::Nodes(Ok(d)) => Some(Box::new(replace(&mut snapshot.nodes, d))),
+        Fetched::Inventory(Ok(d)) => Some(Box::new(replace(&mut snapshot.inventory, d))),
+        Fetched::Patches(Ok(d)) => Some(Box::new(replace(&mut snapshot.patches, d))),
+        Fetched::Commands(Ok(d)) => Some(Box::new(replace(&mut snapshot.commands, d))),
+        Fetched::Windows(Ok(d)) => Some(Box::new(replace(&mut snapshot.windows, d))),
+        _ => None,
+    };
     let status = snapshot.status.entry(source).or_default();
     status.in_flight = false;
     match error {
@@ -181,6 +187,7 @@ pub fn apply(snapshot: &mut Snapshot, fetched: Fetched, at: jiff::Timestamp) {
             status.error_at = Some(at);
         }
     }
+    old
 }
 
 /// Every source once, concurrently: what `ssmdeck check` reports on.

@@ -9,7 +9,7 @@ use super::dialog::Confirm;
 use super::fleet::{self, CommandProposal, Drill, ProposalKind};
 use super::fleet_rows;
 use super::lab::{Lab, LabAction};
-use super::rows::{self, Row};
+use super::rows;
 use super::scopes;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
@@ -217,6 +217,8 @@ pub struct App {
     /// Rebuilds are left to the caller ([`App::take_build`], [`App::install`]): the event
     /// loop runs them off the UI thread. Off in tests: every update rebuilds at once.
     pub defer_builds: bool,
+    /// Replaced data waiting to be freed off the UI thread ([`App::discard`]).
+    garbage: Vec<Box<dyn std::any::Any + Send>>,
     /// Several accounts or regions (`--region all`, `--profile a,b`): each one's data; empty
     /// with a single scope, whose data is `snapshot` itself.
     pub scopes: Vec<scopes::ScopeView>,
@@ -261,6 +263,7 @@ impl App {
             pending: Rebuild::default(),
             in_batch: false,
             defer_builds: false,
+            garbage: Vec::new(),
             scopes: Vec::new(),
             owner: std::collections::HashMap::new(),
             plan_scope: 0,
@@ -329,7 +332,7 @@ impl App {
         if let Some(input) = self.take_build() {
             let built = build::build(&input);
             drop(input);
-            drop(self.install(built));
+            self.install(built);
         }
     }
 
@@ -356,12 +359,13 @@ impl App {
         })
     }
 
-    /// Shows a finished build. Returns the rows it replaced, for the caller to free where
-    /// it costs the UI nothing.
-    pub fn install(&mut self, built: Built) -> Vec<Vec<Row>> {
+    /// Shows a finished build. What it replaced (rows, readiness) goes to
+    /// [`App::discard`].
+    pub fn install(&mut self, built: Built) {
         let page = self.page();
         if let Some(r) = built.readiness {
-            self.readiness = r;
+            let old = std::mem::replace(&mut self.readiness, r);
+            self.discard(Some(Box::new(old)));
         }
         if let Some(c) = built.compliance {
             self.compliance = c;
@@ -369,11 +373,27 @@ impl App {
         if let Some(lab) = built.lab {
             self.lab = lab;
         }
-        built
-            .tables
-            .into_iter()
-            .filter_map(|(i, rows)| self.tables.get_mut(i).map(|t| t.set_rows(rows, page)))
-            .collect()
+        for (i, rows) in built.tables {
+            if let Some(t) = self.tables.get_mut(i) {
+                let old = t.set_rows(rows, page);
+                self.discard(Some(Box::new(old)));
+            }
+        }
+    }
+
+    /// Data replaced by new data: freed by the event loop off the UI thread when builds
+    /// are deferred, here otherwise.
+    pub(crate) fn discard(&mut self, old: Option<Box<dyn std::any::Any + Send>>) {
+        if let Some(old) = old
+            && self.defer_builds
+        {
+            self.garbage.push(old);
+        }
+    }
+
+    /// What [`App::discard`] kept for the event loop to free.
+    pub fn take_garbage(&mut self) -> Vec<Box<dyn std::any::Any + Send>> {
+        std::mem::take(&mut self.garbage)
     }
 
     /// Whether a rebuild waits to be done.
@@ -475,7 +495,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let source = result.source();
             // A failure keeps the last good data: only the source's status line changes.
             let changed = result.error().is_none();
-            apply(Arc::make_mut(&mut app.snapshot), result, at);
+            let old = apply(Arc::make_mut(&mut app.snapshot), result, at);
+            app.discard(old);
             after_fetch(app, source, changed, at)
         }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),

@@ -36,7 +36,9 @@ impl Offload {
         if self.job.is_some() {
             return Vec::new();
         }
-        update_batch(app, std::mem::take(&mut self.held))
+        let effects = update_batch(app, std::mem::take(&mut self.held));
+        free(app);
+        effects
     }
 
     /// The running build's result; never resolves while none runs.
@@ -47,14 +49,21 @@ impl Offload {
         }
     }
 
-    /// Shows a finished build, frees the rows it replaced on a blocking task, then applies
-    /// the results held meanwhile.
+    /// Shows a finished build, then applies the results held meanwhile; what they replace
+    /// is freed on a blocking task.
     pub fn install(&mut self, app: &mut App, built: Built) -> Vec<Effect> {
         self.job = None;
-        let replaced = app.install(built);
-        if replaced.iter().any(|rows| rows.len() > 1000) {
-            tokio::task::spawn_blocking(move || drop(replaced));
-        }
-        update_batch(app, std::mem::take(&mut self.held))
+        app.install(built);
+        let effects = update_batch(app, std::mem::take(&mut self.held));
+        free(app);
+        effects
+    }
+}
+
+/// Frees replaced data away from the UI thread.
+fn free(app: &mut App) {
+    let garbage = app.take_garbage();
+    if !garbage.is_empty() {
+        tokio::task::spawn_blocking(move || drop(garbage));
     }
 }

@@ -140,7 +140,8 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
     let Some(view) = views.get_mut(ix) else {
         return false;
     };
-    apply(Arc::make_mut(&mut view.snapshot), fetched, at);
+    // Freed here: with several scopes each one's share is smaller.
+    drop(apply(Arc::make_mut(&mut view.snapshot), fetched, at));
     let mut touched = vec![ix];
     if source == Source::Iam {
         let profile = view.scope.profile.clone();

@@ -13,6 +13,7 @@ mod habits;
 mod lab;
 mod moto;
 mod moto_server;
+mod offload;
 mod plan;
 mod policies;
 mod proptests;
