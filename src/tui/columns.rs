@@ -56,5 +56,21 @@ pub fn fit(
             over -= cut;
         }
     }
+    // With Region/Account in front, the pane's own columns give way further, widest
+    // first, before the resource id (the first of them) or the scope is cut.
+    if !lead.is_empty() {
+        while over > 0 {
+            let widest = widths
+                .iter()
+                .enumerate()
+                .skip(lead.len() + 1)
+                .filter(|(_, w)| **w > 6)
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, _)| i);
+            let Some(i) = widest else { break };
+            widths[i] -= 1;
+            over -= 1;
+        }
+    }
     widths
 }
