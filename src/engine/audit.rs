@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::cloud::SendCommandRequest;
 use crate::domain::plan::Call;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -36,13 +37,34 @@ pub fn default_path() -> PathBuf {
 impl Audit {
     /// Appends one line; a failure to write is logged, never fatal to the write itself.
     pub fn record(&self, call: &Call, outcome: &str) {
+        self.record_action(
+            call.action(),
+            serde_json::to_value(call).unwrap_or(serde_json::Value::Null),
+            outcome,
+        );
+    }
+
+    /// Run Command: the document, where it went and the names of its parameters — not
+    /// their values (a shell script may carry a secret).
+    pub fn record_send(&self, request: &SendCommandRequest, outcome: &str) {
+        let parameters = serde_json::json!({
+            "document": request.document,
+            "instance_ids": request.instance_ids,
+            "targets": request.targets,
+            "parameter_names": request.parameters.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            "comment": request.comment,
+        });
+        self.record_action("ssm:SendCommand", parameters, outcome);
+    }
+
+    pub fn record_action(&self, action: &str, parameters: serde_json::Value, outcome: &str) {
         let entry = AuditEntry {
             time: Timestamp::now().to_string(),
             account: self.account.clone(),
             region: self.region.clone(),
             profile: self.profile.clone(),
-            action: call.action().to_string(),
-            parameters: serde_json::to_value(call).unwrap_or(serde_json::Value::Null),
+            action: action.to_string(),
+            parameters,
             outcome: outcome.to_string(),
         };
         if let Err(e) = self.append(&entry) {

@@ -244,7 +244,7 @@ impl<C: Cloud> Engine<C> {
     }
 
     /// Sends a command in batches of 50; the Commands pane then follows it closely.
-    pub fn send_command(&self, request: SendCommandRequest) {
+    pub fn send_command(&self, request: SendCommandRequest, audit: Audit) {
         let cloud = self.cloud.clone();
         let tx = self.tx.clone();
         let wake = self.wake.get(&Source::Commands).cloned();
@@ -253,6 +253,12 @@ impl<C: Cloud> Engine<C> {
                 Ok(c) => (c, None),
                 Err((c, e)) => (c, Some(e.to_string())),
             };
+            let ids: Vec<&str> = commands.iter().map(|c| c.id.as_str()).collect();
+            let outcome = match &error {
+                None => format!("sent: {}", ids.join(", ")),
+                Some(e) => format!("failed after sending [{}]: {e}", ids.join(", ")),
+            };
+            tokio::task::spawn_blocking(move || audit.record_send(&request, &outcome));
             let _ = tx.send(EngineEvent::Sent { commands, error });
             if let Some(w) = wake {
                 w.notify_one();
@@ -260,7 +266,7 @@ impl<C: Cloud> Engine<C> {
         });
     }
 
-    pub fn cancel_command(&self, command_id: String) {
+    pub fn cancel_command(&self, command_id: String, audit: Audit) {
         let cloud = self.cloud.clone();
         let tx = self.tx.clone();
         let wake = self.wake.get(&Source::Commands).cloned();
@@ -270,6 +276,14 @@ impl<C: Cloud> Engine<C> {
                 .await
                 .err()
                 .map(|e| e.to_string());
+            let outcome = match &error {
+                None => "done".to_string(),
+                Some(e) => format!("failed: {e}"),
+            };
+            let parameters = serde_json::json!({ "command_id": command_id });
+            tokio::task::spawn_blocking(move || {
+                audit.record_action("ssm:CancelCommand", parameters, &outcome)
+            });
             let _ = tx.send(EngineEvent::Cancelled { command_id, error });
             if let Some(w) = wake {
                 w.notify_one();

@@ -173,13 +173,7 @@ async fn event_loop<C: Cloud>(
                     }
                 }
                 Effect::Apply(plan) => {
-                    let id = &app.scope_data(app.plan_scope).0.identity;
-                    let audit = Audit {
-                        path: opts.audit_path.clone(),
-                        account: id.account.clone(),
-                        region: id.region.clone(),
-                        profile: id.label.clone(),
-                    };
+                    let audit = audit_for(&app, app.plan_scope, &opts.audit_path);
                     if let Some(e) = engine(app.plan_scope) {
                         e.apply(plan, audit);
                     }
@@ -197,13 +191,14 @@ async fn event_loop<C: Cloud>(
                 Effect::SendCommand(request) => {
                     for (ix, part) in split_by_scope(&app, request) {
                         if let Some(e) = engine(ix) {
-                            e.send_command(part);
+                            e.send_command(part, audit_for(&app, ix, &opts.audit_path));
                         }
                     }
                 }
                 Effect::CancelCommand(id) => {
-                    if let Some(e) = engine(app.owner_of(&id)) {
-                        e.cancel_command(id);
+                    let ix = app.owner_of(&id);
+                    if let Some(e) = engine(ix) {
+                        e.cancel_command(id, audit_for(&app, ix, &opts.audit_path));
                     }
                 }
                 Effect::Copy(text) => {
@@ -252,6 +247,17 @@ async fn event_loop<C: Cloud>(
                 }
             }
         }
+    }
+}
+
+/// The audit log's account, region and profile for writes to scope `ix`.
+fn audit_for(app: &App, ix: usize, path: &std::path::Path) -> Audit {
+    let id = &app.scope_data(ix).0.identity;
+    Audit {
+        path: path.to_path_buf(),
+        account: id.account.clone(),
+        region: id.region.clone(),
+        profile: id.label.clone(),
     }
 }
 

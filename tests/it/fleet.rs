@@ -319,3 +319,88 @@ async fn group_narrows_the_panes_and_targets_the_tag() {
         Some(all)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_command_and_cancel_are_written_to_the_audit_log_without_the_script() {
+    use ssmdeck::cloud::SendCommandRequest;
+    use ssmdeck::engine::audit::{Audit, read_tail};
+    use ssmdeck::engine::{Engine, EngineEvent};
+
+    let cloud = fleet();
+    let online: Vec<String> = cloud
+        .describe_managed_nodes()
+        .await
+        .expect("nodes")
+        .into_iter()
+        .filter(|n| n.ping == PingStatus::Online && n.platform_type.as_deref() == Some("Linux"))
+        .map(|n| n.instance_id)
+        .take(2)
+        .collect();
+    assert_eq!(online.len(), 2);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = Audit {
+        path: dir.path().join("audit.jsonl"),
+        account: Some("123456789012".into()),
+        region: "us-east-1".into(),
+        profile: "sandbox: fleet:60".into(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let engine = Engine::start(cloud.clone(), std::time::Duration::from_secs(3600), tx);
+    let request = SendCommandRequest {
+        document: "AWS-RunShellScript".into(),
+        instance_ids: online.clone(),
+        targets: Vec::new(),
+        parameters: vec![("commands".into(), vec!["echo TOKEN=s3cr3t".into()])],
+        comment: Some("audit test".into()),
+        max_concurrency: None,
+        max_errors: None,
+        timeout_seconds: None,
+    };
+    engine.send_command(request, audit.clone());
+    let command_id = loop {
+        match rx.recv().await.expect("engine events") {
+            EngineEvent::Sent { commands, error } => {
+                assert_eq!(error, None);
+                break commands[0].id.clone();
+            }
+            _ => continue,
+        }
+    };
+    engine.cancel_command(command_id.clone(), audit.clone());
+    loop {
+        if let EngineEvent::Cancelled { .. } = rx.recv().await.expect("engine events") {
+            break;
+        }
+    }
+    // The audit lines are written off the async workers: wait for both.
+    let mut entries = Vec::new();
+    for _ in 0..100 {
+        entries = read_tail(&audit.path, 10).expect("audit log");
+        if entries.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0].action, "ssm:SendCommand");
+    assert_eq!(entries[0].parameters["document"], "AWS-RunShellScript");
+    assert_eq!(entries[0].parameters["parameter_names"][0], "commands");
+    assert_eq!(
+        entries[0].parameters["instance_ids"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert!(
+        entries[0].outcome.contains(&command_id),
+        "{}",
+        entries[0].outcome
+    );
+    assert_eq!(entries[1].action, "ssm:CancelCommand");
+    assert_eq!(entries[1].parameters["command_id"], command_id.as_str());
+    let text = std::fs::read_to_string(&audit.path).expect("read");
+    assert!(
+        !text.contains("s3cr3t"),
+        "the script stays out of the audit log"
+    );
+}
