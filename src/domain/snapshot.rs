@@ -59,6 +59,9 @@ pub struct SourceStatus {
     pub error: Option<String>,
     pub error_at: Option<Timestamp>,
     pub in_flight: bool,
+    /// After a failure: when the poller tries again (its back-off).
+    #[serde(skip)]
+    pub retry_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -176,6 +176,7 @@ pub fn apply(
     };
     let status = snapshot.status.entry(source).or_default();
     status.in_flight = false;
+    status.retry_at = None;
     match error {
         None => {
             status.fetched_at = Some(at);

@@ -34,6 +34,11 @@ pub enum EngineEvent {
         result: Fetched,
     },
     Identity(Result<Identity, String>),
+    /// A source failed; its poller tries again at this time (the cloud's clock).
+    Retrying {
+        source: Source,
+        at: Timestamp,
+    },
     /// Dry-run verdicts and progress of a plan.
     Plan(PlanEvent),
     /// The tail of the audit log.
@@ -387,6 +392,14 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
             Some(w) if failures == 0 => w,
             _ => backoff(ctx.interval, failures, source),
         };
+        if failures > 0 {
+            let next = jiff::SignedDuration::try_from(wait)
+                .ok()
+                .and_then(|d| at.checked_add(d).ok());
+            if let Some(next) = next {
+                let _ = ctx.tx.send(EngineEvent::Retrying { source, at: next });
+            }
+        }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = ctx.wake.notified() => {}

@@ -501,6 +501,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
         Msg::Scoped(_, event) => update(app, Msg::Engine(event)),
+        Msg::Engine(EngineEvent::Retrying { source, at }) => {
+            Arc::make_mut(&mut app.snapshot)
+                .status
+                .entry(source)
+                .or_default()
+                .retry_at = Some(at);
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Detail(detail)) => {
             fleet::on_detail(app, detail);
             Vec::new()
@@ -576,6 +584,17 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
                 scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             }
             after_fetch(app, source, changed, at)
+        }
+        EngineEvent::Retrying { source, at } => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                Arc::make_mut(&mut v.snapshot)
+                    .status
+                    .entry(source)
+                    .or_default()
+                    .retry_at = Some(at);
+            }
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            Vec::new()
         }
         EngineEvent::Identity(Ok(identity)) => {
             if let Some(v) = app.scopes.get_mut(ix) {

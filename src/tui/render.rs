@@ -215,6 +215,14 @@ fn source_line(app: &App, pane: Pane) -> String {
             ),
             (None, None) => tf(lang, "ui.source.loading", &[("source", name)]),
         } + spin;
+        // A failing source says when its poller tries again.
+        let part = match st.retry_at.filter(|at| st.error.is_some() && *at > app.now) {
+            Some(at) => {
+                let wait = tf(lang, "ui.source.retry", &[("in", &age(at, app.now))]);
+                format!("{part}, {wait}")
+            }
+            None => part,
+        };
         parts.push(part);
     }
     parts.join(" · ")

@@ -289,6 +289,7 @@ fn merged_status(views: &[ScopeView], source: Source) -> SourceStatus {
         {
             out.error = Some(format!("{}: {e}", v.region()));
             out.error_at = s.error_at;
+            out.retry_at = s.retry_at;
         }
     }
     if !all_fetched && out.error.is_none() {

@@ -440,3 +440,47 @@ fn the_faults_flag_reaches_the_sandbox() {
     assert_eq!(out.status.code(), Some(1), "slow but answered: not ready");
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_source_says_when_it_is_tried_again() {
+    use ssmdeck::engine::{Engine, EngineEvent};
+    use ssmdeck::tui::app::{Msg, update};
+
+    let cloud = on(Scenario::Lab);
+    let mut app = app_on(&cloud, 220, 40).await;
+    cloud.set_faults(faults("throttle:1"));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _engine = Engine::start(cloud.clone(), Duration::from_secs(5), tx);
+    let mut fetched_at = None;
+    let mut retry_at = None;
+    while retry_at.is_none() {
+        let event = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("events within 10 s")
+            .expect("engine running");
+        match &event {
+            EngineEvent::Fetched { at, result } if result.source() == Source::Instances => {
+                assert!(result.error().is_some());
+                fetched_at = Some(*at);
+            }
+            EngineEvent::Retrying {
+                source: Source::Instances,
+                at,
+            } => retry_at = Some(*at),
+            _ => {}
+        }
+        update(&mut app, Msg::Engine(event));
+    }
+    let (fetched_at, retry_at) = (
+        fetched_at.expect("the failure first"),
+        retry_at.unwrap_or(t0()),
+    );
+    let wait = retry_at.duration_since(fetched_at);
+    assert!(
+        wait >= SignedDuration::from_secs(5) && wait <= SignedDuration::from_secs(60),
+        "back-off from the interval, at most a minute: {wait:?}"
+    );
+    let text = show(&mut app, Pane::Instances);
+    assert!(text.contains("throttled: ec2:DescribeInstances"), "{text}");
+    assert!(text.contains("retry in"), "{text}");
+}
