@@ -787,6 +787,7 @@ fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> 
             }
             return Vec::new();
         }
+        _ if line_edit(&mut text, key) => {}
         KeyCode::Backspace => {
             text.pop();
         }
@@ -800,8 +801,29 @@ fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> 
     Vec::new()
 }
 
+/// Readline's Ctrl-U (clear), Ctrl-W (last word) and Ctrl-H (one character) in the
+/// filter and command lines. Whether the key was one of them.
+fn line_edit(text: &mut String, key: KeyEvent) -> bool {
+    if !key.modifiers.contains(KeyModifiers::CONTROL) {
+        return false;
+    }
+    match key.code {
+        KeyCode::Char('u') => text.clear(),
+        KeyCode::Char('w') => {
+            let kept = text.trim_end().rfind(' ').map_or(0, |i| i + 1);
+            text.truncate(kept);
+        }
+        KeyCode::Char('h') => {
+            text.pop();
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn on_command_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
     match key.code {
+        _ if line_edit(&mut text, key) => app.mode = Mode::Command(text),
         KeyCode::Esc => app.mode = Mode::Normal,
         KeyCode::Backspace => {
             if text.pop().is_none() {

@@ -496,8 +496,10 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
 pub const HELP: &[&str] = &[
     "help.panes",
     "help.command",
+    "help.region",
     "help.move",
     "help.filter",
+    "help.line",
     "help.esc",
     "help.enter",
     "help.mark",

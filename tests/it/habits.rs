@@ -162,3 +162,34 @@ async fn region_switching() {
             .is_some_and(|(_, s)| s.contains("not a region name"))
     );
 }
+
+#[tokio::test]
+async fn readline_keys_edit_the_filter_and_command_lines() {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use ssmdeck::tui::app::{Mode, Msg, update};
+    let ctrl = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    let cloud = SandboxCloud::new(Scenario::Fleet(60), Clock::manual(t0()));
+    let mut app = app_on(&cloud, 160, 45).await;
+    key(&mut app, KeyCode::Char('3'));
+    let all = app.table().map(|t| t.visible.len()).unwrap_or(0);
+    key(&mut app, KeyCode::Char('/'));
+    crate::ui::chars(&mut app, "win app-0001");
+    update(&mut app, ctrl('w'));
+    assert_eq!(app.mode, Mode::Filter("win ".into()));
+    update(&mut app, ctrl('h'));
+    assert_eq!(app.mode, Mode::Filter("win".into()));
+    let wins = app.table().map(|t| t.visible.len()).unwrap_or(0);
+    assert!(wins > 0 && wins < all, "{wins} of {all}");
+    update(&mut app, ctrl('u'));
+    assert_eq!(app.mode, Mode::Filter(String::new()));
+    assert_eq!(
+        app.table().map(|t| t.visible.len()),
+        Some(all),
+        "the filter is cleared"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char(':'));
+    crate::ui::chars(&mut app, "group Env=prod");
+    update(&mut app, ctrl('u'));
+    assert_eq!(app.mode, Mode::Command(String::new()));
+}
