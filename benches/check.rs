@@ -1,9 +1,10 @@
 //! `ssmdeck check --json --sandbox=fleet:N` as a whole process (the binary of this
 //! build's profile: release under `cargo bench`), stdout to a file:
 //! - `check_json/binary/{1k,100k}`: the `ssmdeck` binary as shipped;
-//! - `check_json/streamed/{1k,100k}`: the same check path with the JSON streamed to
-//!   stdout, the sandbox dropped once read and nothing freed at exit (the change
-//!   proposed for `app_main`), run by this bench binary re-executing itself.
+//! - `check_json/streamed/{1k,100k}`: the same check path in-process (the sandbox
+//!   handing its account over, the JSON streamed to stdout, nothing freed at exit)
+//!   without clap, logging or a tokio runtime, run by this bench binary re-executing
+//!   itself.
 //!
 //! After each, one more run is watched for its peak resident set (VmHWM of
 //! /proc/PID/status, read every millisecond until it exits; getrusage of children
@@ -155,17 +156,21 @@ pub fn run_group(c: &mut Criterion, name: &str, variants: &[(Variant, &str)]) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The check path as proposed for `app_main`: read, drop the sandbox, evaluate, stream
-/// the JSON, exit without freeing. Returns the exit code.
+/// The check path of `app_main` without clap, logging or a tokio runtime: the sandbox
+/// hands its account over, readiness, the JSON streamed, exit without freeing. Returns
+/// the exit code.
 pub fn streamed_check(scenario: &str) -> i32 {
+    use ssmdeck::cloud::Cloud;
     use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
     let scenario: Scenario = match scenario.parse() {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
     let cloud = SandboxCloud::new(scenario, Clock::Real);
-    let snapshot = futures::executor::block_on(ssmdeck::engine::fetch::snapshot(&cloud));
-    drop(cloud);
+    let snapshot = match cloud.hand_over() {
+        Ok(s) => s,
+        Err(cloud) => futures::executor::block_on(ssmdeck::engine::fetch::snapshot(&cloud)),
+    };
     let readiness = ssmdeck::domain::readiness::evaluate(&snapshot);
     let stdout = std::io::stdout().lock();
     let written = ssmdeck::report::write_json(

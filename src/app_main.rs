@@ -262,9 +262,12 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
             let Some((_, cloud)) = clouds.into_iter().next() else {
                 bail!("nothing to check");
             };
-            let snapshot = fetch::snapshot(&cloud).await;
-            // The sandbox's simulated account (fleet:100000: ~110 MB) is not needed any more.
-            drop(cloud);
+            // The sandbox hands its account over (fleet:100000 would otherwise be in
+            // memory twice); AWS is read.
+            let snapshot = match cloud.hand_over() {
+                Ok(snapshot) => snapshot,
+                Err(cloud) => fetch::snapshot(&cloud).await,
+            };
             let readiness = readiness::evaluate(&snapshot);
             if json {
                 use std::io::Write;

@@ -99,6 +99,17 @@ pub trait Cloud: Clone + Send + Sync + 'static {
 
     fn identity(&self) -> impl Future<Output = CloudResult<Identity>> + Send;
 
+    /// `check`'s one look at everything, for an adapter that keeps the account in this
+    /// process (the sandbox): its state handed over as the snapshot the reads would give,
+    /// instead of read and copied (`fleet:100000` would be in memory twice). `Err(self)`:
+    /// read it through the other methods (`engine::fetch::snapshot`).
+    fn hand_over(self) -> Result<crate::domain::snapshot::Snapshot, Self>
+    where
+        Self: Sized,
+    {
+        Err(self)
+    }
+
     /// The regions enabled for this account (`--region all`).
     fn describe_regions(&self) -> impl Future<Output = CloudResult<Vec<String>>> + Send;
 

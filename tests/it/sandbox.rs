@@ -449,3 +449,49 @@ fn unknown_scenarios_are_refused() {
         assert!(bad.parse::<Scenario>().is_err(), "{bad}");
     }
 }
+
+/// `check` on the sandbox takes the account over instead of reading a copy of it: the
+/// same snapshot the reads give, after time has passed and writes were made.
+#[tokio::test]
+async fn the_sandbox_hands_over_what_the_reads_would_give() {
+    use ssmdeck::cloud::sandbox::faults::Faults;
+    for scenario in [Scenario::Lab, Scenario::Fleet(300)] {
+        let read = SandboxCloud::new(scenario, Clock::manual(t0()));
+        let handed = SandboxCloud::new(scenario, Clock::manual(t0()));
+        for cloud in [&read, &handed] {
+            let first = cloud.describe_instances().await.expect("instances")[0]
+                .id
+                .clone();
+            create_lab_endpoints_if_lab(cloud, scenario).await;
+            let _ = cloud
+                .associate_iam_instance_profile(&first, "fleet-ssm-role", WriteMode::Apply)
+                .await;
+            cloud.clock().advance(secs(600));
+        }
+        let expected = fetch::snapshot(&read).await;
+        // Another handle on the world: it cannot be taken, it is read.
+        let other = handed.clone();
+        let handed = match handed.hand_over() {
+            Err(cloud) => cloud,
+            Ok(_) => panic!("a shared world was handed over"),
+        };
+        drop(other);
+        // Faults are met call by call: no hand-over.
+        let faulty = handed.with_faults("throttle:0.5".parse::<Faults>().expect("spec"));
+        let handed = match faulty.hand_over() {
+            Err(f) => f.inner().clone(),
+            Ok(_) => panic!("faults skipped"),
+        };
+        let got = handed
+            .hand_over()
+            .unwrap_or_else(|_| panic!("the last handle"));
+        assert_eq!(got, expected, "{scenario:?}");
+        assert!(!got.instances.instances.is_empty());
+    }
+}
+
+async fn create_lab_endpoints_if_lab(cloud: &SandboxCloud, scenario: Scenario) {
+    if scenario == Scenario::Lab {
+        create_lab_endpoints(cloud).await;
+    }
+}

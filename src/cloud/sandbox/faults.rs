@@ -497,6 +497,17 @@ impl<C: Cloud> Cloud for Faulty<C> {
         self.inner.now()
     }
 
+    /// Only without faults: with them, `check` must meet them call by call.
+    fn hand_over(self) -> Result<crate::domain::snapshot::Snapshot, Self> {
+        if !self.faults().is_none() {
+            return Err(self);
+        }
+        let state = self.state;
+        self.inner
+            .hand_over()
+            .map_err(|inner| Self { inner, state })
+    }
+
     fn region(&self) -> String {
         self.inner.region()
     }

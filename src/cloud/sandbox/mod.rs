@@ -279,6 +279,31 @@ fn dry<T>(mode: WriteMode, f: impl FnOnce() -> CloudResult<T>) -> CloudResult<Wr
 }
 
 impl Cloud for SandboxCloud {
+    /// When this is the last handle on the world (and no other region shares its IAM).
+    fn hand_over(self) -> Result<crate::domain::snapshot::Snapshot, Self> {
+        if !self.peers.is_empty() {
+            return Err(self);
+        }
+        let Self {
+            world,
+            clock,
+            peers,
+        } = self;
+        match Arc::try_unwrap(world) {
+            Ok(mutex) => {
+                let world = mutex
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                Ok(world.into_snapshot(clock.now()))
+            }
+            Err(world) => Err(Self {
+                world,
+                clock,
+                peers,
+            }),
+        }
+    }
+
     fn now(&self) -> Timestamp {
         self.clock.now()
     }

@@ -300,6 +300,35 @@ impl World {
         snap
     }
 
+    /// [`Self::snapshot_at`], the world consumed: its instances move into the snapshot.
+    pub fn into_snapshot(mut self, t: Timestamp) -> Snapshot {
+        self.tick(t);
+        let mut snap = self.snapshot_without_instances(t);
+        snap.nodes.nodes = self.node_views(t);
+        let associated: HashMap<String, String> = self
+            .associated_profiles(t)
+            .into_iter()
+            .map(|(i, p)| (i.to_string(), p.to_string()))
+            .collect();
+        // Taken from the end and the old list shrunk as it goes, so the two lists are
+        // never both whole in memory.
+        let mut sims = std::mem::take(&mut self.instances);
+        let mut out = Vec::with_capacity(sims.len());
+        while let Some(sim) = sims.pop() {
+            let mut inst = sim.instance;
+            if let Some(arn) = associated.get(&inst.id) {
+                inst.profile_arn = Some(arn.clone());
+            }
+            out.push(inst);
+            if sims.len() % 8192 == 0 {
+                sims.shrink_to_fit();
+            }
+        }
+        out.reverse();
+        snap.instances.instances = out;
+        snap
+    }
+
     /// [`Self::snapshot_at`] without the instances (and without managed nodes).
     fn snapshot_without_instances(&self, t: Timestamp) -> Snapshot {
         let mut snap = Snapshot {
