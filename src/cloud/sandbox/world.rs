@@ -320,7 +320,7 @@ impl World {
                 inst.profile_arn = Some(arn.clone());
             }
             out.push(inst);
-            if sims.len() % 8192 == 0 {
+            if sims.len().is_multiple_of(8192) {
                 sims.shrink_to_fit();
             }
         }
