@@ -226,6 +226,8 @@ pub struct App {
     pub owner: std::collections::HashMap<String, usize>,
     /// The scope the open plan was made for (its dry run and apply go there).
     pub plan_scope: usize,
+    /// Commands sent for the last Run Command proposal (its calls report one by one).
+    pub sent_ids: Vec<String>,
 }
 
 /// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
@@ -267,6 +269,7 @@ impl App {
             scopes: Vec::new(),
             owner: std::collections::HashMap::new(),
             plan_scope: 0,
+            sent_ids: Vec::new(),
         }
     }
 

@@ -206,6 +206,9 @@ pub struct CommandProposal {
     pub tag: Option<(String, String)>,
     pub max_concurrency: String,
     pub max_errors: String,
+    /// Chosen instances left out: not online in Systems Manager (SendCommand would
+    /// refuse the whole call for one of them).
+    pub skipped: Vec<String>,
 }
 
 const CONCURRENCY: [&str; 5] = ["50", "10", "25%", "100%", "1"];
@@ -339,6 +342,18 @@ impl CommandProposal {
                 ],
             )),
         }
+        if !self.skipped.is_empty() {
+            let shown: Vec<&str> = self.skipped.iter().take(5).map(String::as_str).collect();
+            let more = if self.skipped.len() > 5 { " …" } else { "" };
+            lines.push(tf(
+                lang,
+                "proposal.skipped",
+                &[
+                    ("n", &self.skipped.len().to_string()),
+                    ("ids", &format!("{}{more}", shown.join(", "))),
+                ],
+            ));
+        }
         for r in self.requests() {
             let calls = r
                 .instance_ids
@@ -390,6 +405,21 @@ fn target_ids(app: &App) -> Vec<String> {
     ids
 }
 
+/// The chosen instances that are online in Systems Manager, and the others.
+fn online_only(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
+    let online: std::collections::HashSet<&str> = app
+        .snapshot
+        .nodes
+        .nodes
+        .iter()
+        .filter(|n| n.ping == crate::domain::model::PingStatus::Online)
+        .map(|n| n.instance_id.as_str())
+        .collect();
+    ids.iter()
+        .cloned()
+        .partition(|id| online.contains(id.as_str()))
+}
+
 fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
     let windows = |id: &String| {
         app.snapshot
@@ -412,6 +442,7 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
     if ids.is_empty() && tag.is_none() {
         return None;
     }
+    let (ids, skipped) = online_only(app, &ids);
     let (linux, windows) = split_platforms(app, &ids);
     Some(CommandProposal {
         kind,
@@ -420,6 +451,7 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
         tag,
         max_concurrency: CONCURRENCY[0].into(),
         max_errors: ERRORS[0].into(),
+        skipped,
     })
 }
 
@@ -438,7 +470,8 @@ pub fn start_shell(app: &mut App) -> Vec<Effect> {
 
 /// A proposal for explicit nodes (the Lab's first operations).
 pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Effect> {
-    let (linux, windows) = split_platforms(app, ids);
+    let (ids, skipped) = online_only(app, ids);
+    let (linux, windows) = split_platforms(app, &ids);
     app.mode = Mode::Propose(Box::new(CommandProposal {
         kind,
         linux,
@@ -446,6 +479,7 @@ pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Eff
         tag: None,
         max_concurrency: CONCURRENCY[0].into(),
         max_errors: ERRORS[0].into(),
+        skipped,
     }));
     Vec::new()
 }
@@ -493,6 +527,7 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
         tag: None,
         max_concurrency: String::new(),
         max_errors: String::new(),
+        skipped: Vec::new(),
     }));
     Vec::new()
 }
@@ -532,7 +567,14 @@ pub fn on_propose_key(app: &mut App, key: KeyEvent, mut p: CommandProposal) -> V
             if let ProposalKind::Cancel(id) = &p.kind {
                 return vec![Effect::CancelCommand(id.clone())];
             }
+            if p.target_count() == 0 && p.tag.is_none() {
+                app.error(crate::i18n::t(app.lang, "status.none_online"));
+                return Vec::new();
+            }
             app.info(crate::i18n::t(app.lang, "status.sending"));
+            // One proposal may be several calls (a document per platform, a scope per
+            // region): their commands are reported together.
+            app.sent_ids.clear();
             return p.requests().into_iter().map(Effect::SendCommand).collect();
         }
         KeyCode::Char('c') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
@@ -566,15 +608,18 @@ pub fn on_sent(
     commands: Vec<crate::domain::model::Command>,
     error: Option<String>,
 ) -> Vec<Effect> {
-    let ids: Vec<String> = commands.iter().map(|c| c.id.clone()).collect();
+    app.sent_ids
+        .extend(commands.iter().map(|c| c.id.clone()));
+    let ids = &app.sent_ids;
     match error {
+        None if app.status.as_ref().is_some_and(|(k, _)| *k == super::app::StatusKind::Error) => {}
         None => app.info(crate::i18n::tf(
             app.lang,
             "status.sent",
             &[("n", &ids.len().to_string()), ("ids", &ids.join(", "))],
         )),
         Some(e) => app.error(format!(
-            "✗ SendCommand failed after {} call(s): {e} — the remaining batches were not sent",
+            "✗ SendCommand failed after {} command(s) sent: {e} — the remaining batches were not sent",
             ids.len()
         )),
     }

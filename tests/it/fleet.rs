@@ -404,3 +404,61 @@ async fn run_command_and_cancel_are_written_to_the_audit_log_without_the_script(
         "the script stays out of the audit log"
     );
 }
+
+#[tokio::test]
+async fn x_leaves_out_nodes_that_are_not_online_and_reports_every_command_sent() {
+    let cloud = fleet();
+    let mut app = app_on(&cloud, W, H).await;
+    let linux = healthy_linux(&cloud, 1).await;
+    let nodes = cloud.describe_managed_nodes().await.expect("nodes");
+    let windows = nodes
+        .iter()
+        .find(|n| n.ping == PingStatus::Online && n.platform_type.as_deref() == Some("Windows"))
+        .map(|n| n.instance_id.clone())
+        .expect("an online Windows node");
+    let stopped = cloud
+        .describe_instances()
+        .await
+        .expect("instances")
+        .into_iter()
+        .find(|i| i.state == ssmdeck::domain::model::InstanceState::Stopped)
+        .map(|i| i.id)
+        .expect("a stopped instance");
+    press(&mut app, &cloud, KeyCode::Char('3')).await;
+    for id in [&linux[0], &windows, &stopped] {
+        select(&mut app, id);
+        press(&mut app, &cloud, KeyCode::Char(' ')).await;
+    }
+    press(&mut app, &cloud, KeyCode::Char('x')).await;
+    chars(&mut app, "uptime");
+    press(&mut app, &cloud, KeyCode::Enter).await;
+    let Mode::Propose(p) = &app.mode else {
+        panic!("a confirmation: {:?}", app.mode)
+    };
+    assert_eq!(p.target_count(), 2, "the stopped instance is left out");
+    assert_eq!(p.skipped, [stopped.clone()]);
+    let text = screen(&app, W, H);
+    assert!(
+        text.contains("Left out: 1 not online in Systems Manager"),
+        "{text}"
+    );
+    press(&mut app, &cloud, KeyCode::Char('y')).await;
+    // A shell document per platform: two commands, both reported.
+    let status = app.status.clone().map(|s| s.1).unwrap_or_default();
+    assert!(status.contains("sent 2 command(s)"), "{status}");
+    assert_eq!(app.sent_ids.len(), 2);
+
+    // Only offline nodes chosen: nothing is sent, and it says why.
+    press(&mut app, &cloud, KeyCode::Char('3')).await;
+    for id in [&linux[0], &windows] {
+        select(&mut app, id);
+        press(&mut app, &cloud, KeyCode::Char(' ')).await; // unmark
+    }
+    press(&mut app, &cloud, KeyCode::Char('x')).await;
+    chars(&mut app, "uptime");
+    press(&mut app, &cloud, KeyCode::Enter).await;
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert!(effects.is_empty(), "{effects:?}");
+    let status = app.status.clone().map(|s| s.1).unwrap_or_default();
+    assert!(status.contains("none of the chosen instances is online"), "{status}");
+}

@@ -367,3 +367,70 @@ async fn a_role_is_created_in_the_account_of_the_selected_row_and_seen_in_its_re
     assert!(!has_role(scopes[0].1.list_roles().await.expect("roles")));
     assert!(!has_role(scopes[1].1.list_roles().await.expect("roles")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_profiles_against_moto_each_give_a_report() {
+    let moto = crate::moto_server::MotoServer::start();
+    let stack = moto.create_workshop_stack().await;
+    let home = tempfile::tempdir().expect("tempdir");
+    let config = home.path().join("config");
+    let credentials = home.path().join("credentials");
+    std::fs::write(
+        &config,
+        "[profile dev]\nregion = ap-northeast-2\n[profile prod]\nregion = ap-northeast-2\n",
+    )
+    .expect("config");
+    std::fs::write(
+        &credentials,
+        "[dev]\naws_access_key_id = testing\naws_secret_access_key = testing\n\
+         [prod]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .expect("credentials");
+    let log = home.path().join("ssmdeck.log");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+        .args(["--endpoint-url", &moto.endpoint(), "--profile", "dev", "--profile", "prod"])
+        .args(["check", "--json", "--log-file"])
+        .arg(&log)
+        .envs(moto.env())
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_REGION")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .output()
+        .expect("run ssmdeck");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "not ready; stderr: {err}");
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON array");
+    let reports = reports.as_array().expect("array");
+    let targets: Vec<&str> = reports.iter().filter_map(|r| r["target"].as_str()).collect();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(targets[0].starts_with("profile dev"), "{targets:?}");
+    assert!(targets[1].starts_with("profile prod"), "{targets:?}");
+    for r in reports {
+        assert_eq!(r["region"], "ap-northeast-2", "the profile's own region");
+        assert!(
+            r["vpcs"]
+                .as_array()
+                .is_some_and(|vs| vs.iter().any(|v| v["vpc_id"] == stack.vpc_id.as_str())),
+            "each profile reads the account"
+        );
+    }
+
+    // A profile that is not in the shared files is named before anything is read.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+        .args(["--endpoint-url", &moto.endpoint(), "--profile", "dev,nosuch", "check"])
+        .args(["--log-file"])
+        .arg(&log)
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run ssmdeck");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("nosuch"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
