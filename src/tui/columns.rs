@@ -37,6 +37,7 @@ pub fn fit(
             *w = (*w).max(c.text.width());
         }
     }
+    let wanted = widths.clone();
     for w in &mut widths {
         *w = (*w).min(60);
     }
@@ -71,6 +72,17 @@ pub fn fit(
             widths[i] -= 1;
             over -= 1;
         }
+    }
+    // Room left over goes to the columns held under what their text wants (the 60-column
+    // cap), in order.
+    let mut spare = room.saturating_sub(widths.iter().sum::<usize>());
+    for (w, want) in widths.iter_mut().zip(&wanted) {
+        if spare == 0 {
+            break;
+        }
+        let add = want.saturating_sub(*w).min(spare);
+        *w += add;
+        spare -= add;
     }
     widths
 }

@@ -608,8 +608,7 @@ pub fn on_sent(
     commands: Vec<crate::domain::model::Command>,
     error: Option<String>,
 ) -> Vec<Effect> {
-    app.sent_ids
-        .extend(commands.iter().map(|c| c.id.clone()));
+    app.sent_ids.extend(commands.iter().map(|c| c.id.clone()));
     let ids = &app.sent_ids;
     match error {
         None if app.status.as_ref().is_some_and(|(k, _)| *k == super::app::StatusKind::Error) => {}

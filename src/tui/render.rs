@@ -228,6 +228,29 @@ fn source_line(app: &App, pane: Pane) -> String {
     parts.join(" · ")
 }
 
+/// `text` cut to `width` display columns with a final "…" when it does not fit, so a cut
+/// value never passes for a whole one (a version, an id).
+fn ellipsize(text: String, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if text.width() <= width {
+        return text;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
 fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     let Some(table) = app.table() else {
         return;
@@ -320,14 +343,23 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
 
     let on_screen: Vec<&super::rows::Row> = window.iter().map(|&i| &table.rows[i]).collect();
-    let widths = columns::fit(
+    // A marked row's first cell starts with "● ": its column is that much wider.
+    let mark = if on_screen.iter().any(|r| table.marks.contains(&r.id)) {
+        2
+    } else {
+        0
+    };
+    let mut widths = columns::fit(
         app.pane,
         &lead,
         columns,
         &on_screen,
-        usize::from(area.width.saturating_sub(2)),
+        usize::from(area.width.saturating_sub(2)).saturating_sub(mark),
         1,
     );
+    if let Some(first) = widths.first_mut() {
+        *first += mark;
+    }
     let constraints: Vec<Constraint> = widths
         .iter()
         .map(|w| Constraint::Length(*w as u16))
@@ -344,7 +376,8 @@ fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
                 } else {
                     c.text.clone()
                 };
-                Cell::from(text).style(theme::tone(c.tone))
+                let width = widths.get(k).copied().unwrap_or(usize::MAX);
+                Cell::from(ellipsize(text, width)).style(theme::tone(c.tone))
             });
             let row = Row::new(cells);
             if marked {

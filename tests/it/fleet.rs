@@ -460,5 +460,8 @@ async fn x_leaves_out_nodes_that_are_not_online_and_reports_every_command_sent()
     let effects = key(&mut app, KeyCode::Char('y'));
     assert!(effects.is_empty(), "{effects:?}");
     let status = app.status.clone().map(|s| s.1).unwrap_or_default();
-    assert!(status.contains("none of the chosen instances is online"), "{status}");
+    assert!(
+        status.contains("none of the chosen instances is online"),
+        "{status}"
+    );
 }

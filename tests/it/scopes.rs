@@ -388,7 +388,14 @@ async fn several_profiles_against_moto_each_give_a_report() {
     .expect("credentials");
     let log = home.path().join("ssmdeck.log");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args(["--endpoint-url", &moto.endpoint(), "--profile", "dev", "--profile", "prod"])
+        .args([
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--profile",
+            "dev",
+            "--profile",
+            "prod",
+        ])
         .args(["check", "--json", "--log-file"])
         .arg(&log)
         .envs(moto.env())
@@ -404,7 +411,10 @@ async fn several_profiles_against_moto_each_give_a_report() {
     assert_eq!(out.status.code(), Some(1), "not ready; stderr: {err}");
     let reports: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON array");
     let reports = reports.as_array().expect("array");
-    let targets: Vec<&str> = reports.iter().filter_map(|r| r["target"].as_str()).collect();
+    let targets: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r["target"].as_str())
+        .collect();
     assert_eq!(targets.len(), 2, "{targets:?}");
     assert!(targets[0].starts_with("profile dev"), "{targets:?}");
     assert!(targets[1].starts_with("profile prod"), "{targets:?}");
@@ -420,7 +430,13 @@ async fn several_profiles_against_moto_each_give_a_report() {
 
     // A profile that is not in the shared files is named before anything is read.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args(["--endpoint-url", &moto.endpoint(), "--profile", "dev,nosuch", "check"])
+        .args([
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--profile",
+            "dev,nosuch",
+            "check",
+        ])
         .args(["--log-file"])
         .arg(&log)
         .env_remove("AWS_PROFILE")
