@@ -436,7 +436,7 @@ async fn x_leaves_out_nodes_that_are_not_online_and_reports_every_command_sent()
         panic!("a confirmation: {:?}", app.mode)
     };
     assert_eq!(p.target_count(), 2, "the stopped instance is left out");
-    assert_eq!(p.skipped, [stopped.clone()]);
+    assert_eq!(p.skipped, std::slice::from_ref(&stopped));
     let text = screen(&app, W, H);
     assert!(
         text.contains("Left out: 1 not online in Systems Manager"),
