@@ -308,10 +308,14 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
     for r in &readiness.roles {
         let _ = writeln!(
             out,
-            "  {} {} · SSM policy {:?} · profiles {}",
+            "  {} {} · SSM policy {} · profiles {}",
             if r.findings.is_empty() { "✓" } else { "!" },
             r.name,
-            r.policy,
+            match r.policy {
+                crate::domain::model::SsmPolicy::Core => "AmazonSSMManagedInstanceCore",
+                crate::domain::model::SsmPolicy::Deprecated => "AmazonEC2RoleforSSM (deprecated)",
+                crate::domain::model::SsmPolicy::None => "none",
+            },
             if r.profiles.is_empty() {
                 "none".into()
             } else {

@@ -217,6 +217,8 @@ pub struct App {
     /// Rebuilds are left to the caller ([`App::take_build`], [`App::install`]): the event
     /// loop runs them off the UI thread. Off in tests: every update rebuilds at once.
     pub defer_builds: bool,
+    /// A rebuild runs off the UI thread: the rows may not show the newest data yet.
+    pub building: bool,
     /// Replaced data waiting to be freed off the UI thread ([`App::discard`]).
     garbage: Vec<Box<dyn std::any::Any + Send>>,
     /// Several accounts or regions (`--region all`, `--profile a,b`): each one's data; empty
@@ -266,6 +268,7 @@ impl App {
             in_batch: false,
             defer_builds: false,
             garbage: Vec::new(),
+            building: false,
             scopes: Vec::new(),
             owner: std::collections::HashMap::new(),
             plan_scope: 0,

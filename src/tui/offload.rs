@@ -28,6 +28,7 @@ impl Offload {
         {
             self.job = Some(tokio::task::spawn_blocking(move || build::build(&input)));
         }
+        app.building = self.job.is_some();
     }
 
     /// Engine results: applied now, or held while a build runs.
@@ -53,6 +54,7 @@ impl Offload {
     /// is freed on a blocking task.
     pub fn install(&mut self, app: &mut App, built: Built) -> Vec<Effect> {
         self.job = None;
+        app.building = false;
         app.install(built);
         let effects = update_batch(app, std::mem::take(&mut self.held));
         free(app);

@@ -225,6 +225,9 @@ fn source_line(app: &App, pane: Pane) -> String {
         };
         parts.push(part);
     }
+    if app.building {
+        parts.push(t(app.lang, "ui.source.updating"));
+    }
     parts.join(" · ")
 }
 

@@ -397,21 +397,33 @@ pub fn audit_rows(entries: &[crate::engine::audit::AuditEntry]) -> Vec<Row> {
             } else {
                 Tone::Bad
             };
+            // To the second, in UTC: the log keeps the full timestamp.
+            let time = e
+                .time
+                .parse::<jiff::Timestamp>()
+                .map(|t| t.strftime("%Y-%m-%d %H:%M:%SZ").to_string())
+                .unwrap_or_else(|_| e.time.clone());
+            let detail = vec![
+                format!(
+                    "{} · {} · {} · account {}",
+                    e.time,
+                    e.profile,
+                    e.region,
+                    e.account.as_deref().unwrap_or("?")
+                ),
+                format!("{} {params}", e.action),
+                format!("→ {}", e.outcome),
+            ];
             Row::new(
                 format!("{i}:{}", e.time),
                 vec![
-                    cell(e.time.clone(), Tone::Dim),
+                    cell(time, Tone::Dim),
                     cell(e.action.clone(), Tone::Normal),
                     cell(params, Tone::Normal),
                     cell(e.outcome.clone(), tone),
                 ],
                 Vec::new(),
-                vec![format!(
-                    "{} · {} · account {}",
-                    e.profile,
-                    e.region,
-                    e.account.as_deref().unwrap_or("?")
-                )],
+                detail,
             )
         })
         .collect()

@@ -39,6 +39,10 @@ async fn rebuilds_run_off_the_loop_and_results_wait_for_them() {
     assert!(app.build_pending());
 
     offload.start(&mut app);
+    assert!(
+        app.building,
+        "the pane titles say the rows are being updated"
+    );
     // Results that arrive while the build runs are held: the build's data stays as it was.
     offload.events(&mut app, vec![fetched(&cloud, Source::Nodes).await]);
     assert!(app.snapshot.nodes.nodes.is_empty(), "held during the build");
@@ -46,6 +50,7 @@ async fn rebuilds_run_off_the_loop_and_results_wait_for_them() {
     let built = offload.finished().await.expect("the build finishes");
     offload.install(&mut app, built);
     assert_eq!(app.tables[2].rows.len(), 2000, "the rows of the build");
+    assert!(!app.building);
     assert!(
         app.snapshot
             .nodes
