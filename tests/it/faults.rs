@@ -484,3 +484,39 @@ async fn a_failing_source_says_when_it_is_tried_again() {
     assert!(text.contains("throttled: ec2:DescribeInstances"), "{text}");
     assert!(text.contains("retry in"), "{text}");
 }
+
+#[tokio::test]
+async fn a_throttled_read_is_tried_twice_more_and_nothing_else_is() {
+    use ssmdeck::engine::fetch::patient;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let tries = AtomicUsize::new(0);
+    let twice_throttled = patient(|| async {
+        match tries.fetch_add(1, Ordering::Relaxed) {
+            0 | 1 => Err(CloudError::Throttled("ec2:DescribeVpcs".into())),
+            _ => Ok("vpcs"),
+        }
+    })
+    .await;
+    assert_eq!(twice_throttled, Ok("vpcs"));
+    assert_eq!(tries.load(Ordering::Relaxed), 3);
+
+    let tries = AtomicUsize::new(0);
+    let always: Result<(), _> = patient(|| async {
+        tries.fetch_add(1, Ordering::Relaxed);
+        Err(CloudError::Throttled("ec2:DescribeVpcs".into()))
+    })
+    .await;
+    assert!(matches!(always, Err(CloudError::Throttled(_))));
+    assert_eq!(tries.load(Ordering::Relaxed), 3, "then the source fails");
+
+    let tries = AtomicUsize::new(0);
+    let denied: Result<(), _> = patient(|| async {
+        tries.fetch_add(1, Ordering::Relaxed);
+        Err(CloudError::AccessDenied {
+            action: "ec2:DescribeVpcs".into(),
+        })
+    })
+    .await;
+    assert!(matches!(denied, Err(CloudError::AccessDenied { .. })));
+    assert_eq!(tries.load(Ordering::Relaxed), 1, "no retry of a refusal");
+}
