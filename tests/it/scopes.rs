@@ -57,6 +57,33 @@ fn rows_of(app: &App) -> Vec<Vec<String>> {
         .unwrap_or_default()
 }
 
+/// Moves the selection down to the first visible row whose cells match.
+fn go_to(app: &mut App, matches: impl Fn(&[&str]) -> bool) {
+    let target = app
+        .table()
+        .and_then(|t| {
+            t.visible.iter().position(|&i| {
+                let cells: Vec<&str> = t.rows[i].cells.iter().map(|c| c.text.as_str()).collect();
+                matches(&cells)
+            })
+        })
+        .expect("a matching row");
+    for _ in 0..target {
+        key(app, KeyCode::Char('j'));
+    }
+}
+
+/// The plan a key proposed (its dry run starts at once).
+fn dry_run_of(effects: &[Effect]) -> ssmdeck::domain::plan::Plan {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::DryRun(p) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("a dry run of the plan")
+}
+
 #[test]
 fn selections_expand_profiles_outer_regions_inner() {
     let s = Selection::new(
@@ -193,27 +220,12 @@ async fn a_plan_is_made_for_and_sent_to_the_scope_holding_the_vpc() {
     let mut app = multi_app(&scopes, 200, 50).await;
     key(&mut app, KeyCode::Char('1'));
     // Go to the first Ireland VPC that misses endpoints.
-    let target = app
-        .table()
-        .and_then(|t| {
-            t.visible.iter().position(|&i| {
-                let r = &t.rows[i];
-                r.cells[0].text == "eu-west-1" && r.cells.iter().any(|c| c.text.contains("missing"))
-            })
-        })
-        .expect("an Ireland VPC without endpoints");
-    for _ in 0..target {
-        key(&mut app, KeyCode::Char('j'));
-    }
+    go_to(&mut app, |cells| {
+        cells[0] == "eu-west-1" && cells.iter().any(|c| c.contains("missing"))
+    });
     let effects = key(&mut app, KeyCode::Char('c'));
     assert_eq!(app.plan_scope, 1, "the plan belongs to eu-west-1");
-    let plan = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::DryRun(p) => Some(p.clone()),
-            _ => None,
-        })
-        .expect("a dry run of the plan");
+    let plan = dry_run_of(&effects);
     assert!(plan.title.contains("eu-west-1"), "{}", plan.title);
     assert!(matches!(app.mode, Mode::Confirm(_)));
     let (snapshot, _) = app.scope_data(1);
@@ -329,27 +341,12 @@ async fn a_role_is_created_in_the_account_of_the_selected_row_and_seen_in_its_re
     let scopes = sandbox_scopes(&["dev", "prod"], &["ap-northeast-2", "us-east-1"]);
     let mut app = multi_app(&scopes, 200, 50).await;
     key(&mut app, KeyCode::Char('2'));
-    let prod_row = app
-        .table()
-        .and_then(|t| {
-            t.visible.iter().position(|&i| {
-                let r = &t.rows[i];
-                r.cells[1].text == "prod" && r.cells[2].text == "ManagedInstancesRole"
-            })
-        })
-        .expect("prod's missing role row");
-    for _ in 0..prod_row {
-        key(&mut app, KeyCode::Char('j'));
-    }
+    go_to(&mut app, |cells| {
+        cells[1] == "prod" && cells[2] == "ManagedInstancesRole"
+    });
     let effects = key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.plan_scope, 2, "prod's first region reads its IAM");
-    let plan = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::DryRun(p) => Some(p.clone()),
-            _ => None,
-        })
-        .expect("a plan for the role");
+    let plan = dry_run_of(&effects);
     assert!(plan.title.contains("prod"), "{}", plan.title);
     assert!(
         !plan.title.contains("ap-northeast-2"),
