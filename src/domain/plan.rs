@@ -197,7 +197,28 @@ pub struct Step {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
     pub title: String,
+    /// What the plan is for, so the interface can name it in its language.
+    pub subject: Subject,
+    /// With several accounts or regions: where it will run (`eu-west-1 prod`).
+    pub place: String,
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    Endpoints {
+        vpc_id: String,
+    },
+    Role {
+        name: String,
+    },
+    Attach {
+        profile: String,
+    },
+    /// Everything `fix` would do.
+    #[default]
+    Fix,
 }
 
 impl Plan {
@@ -317,6 +338,10 @@ fn allows_https_from(
 pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> Plan {
     let mut plan = Plan {
         title: format!("Create the Systems Manager endpoints in {vpc_id}"),
+        subject: Subject::Endpoints {
+            vpc_id: vpc_id.to_string(),
+        },
+        place: String::new(),
         steps: Vec::new(),
     };
     let Some(vpc) = s.network.vpcs.iter().find(|v| v.id == vpc_id) else {
@@ -545,6 +570,10 @@ pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> P
 pub fn plan_role(s: &Snapshot, role_name: &str) -> Plan {
     let mut plan = Plan {
         title: format!("Create the instance role {role_name}"),
+        subject: Subject::Role {
+            name: role_name.to_string(),
+        },
+        place: String::new(),
         steps: Vec::new(),
     };
     let mut calls = Vec::new();
@@ -623,6 +652,10 @@ pub fn plan_role(s: &Snapshot, role_name: &str) -> Plan {
 pub fn plan_attach(s: &Snapshot, instance_ids: &[String], profile: &str) -> Plan {
     let mut plan = Plan {
         title: format!("Attach instance profile {profile}"),
+        subject: Subject::Attach {
+            profile: profile.to_string(),
+        },
+        place: String::new(),
         steps: Vec::new(),
     };
     let mut calls = Vec::new();
@@ -727,6 +760,8 @@ pub fn plan_fix(
 ) -> Plan {
     let mut plan = Plan {
         title: "Make the instances manageable by Systems Manager".into(),
+        subject: Subject::Fix,
+        place: String::new(),
         steps: Vec::new(),
     };
     let instance_vpcs: BTreeSet<&str> = s

@@ -966,10 +966,10 @@ fn open_plan(app: &mut App, mut plan: Plan) -> Vec<Effect> {
             .steps
             .iter()
             .all(|s| s.kind == crate::domain::plan::StepKind::Role);
-        plan.title = if iam_only {
-            format!("{} · {}", plan.title, view.account())
+        plan.place = if iam_only {
+            view.account()
         } else {
-            format!("{} · {} {}", plan.title, view.region(), view.account())
+            format!("{} {}", view.region(), view.account())
         };
     }
     if plan.is_empty() {
@@ -991,7 +991,8 @@ fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Eff
             app.mode = Mode::Normal;
             let plan = confirm.plan;
             app.running = Some((plan.clone(), "starting…".into()));
-            app.info(tf(app.lang, "status.applying", &[("title", &plan.title)]));
+            let title = super::dialog::plan_title(&plan, app.lang);
+            app.info(tf(app.lang, "status.applying", &[("title", &title)]));
             vec![Effect::Apply(plan)]
         }
         KeyCode::Char('o') => {

@@ -11,7 +11,7 @@ use super::rows::Tone;
 use super::theme;
 use crate::domain::plan::{Plan, StepKind};
 use crate::engine::executor::Verdict;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, t, tf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -41,7 +41,7 @@ impl Confirm {
     }
 
     pub fn lines(&self, lang: Lang) -> Vec<Line<'static>> {
-        let mut lines = vec![Line::styled(self.plan.title.clone(), theme::title())];
+        let mut lines = vec![Line::styled(plan_title(&self.plan, lang), theme::title())];
         let mut index = 0;
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
@@ -64,18 +64,22 @@ impl Confirm {
                     _ if !step.selected => {
                         Span::styled(t(lang, "ui.dialog.not_selected"), theme::tone(Tone::Dim))
                     }
-                    Some(v @ Verdict::Allowed) => {
-                        Span::styled(format!("  ✓ {}", v.describe()), theme::tone(Tone::Good))
-                    }
-                    Some(v @ Verdict::Denied { .. }) => {
-                        Span::styled(format!("  ✗ {}", v.describe()), theme::tone(Tone::Bad))
-                    }
-                    Some(v @ Verdict::Failed { .. }) => {
-                        Span::styled(format!("  ✗ {}", v.describe()), theme::tone(Tone::Bad))
-                    }
-                    Some(v @ Verdict::NotChecked { .. }) => {
-                        Span::styled(format!("  – {}", v.describe()), theme::tone(Tone::Dim))
-                    }
+                    Some(v @ Verdict::Allowed) => Span::styled(
+                        format!("  ✓ {}", verdict_text(v, lang)),
+                        theme::tone(Tone::Good),
+                    ),
+                    Some(v @ Verdict::Denied { .. }) => Span::styled(
+                        format!("  ✗ {}", verdict_text(v, lang)),
+                        theme::tone(Tone::Bad),
+                    ),
+                    Some(v @ Verdict::Failed { .. }) => Span::styled(
+                        format!("  ✗ {}", verdict_text(v, lang)),
+                        theme::tone(Tone::Bad),
+                    ),
+                    Some(v @ Verdict::NotChecked { .. }) => Span::styled(
+                        format!("  – {}", verdict_text(v, lang)),
+                        theme::tone(Tone::Dim),
+                    ),
                     None => Span::styled(t(lang, "ui.dialog.checking"), theme::tone(Tone::Warn)),
                 };
                 lines.push(Line::from(vec![
@@ -124,6 +128,45 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, lang: Lang) {
 }
 
 /// A confirmation dialog for plain lines (Run Command, cancel).
+/// The plan's title in `lang`, with where it runs when several scopes are shown.
+pub fn plan_title(plan: &crate::domain::plan::Plan, lang: Lang) -> String {
+    use crate::domain::plan::Subject;
+    let title = if lang == Lang::En {
+        plan.title.clone()
+    } else {
+        match &plan.subject {
+            Subject::Endpoints { vpc_id } => tf(lang, "plan.title.endpoints", &[("vpc", vpc_id)]),
+            Subject::Role { name } => tf(lang, "plan.title.role", &[("role", name)]),
+            Subject::Attach { profile } => tf(lang, "plan.title.attach", &[("profile", profile)]),
+            Subject::Fix => t(lang, "plan.title.fix"),
+        }
+    };
+    if plan.place.is_empty() {
+        title
+    } else {
+        format!("{title} · {}", plan.place)
+    }
+}
+
+/// A dry-run verdict in `lang` (API names and messages stay as AWS wrote them).
+fn verdict_text(v: &Verdict, lang: Lang) -> String {
+    match v {
+        Verdict::Allowed => t(lang, "verdict.allowed"),
+        Verdict::Denied { action } => tf(lang, "verdict.denied", &[("action", action)]),
+        Verdict::Failed { message } => tf(lang, "verdict.failed", &[("message", message)]),
+        Verdict::NotChecked { reason } => {
+            let known = match reason.as_str() {
+                "depends on an earlier step" => Some("verdict.reason.depends"),
+                "IAM has no dry run" => Some("verdict.reason.iam"),
+                "already there: the step will skip it" => Some("verdict.reason.exists"),
+                _ => None,
+            };
+            let reason = known.map_or_else(|| reason.clone(), |k| t(lang, k));
+            tf(lang, "verdict.not_checked", &[("reason", &reason)])
+        }
+    }
+}
+
 pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
     popup(frame, area, title, lines, 110, lang);

@@ -249,3 +249,19 @@ fn every_message_key_exists_in_both_catalogs() {
         missing.join("\n")
     );
 }
+
+#[tokio::test]
+async fn the_plan_dialog_speaks_korean() {
+    let (cloud, mut app) = lab_app(Lang::Ko).await;
+    press(&mut app, &cloud, KeyCode::Char('1')).await;
+    press(&mut app, &cloud, KeyCode::Char('c')).await;
+    assert!(matches!(app.mode, Mode::Confirm(_)));
+    let text = screen(&app, 160, 45);
+    assert!(
+        text.contains("vpc-0a3c9e1b7d5f24680에 Systems Manager 엔드포인트 만들기"),
+        "{text}"
+    );
+    assert!(text.contains("드라이런: 허용됨"), "{text}");
+    assert!(text.contains("확인 안 함: 앞 단계에 달려 있음"), "{text}");
+    assert!(!text.contains("dry run: allowed"), "{text}");
+}

@@ -226,7 +226,7 @@ async fn a_plan_is_made_for_and_sent_to_the_scope_holding_the_vpc() {
     let effects = key(&mut app, KeyCode::Char('c'));
     assert_eq!(app.plan_scope, 1, "the plan belongs to eu-west-1");
     let plan = dry_run_of(&effects);
-    assert!(plan.title.contains("eu-west-1"), "{}", plan.title);
+    assert!(plan.place.contains("eu-west-1"), "{}", plan.place);
     assert!(matches!(app.mode, Mode::Confirm(_)));
     let (snapshot, _) = app.scope_data(1);
     assert!(
@@ -347,11 +347,11 @@ async fn a_role_is_created_in_the_account_of_the_selected_row_and_seen_in_its_re
     let effects = key(&mut app, KeyCode::Char('n'));
     assert_eq!(app.plan_scope, 2, "prod's first region reads its IAM");
     let plan = dry_run_of(&effects);
-    assert!(plan.title.contains("prod"), "{}", plan.title);
+    assert_eq!(plan.place, "prod", "IAM is global: the account only");
+    let text = screen(&app, 200, 50);
     assert!(
-        !plan.title.contains("ap-northeast-2"),
-        "IAM is global: {}",
-        plan.title
+        text.contains("Create the instance role ManagedInstancesRole · prod"),
+        "{text}"
     );
 
     let prod = &scopes[2].1;
