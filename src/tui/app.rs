@@ -353,7 +353,12 @@ impl App {
             snapshot: self.snapshot.clone(),
             readiness: self.readiness.clone(),
             scopes: if self.multi() {
-                self.scopes.clone()
+                let views = self.scopes.clone();
+                // The build evaluates them; new data after this marks them again.
+                for v in &mut self.scopes {
+                    v.stale = false;
+                }
+                views
             } else {
                 Vec::new()
             },
@@ -378,6 +383,12 @@ impl App {
         }
         if let Some(lab) = built.lab {
             self.lab = lab;
+        }
+        for (ix, readiness) in built.scope_readiness {
+            if let Some(v) = self.scopes.get_mut(ix) {
+                let old = std::mem::replace(&mut v.readiness, readiness);
+                self.discard(Some(Box::new(old)));
+            }
         }
         for (i, rows) in built.tables {
             if let Some(t) = self.tables.get_mut(i) {

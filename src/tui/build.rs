@@ -88,6 +88,8 @@ pub struct Built {
     pub tables: Vec<(usize, Vec<Row>)>,
     pub compliance: Option<Compliance>,
     pub lab: Option<Lab>,
+    /// With several scopes: the readiness evaluated again for scopes whose data changed.
+    pub scope_readiness: Vec<(usize, Arc<Readiness>)>,
 }
 
 /// The table a fleet source fills.
@@ -106,6 +108,21 @@ pub const LAB_TABLE: usize = 8;
 pub fn build(input: &BuildInput) -> Built {
     let mut out = Built::default();
     let multi = input.scopes.len() > 1;
+    // Scopes whose data changed: their readiness first (each in proportion to its size).
+    let mut fresh;
+    let input = if input.scopes.iter().any(|v| v.stale) {
+        fresh = input.clone();
+        for (ix, v) in fresh.scopes.iter_mut().enumerate() {
+            if v.stale {
+                v.readiness = Arc::new(readiness::evaluate(&v.snapshot));
+                v.stale = false;
+                out.scope_readiness.push((ix, v.readiness.clone()));
+            }
+        }
+        &fresh
+    } else {
+        input
+    };
     let readiness = if input.what.readiness {
         let r = Arc::new(if multi {
             scopes::merged_readiness(&input.scopes)

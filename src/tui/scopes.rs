@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::model::Identity;
-use crate::domain::readiness::{self, FleetSummary, Readiness};
+use crate::domain::readiness::{FleetSummary, Readiness};
 use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
 use crate::engine::fetch::{Fetched, apply};
 use crate::scope::Scope;
@@ -21,6 +21,8 @@ pub struct ScopeView {
     pub readiness: Arc<Readiness>,
     /// Whether this scope polls IAM (the first of its profile); the others share its roles.
     pub reads_iam: bool,
+    /// New data came since `readiness` was evaluated (the next build evaluates it).
+    pub stale: bool,
 }
 
 impl ScopeView {
@@ -133,7 +135,8 @@ fn label_as(rows: &mut [Row], columns: ScopeColumns, ix: usize, region: String, 
 }
 
 /// New data of scope `ix`: kept in its view; IAM goes to every scope of the account.
-/// Readiness of the views it touched is evaluated again. Returns whether data changed.
+/// The views it touched are marked for the next build to evaluate their readiness (off
+/// the UI thread). Returns whether data changed.
 pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Timestamp) -> bool {
     let source = fetched.source();
     let changed = fetched.error().is_none();
@@ -159,7 +162,7 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
     if changed && Source::CORE.contains(&source) {
         for j in touched {
             if let Some(v) = views.get_mut(j) {
-                v.readiness = Arc::new(readiness::evaluate(&v.snapshot));
+                v.stale = true;
             }
         }
     }
