@@ -65,16 +65,18 @@ impl TableState {
                 .map(|r| r.id.clone())
                 .collect();
         }
-        self.refilter(page);
+        // The selected resource gone with new data: stay at the same place (its neighbour).
+        self.refilter(page, false);
         old
     }
 
     pub fn set_filter(&mut self, filter: &str, page: usize) {
         self.filter = filter.to_string();
-        self.refilter(page);
+        // The selected row filtered out: the first match, as a search would.
+        self.refilter(page, true);
     }
 
-    fn refilter(&mut self, page: usize) {
+    fn refilter(&mut self, page: usize, lost_to_first: bool) {
         let f = self.filter.trim();
         self.filter_literal = false;
         // Only the rows the shorter filter let through can match the longer one.
@@ -103,6 +105,7 @@ impl TableState {
             .and_then(|id| self.visible.iter().position(|&i| &self.rows[i].id == id));
         match keep {
             Some(pos) => self.selected = pos,
+            None if lost_to_first => self.selected = 0,
             None => self.selected = self.selected.min(self.visible.len().saturating_sub(1)),
         }
         self.sync(page);

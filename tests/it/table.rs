@@ -68,3 +68,38 @@ async fn new_rows_end_the_narrowing_and_marks_leave_with_their_rows() {
     t.set_filter("app-001", 20);
     assert_eq!(t.visible, fresh(&fewer, "app-001"));
 }
+
+#[tokio::test]
+async fn a_filter_that_hides_the_selection_moves_it_to_the_first_match() {
+    let cloud = SandboxCloud::new(Scenario::Fleet(60), Clock::manual(t0()));
+    let app = app_on(&cloud, 160, 40).await;
+    let rows = app.tables[2].rows.clone();
+    let mut t = TableState::default();
+    t.set_rows(rows.clone(), 20);
+    t.move_by(9, 20); // app-00009
+    let before = t.selected_row().map(|r| r.id.clone());
+    // Still visible: the selection stays on it.
+    t.set_filter("app-0000", 20);
+    assert_eq!(t.selected_row().map(|r| r.id.clone()), before);
+    // Filtered out: the first match, not whatever sits at the old position.
+    t.set_filter("win-", 20);
+    assert_eq!(t.selected, 0);
+    assert!(
+        t.selected_row()
+            .is_some_and(|r| r.cells[1].text.starts_with("win-")),
+        "{:?}",
+        t.selected_row().map(|r| &r.cells[1].text)
+    );
+    // New data without the selected row keeps the place instead (its neighbour).
+    t.set_filter("", 20);
+    t.move_by(5, 20);
+    let place = t.selected;
+    let gone = t.selected_row().map(|r| r.id.clone());
+    let fewer: Vec<_> = rows
+        .iter()
+        .filter(|r| Some(&r.id) != gone.as_ref())
+        .cloned()
+        .collect();
+    t.set_rows(fewer, 20);
+    assert_eq!(t.selected, place);
+}
