@@ -117,15 +117,18 @@ fn filter_only(c: &mut Criterion) {
     g.finish();
 }
 
-fn fetched(c: &mut Criterion) {
-    let mut g = c.benchmark_group("fetched");
+/// `fetched`: a poller result with the rebuild inline (what `update` alone costs).
+/// `fetched_on_loop`: the UI thread's share in the console, where rebuilds run off the
+/// loop (`App::defer_builds`) and replaced data is freed elsewhere.
+fn poller_results(c: &mut Criterion, group: &str, deferred: bool) {
+    let mut g = c.benchmark_group(group);
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_secs(3));
     for (n, label) in [(10_000, "10k"), (100_000, "100k")] {
         let cloud = common::fleet(n);
-        let app: App = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
-        let mut app = app;
+        let mut app: App = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
+        app.defer_builds = deferred;
         for (source, name) in [
             (Source::Instances, "instances"),
             (Source::Nodes, "nodes"),
@@ -135,7 +138,7 @@ fn fetched(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new(name, label), |b| {
                 b.iter_batched(
                     || msg.clone(),
-                    |m| black_box(update(&mut app, m)),
+                    |m| black_box((update(&mut app, m), app.take_garbage())),
                     BatchSize::LargeInput,
                 )
             });
@@ -144,33 +147,12 @@ fn fetched(c: &mut Criterion) {
     g.finish();
 }
 
-/// The UI thread's share of a poller result in the console, where rebuilds run off the
-/// loop (`App::defer_builds`) and replaced data is freed elsewhere.
+fn fetched(c: &mut Criterion) {
+    poller_results(c, "fetched", false);
+}
+
 fn fetched_on_the_loop(c: &mut Criterion) {
-    let mut g = c.benchmark_group("fetched_on_loop");
-    g.sample_size(10)
-        .warm_up_time(Duration::from_millis(200))
-        .measurement_time(Duration::from_secs(2));
-    for (n, label) in [(10_000, "10k"), (100_000, "100k")] {
-        let cloud = common::fleet(n);
-        let mut app: App = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
-        app.defer_builds = true;
-        for (source, name) in [
-            (Source::Instances, "instances"),
-            (Source::Nodes, "nodes"),
-            (Source::Patches, "patches"),
-        ] {
-            let msg = common::fetched(&cloud, &app, source);
-            g.bench_function(BenchmarkId::new(name, label), |b| {
-                b.iter_batched(
-                    || msg.clone(),
-                    |m| (update(&mut app, m), app.take_garbage()),
-                    BatchSize::LargeInput,
-                )
-            });
-        }
-    }
-    g.finish();
+    poller_results(c, "fetched_on_loop", true);
 }
 
 /// The parts of `App::rebuild` alone, to see what each poller result would cost if

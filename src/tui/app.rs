@@ -446,6 +446,13 @@ impl App {
         }
     }
 
+    /// The resource id of the selected row of the current table.
+    pub fn selected_id(&self) -> Option<String> {
+        self.table()
+            .and_then(|t| t.selected_row())
+            .map(|r| r.id.clone())
+    }
+
     /// The scope of the selected row (the first one when nothing is selected).
     pub fn selected_scope(&self) -> usize {
         self.table()
@@ -555,7 +562,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     Arc::make_mut(&mut app.snapshot).identity = identity;
                     app.rebuild();
                 }
-                Err(e) => app.error(format!("who am I: {e}")),
+                Err(e) => app.error(tf(app.lang, "status.identity_failed", &[("error", &e)])),
             }
             Vec::new()
         }
@@ -623,7 +630,10 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
         }
         EngineEvent::Identity(Err(e)) => {
             let region = app.scopes.get(ix).map(|v| v.region()).unwrap_or_default();
-            app.error(format!("who am I ({region}): {e}"));
+            app.error(format!(
+                "{region}: {}",
+                tf(app.lang, "status.identity_failed", &[("error", &e)])
+            ));
             Vec::new()
         }
         EngineEvent::Sent { commands, error } => {
@@ -731,9 +741,8 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
         }
         KeyCode::Char('L') if app.pane == Pane::Endpoints => {
             let vpc = app
-                .table()
-                .and_then(|t| t.selected_row())
-                .and_then(|r| r.id.split('/').next().map(str::to_string));
+                .selected_id()
+                .and_then(|id| id.split('/').next().map(str::to_string));
             if let Some(v) = vpc {
                 app.info(tf(app.lang, "lab.status.picked", &[("vpc", &v)]));
                 app.lab_vpc = Some(v);
@@ -910,10 +919,7 @@ fn propose(app: &mut App, action: Action) -> Vec<Effect> {
         app.info(t(app.lang, "status.plan_running"));
         return Vec::new();
     }
-    let selected = app
-        .table()
-        .and_then(|t| t.selected_row())
-        .map(|r| r.id.clone());
+    let selected = app.selected_id();
     // With several accounts or regions, a plan is made from and applied to one of them.
     app.plan_scope = app.selected_scope();
     let (snapshot, readiness) = app.scope_data(app.plan_scope);
@@ -1135,11 +1141,7 @@ fn lab_enter(app: &mut App) -> Vec<Effect> {
 
 /// `y`: the selected resource's id (a role's ARN) to the clipboard.
 fn copy_selected(app: &mut App) -> Vec<Effect> {
-    let Some(id) = app
-        .table()
-        .and_then(|t| t.selected_row())
-        .map(|r| r.id.clone())
-    else {
+    let Some(id) = app.selected_id() else {
         return Vec::new();
     };
     let text = match app.pane {
@@ -1163,11 +1165,7 @@ fn copy_selected(app: &mut App) -> Vec<Effect> {
 
 /// `S`: a Session Manager shell on the selected managed instance.
 fn open_session(app: &mut App) -> Vec<Effect> {
-    let Some(id) = app
-        .table()
-        .and_then(|t| t.selected_row())
-        .map(|r| r.id.clone())
-    else {
+    let Some(id) = app.selected_id() else {
         return Vec::new();
     };
     let online = app

@@ -67,11 +67,7 @@ pub fn runs_commands(pane: Pane) -> bool {
 }
 
 pub fn open_detail(app: &mut App) -> Vec<Effect> {
-    let Some(id) = app
-        .table()
-        .and_then(|t| t.selected_row())
-        .map(|r| r.id.clone())
-    else {
+    let Some(id) = app.selected_id() else {
         return Vec::new();
     };
     let kind = match app.pane {
@@ -396,11 +392,7 @@ fn target_ids(app: &App) -> Vec<String> {
         && matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches)
         && app.drill.is_none()
     {
-        ids.extend(
-            app.table()
-                .and_then(|t| t.selected_row())
-                .map(|r| r.id.clone()),
-        );
+        ids.extend(app.selected_id());
     }
     ids
 }

@@ -117,19 +117,9 @@ async fn check_json_against_moto_with_the_workshop_stack() {
     let stack = moto.create_workshop_stack().await;
     let log = std::env::temp_dir().join(format!("ssmdeck-it-moto-{}.log", std::process::id()));
     let started = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args([
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--region",
-            "ap-northeast-2",
-            "check",
-            "--json",
-            "--log-file",
-        ])
-        .arg(&log)
-        .envs(moto.env())
-        .env_remove("AWS_PROFILE")
+    let out = moto
+        .ssmdeck(&log)
+        .args(["--region", "ap-northeast-2", "check", "--json"])
         .output()
         .expect("run ssmdeck");
     let took = started.elapsed();

@@ -1,29 +1,21 @@
 //! `ssmdeck fix` end to end against moto with the workshop stack, read back through the SDK.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::moto_server::{MotoServer, Recorded, WorkshopStack, recorded_calls};
 
 const SECRET: &str = "s3cr3t-Key-never-in-the-audit-log";
 
 fn fix(moto: &MotoServer, state: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssmdeck"));
-    cmd.args([
-        "--endpoint-url",
-        &moto.endpoint(),
-        "--region",
-        "ap-northeast-2",
-    ])
-    .args(args)
-    .arg("--log-file")
-    .arg(state.join("ssmdeck.log"))
-    .envs(moto.env())
-    .env("AWS_SECRET_ACCESS_KEY", SECRET)
-    .env("XDG_STATE_HOME", state)
-    .env_remove("AWS_PROFILE")
-    .stdin(std::process::Stdio::null());
-    cmd.output().expect("run ssmdeck fix")
+    moto.ssmdeck(&state.join("ssmdeck.log"))
+        .args(["--region", "ap-northeast-2"])
+        .args(args)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("XDG_STATE_HOME", state)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run ssmdeck fix")
 }
 
 fn audit_lines(state: &Path) -> Vec<String> {

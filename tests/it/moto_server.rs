@@ -125,6 +125,20 @@ impl MotoServer {
         ]
     }
 
+    /// The `ssmdeck` binary aimed at this server (`--endpoint-url`, test credentials, no
+    /// `AWS_PROFILE`), logging to a file of its own; add the arguments.
+    #[allow(dead_code)] // for the CLI tests
+    pub fn ssmdeck(&self, log: &std::path::Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"));
+        cmd.arg("--endpoint-url")
+            .arg(self.endpoint())
+            .arg("--log-file")
+            .arg(log)
+            .envs(self.env())
+            .env_remove("AWS_PROFILE");
+        cmd
+    }
+
     /// The program's own configuration (timeouts, adaptive retries) with static test
     /// credentials.
     pub async fn sdk_config(&self) -> SdkConfig {

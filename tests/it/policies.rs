@@ -11,7 +11,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use ssmdeck::cloud::sandbox::faults::METHOD_ACTIONS;
@@ -274,23 +273,14 @@ const SECRET_KEY: &str = "sEcReT/ssmdeck+never-in-a-log/0123456789ab";
 const SESSION_TOKEN: &str = "FwoGZXIvYXdzEssmdeckSessionTokenNeverLogged//////////wEaDE0123456789";
 
 fn run(moto: &MotoServer, state: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args([
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--region",
-            "ap-northeast-2",
-        ])
+    moto.ssmdeck(&state.join("ssmdeck.log"))
+        .args(["--region", "ap-northeast-2"])
         .args(args)
-        .arg("--log-file")
-        .arg(state.join("ssmdeck.log"))
-        .envs(moto.env())
         .env("AWS_ACCESS_KEY_ID", ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
         .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
         .env("SSMDECK_LOG", "trace")
         .env("XDG_STATE_HOME", state)
-        .env_remove("AWS_PROFILE")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("run ssmdeck")

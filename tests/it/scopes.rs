@@ -305,19 +305,9 @@ async fn several_regions_against_moto_each_read_in_its_own_region() {
     );
 
     let log = std::env::temp_dir().join(format!("ssmdeck-it-scopes-{}.log", std::process::id()));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args([
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--region",
-            "ap-northeast-2,eu-west-1",
-            "check",
-            "--json",
-            "--log-file",
-        ])
-        .arg(&log)
-        .envs(moto.env())
-        .env_remove("AWS_PROFILE")
+    let out = moto
+        .ssmdeck(&log)
+        .args(["--region", "ap-northeast-2,eu-west-1", "check", "--json"])
         .output()
         .expect("run ssmdeck");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -384,19 +374,9 @@ async fn several_profiles_against_moto_each_give_a_report() {
     )
     .expect("credentials");
     let log = home.path().join("ssmdeck.log");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args([
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--profile",
-            "dev",
-            "--profile",
-            "prod",
-        ])
-        .args(["check", "--json", "--log-file"])
-        .arg(&log)
-        .envs(moto.env())
-        .env_remove("AWS_PROFILE")
+    let out = moto
+        .ssmdeck(&log)
+        .args(["--profile", "dev", "--profile", "prod", "check", "--json"])
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_REGION")
