@@ -280,6 +280,26 @@ fn finish_both(gate: &Gate, mut a: Child, mut b: Child) -> (Output, Output) {
     )
 }
 
+/// Two `fix --yes` runs through the gate, their writes held until both have sent them:
+/// both outputs, the operations that raced, and a report of it all for assertions.
+fn race_two_fixes(moto: &MotoServer) -> (Output, Output, BTreeMap<String, usize>, String) {
+    let (a, b) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let gate = Gate::start(moto.port());
+    let first = start_fix(&gate.endpoint(), moto, a.path(), &["fix", "--yes"]);
+    let second = start_fix(&gate.endpoint(), moto, b.path(), &["fix", "--yes"]);
+    let (first, second) = finish_both(&gate, first, second);
+    let raced = gate.raced();
+    let report = format!(
+        "raced: {raced:?}\n--- first\n{}\n--- second\n{}",
+        text(&first),
+        text(&second)
+    );
+    (first, second, raced, report)
+}
+
 fn text(o: &Output) -> String {
     format!(
         "exit {:?}\n{}{}",
@@ -323,21 +343,8 @@ async fn endpoints(moto: &MotoServer, stack: &WorkshopStack) -> BTreeMap<String,
 async fn two_fixes_racing_create_each_resource_once() {
     let moto = MotoServer::start();
     let stack = moto.create_workshop_stack().await;
-    let (a, b) = (
-        tempfile::tempdir().expect("tempdir"),
-        tempfile::tempdir().expect("tempdir"),
-    );
-    let gate = Gate::start(moto.port());
     // Both read the same state, plan the same steps and write at the same time.
-    let first = start_fix(&gate.endpoint(), &moto, a.path(), &["fix", "--yes"]);
-    let second = start_fix(&gate.endpoint(), &moto, b.path(), &["fix", "--yes"]);
-    let (first, second) = finish_both(&gate, first, second);
-    let raced = gate.raced();
-    let report = format!(
-        "raced: {raced:?}\n--- first\n{}\n--- second\n{}",
-        text(&first),
-        text(&second)
-    );
+    let (first, second, raced, report) = race_two_fixes(&moto);
     // The race happened: both runs sent the first writes of the plan at the same time.
     for action in ["CreateSecurityGroup", "CreateVpcEndpoint", "CreateRole"] {
         assert!(raced.contains_key(action), "{action} raced:\n{report}");
@@ -497,20 +504,7 @@ async fn two_fixes_racing_to_attach_make_one_association_per_instance() {
         .await
         .expect("AddRoleToInstanceProfile");
 
-    let (a, b) = (
-        tempfile::tempdir().expect("tempdir"),
-        tempfile::tempdir().expect("tempdir"),
-    );
-    let gate = Gate::start(moto.port());
-    let first = start_fix(&gate.endpoint(), &moto, a.path(), &["fix", "--yes"]);
-    let second = start_fix(&gate.endpoint(), &moto, b.path(), &["fix", "--yes"]);
-    let (first, second) = finish_both(&gate, first, second);
-    let raced = gate.raced();
-    let report = format!(
-        "raced: {raced:?}\n--- first\n{}\n--- second\n{}",
-        text(&first),
-        text(&second)
-    );
+    let (first, second, raced, report) = race_two_fixes(&moto);
     assert!(
         raced.contains_key("AssociateIamInstanceProfile"),
         "the attachments raced:\n{report}"
