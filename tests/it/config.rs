@@ -254,3 +254,39 @@ fn a_malformed_config_file_stops_the_program_with_path_and_line() {
     assert!(err.contains(&format!("{}:2:", path.display())), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_pane_refreshes_at_its_own_interval() {
+    use ssmdeck::domain::snapshot::Source;
+    use ssmdeck::engine::{Engine, EngineEvent, Intervals};
+    use std::time::Duration;
+    let cloud = SandboxCloud::new(Scenario::Lab, Clock::manual(t0()));
+    // `[refresh] default = 3600, nodes = …` with a nodes interval short enough to watch.
+    let mut every = Intervals::from_base(Duration::from_secs(3600));
+    every.set(Source::Nodes, Duration::from_millis(150));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _engine = Engine::start_with(cloud, &every, &Source::CORE, tx);
+    let mut started: std::collections::BTreeMap<Source, usize> = Default::default();
+    let until = tokio::time::Instant::now() + Duration::from_millis(1200);
+    while let Ok(Some(event)) = tokio::time::timeout_at(until, rx.recv()).await {
+        if let EngineEvent::Started(source) = event {
+            *started.entry(source).or_default() += 1;
+        }
+    }
+    assert!(
+        started.get(&Source::Nodes).copied().unwrap_or(0) >= 3,
+        "{started:?}"
+    );
+    for source in [Source::Network, Source::Instances, Source::Iam] {
+        assert_eq!(
+            started.get(&source),
+            Some(&1),
+            "{source:?} once: {started:?}"
+        );
+    }
+    assert_eq!(
+        started.get(&Source::Patches),
+        None,
+        "only the sources asked for"
+    );
+}
