@@ -8,14 +8,41 @@ use crate::cloud::aws::config::preflight;
 use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
 use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
+use crate::engine::audit::AuditLog;
 use crate::engine::fetch;
 use crate::fix::{self, FixOptions};
 use crate::scope::{Regions, Scope, Selection};
 use crate::tui::run::{RunOptions, run};
 use crate::{logging, report};
 
-/// Runs the program and returns its exit code.
-pub fn main(mut cli: Cli) -> Result<u8> {
+/// Runs the program and returns its exit code. `check --json` answers every failure
+/// with an `"outcome": "error"` document on stdout (and the message on stderr).
+pub fn main(cli: Cli) -> Result<u8> {
+    let json_check = matches!(cli.command, Some(Command::Check { json: true }));
+    match run_main(cli) {
+        Err(e) if json_check => {
+            let report = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::cloud::CloudError>())
+                .map(crate::cloud::ErrorReport::from)
+                .unwrap_or_else(|| crate::cloud::ErrorReport {
+                    kind: crate::cloud::ErrorKind::Other,
+                    action: None,
+                    endpoint: None,
+                    message: e
+                        .chain()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(": "),
+                });
+            println!("{}", report::error_json(&report));
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+fn run_main(mut cli: Cli) -> Result<u8> {
     validate(&cli)?;
     if let Some(code) = print_only(&cli)? {
         return Ok(code);
@@ -180,7 +207,7 @@ async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8
         let conf = config_loader(&settings).load().await;
         preflight(&conf, &settings, reach_endpoint)
             .await
-            .map_err(|e| eyre!(e))?;
+            .map_err(color_eyre::Report::new)?;
         checked.push(profile.clone());
         {
             let cloud = AwsCloud::from_conf(&conf);
@@ -217,10 +244,12 @@ async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8
         if !checked.contains(&scope.profile) {
             preflight(&conf, &settings, reach_endpoint)
                 .await
-                .map_err(|e| eyre!(e))?;
+                .map_err(color_eyre::Report::new)?;
             checked.push(scope.profile.clone());
         }
-        let cloud = AwsCloud::from_conf(&conf).with_label(settings.label());
+        let cloud = AwsCloud::from_conf(&conf)
+            .with_label(settings.label())
+            .with_profile(crate::cloud::aws::config::selected_profile(&settings));
         tracing::debug!(label = %cloud.label(), region = %cloud.region(), "aws config loaded");
         clouds.push((scope, cloud));
     }
@@ -229,6 +258,23 @@ async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8
 
 async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: String) -> Result<u8> {
     let config = SETTINGS.with(|s| s.borrow().clone()).unwrap_or_default();
+    let sandbox = cli.global.sandbox.is_some();
+    let lang = match cli.global.lang {
+        Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
+        Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
+        None => crate::i18n::Lang::from_env(),
+    };
+    // The sandbox's writes are simulated: they never go into the file of real accounts.
+    let audit = if sandbox {
+        AuditLog::in_memory()
+    } else {
+        AuditLog::to_file(crate::engine::audit::default_path())
+    };
+    let afresh = || {
+        if sandbox {
+            eprintln!("ssmdeck: {}", crate::i18n::t(lang, "cli.sandbox_afresh"));
+        }
+    };
     match cli.command {
         None => {
             let next = run(
@@ -239,26 +285,27 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
                         .intervals(cli.global.refresh, refresh_given()),
                     read_only: cli.global.read_only,
                     log_path: Some(log_path),
-                    audit_path: crate::engine::audit::default_path(),
-                    lang: match cli.global.lang {
-                        Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
-                        Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
-                        None => crate::i18n::Lang::from_env(),
-                    },
+                    audit: audit.clone(),
+                    lang,
                     profile: cli.global.profile.first().cloned(),
                     region: cli.global.region.first().cloned().filter(|r| r != "all"),
                     sandbox: cli.global.sandbox.is_some(),
                     config,
                 },
             )
-            .await?;
-            if let Some(region) = next {
+            .await;
+            audit.flush().await;
+            if let Some(region) = next? {
                 NEXT_REGION.with(|n| *n.borrow_mut() = Some(region));
             }
             Ok(0)
         }
-        Some(Command::Check { json }) if clouds.len() > 1 => check_scopes(clouds, json).await,
+        Some(Command::Check { json }) if clouds.len() > 1 => {
+            afresh();
+            check_scopes(clouds, json).await
+        }
         Some(Command::Check { json }) => {
+            afresh();
             let Some((_, cloud)) = clouds.into_iter().next() else {
                 bail!("nothing to check");
             };
@@ -296,6 +343,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
             let Some((_, cloud)) = clouds.into_iter().next() else {
                 bail!("nothing to fix");
             };
+            afresh();
             fix::run(
                 &cloud,
                 FixOptions {
@@ -304,7 +352,8 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
                     vpcs: vpc,
                     instances: instance,
                     read_only: cli.global.read_only,
-                    audit_path: crate::engine::audit::default_path(),
+                    audit,
+                    lang,
                     role_name: SETTINGS
                         .with(|s| s.borrow().as_ref().and_then(|c| c.role_name.clone()))
                         .unwrap_or_else(|| crate::domain::model::DEFAULT_ROLE_NAME.to_string()),

@@ -1,7 +1,6 @@
 //! `ssmdeck fix`: print the remediation plan, then dry-run it, ask, or apply it.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, bail};
 
@@ -9,9 +8,11 @@ use crate::cloud::Cloud;
 use crate::domain::plan::{Plan, plan_fix};
 use crate::domain::readiness;
 use crate::domain::snapshot::Source;
-use crate::engine::audit::Audit;
-use crate::engine::executor::{self, Outcome, PlanEvent};
+use crate::engine::audit::{Audit, AuditLog};
+use crate::engine::executor::{self, Outcome, PlanEvent, Verdict};
 use crate::engine::fetch;
+use crate::i18n::{Lang, t, tf};
+use crate::present::{error_text, verdict_text};
 
 pub struct FixOptions {
     pub dry_run: bool,
@@ -19,18 +20,26 @@ pub struct FixOptions {
     pub vpcs: Vec<String>,
     pub instances: Vec<String>,
     pub read_only: bool,
-    pub audit_path: PathBuf,
+    pub audit: AuditLog,
     pub role_name: String,
+    pub lang: Lang,
 }
 
-pub fn print_plan(plan: &Plan) {
-    println!("Plan: {}", plan.title);
+pub fn print_plan(plan: &Plan, lang: Lang) {
+    println!(
+        "{}",
+        tf(
+            lang,
+            "cli.fix.plan",
+            &[("title", &crate::tui::dialog::plan_title(plan, lang))]
+        )
+    );
     let mut index = 0;
     for step in &plan.steps {
         println!(
             "  [{}] {}",
             if step.selected { "x" } else { " " },
-            step.title
+            crate::tui::dialog::step_title(step, lang)
         );
         for call in &step.calls {
             index += 1;
@@ -42,12 +51,21 @@ pub fn print_plan(plan: &Plan) {
     }
 }
 
-/// Runs `fix` and returns the exit code: 0 done (or nothing to do), 1 not applied, 2 refused.
+/// Runs `fix` and returns the exit code: 0 done (or nothing to do), 1 not applied, 2 refused
+/// (or a dry run that an endpoint performed).
 pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
+    let lang = opts.lang;
     let snapshot = fetch::snapshot(cloud).await;
     for source in [Source::Network, Source::Instances, Source::Iam] {
         if let Some(e) = snapshot.status.get(&source).and_then(|s| s.error.clone()) {
-            bail!("cannot plan: reading {} failed: {e}", source.name());
+            bail!(
+                "{}",
+                tf(
+                    lang,
+                    "cli.fix.cannot_plan",
+                    &[("source", source.name()), ("error", &error_text(&e, lang))]
+                )
+            );
         }
     }
     for v in &opts.vpcs {
@@ -76,95 +94,128 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
     if plan.is_empty() {
         let notes: Vec<&String> = plan.steps.iter().flat_map(|s| s.notes.iter()).collect();
         if notes.is_empty() {
-            println!("Nothing to do: the endpoints, the role and the attachments are in place.");
+            println!("{}", t(lang, "cli.fix.nothing_to_do"));
             return Ok(0);
         }
-        print_plan(&plan);
-        println!("Nothing ssmdeck can change; see the notes above.");
+        print_plan(&plan, lang);
+        println!("{}", t(lang, "cli.fix.nothing_possible"));
         return Ok(1);
     }
-    print_plan(&plan);
+    print_plan(&plan, lang);
     if opts.read_only {
-        eprintln!("ssmdeck: read-only: refusing to apply the plan (started with --read-only)");
+        eprintln!("ssmdeck: {}", t(lang, "cli.fix.read_only"));
         return Ok(2);
     }
-    if opts.dry_run {
-        println!("\nDry run (no write is made):");
-        let calls: Vec<String> = executor::indexed_calls(&plan)
-            .iter()
-            .map(|(_, c)| c.describe())
-            .collect();
-        let positions: Vec<usize> = executor::indexed_calls(&plan)
-            .iter()
-            .map(|(i, _)| *i)
-            .collect();
-        let mut emit = |ev: PlanEvent| {
-            if let PlanEvent::Verdict { index, verdict } = ev {
-                let pos = positions.iter().position(|i| *i == index).unwrap_or(0);
-                println!(
-                    "  {}. {} → {}",
-                    pos + 1,
-                    calls.get(pos).map_or("", String::as_str),
-                    verdict.describe()
-                );
-            }
-        };
-        executor::dry_run(cloud, &plan, &mut emit).await;
-        return Ok(0);
-    }
-    if !opts.yes {
-        if !std::io::stdin().is_terminal() {
-            eprintln!(
-                "ssmdeck: not applying: stdin is not a terminal to confirm on; pass --yes to apply, or --dry-run to check"
-            );
-            return Ok(2);
-        }
-        print!("\nApply this plan? [y/N] ");
-        std::io::stdout().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-            println!("Cancelled: nothing was changed.");
-            return Ok(1);
-        }
-    }
     let audit = Audit {
-        path: opts.audit_path.clone(),
+        log: opts.audit.clone(),
         account: snapshot.identity.account.clone(),
         region: snapshot.identity.region.clone(),
         profile: snapshot.identity.label.clone(),
     };
-    println!("\nApplying:");
-    let descriptions: Vec<(usize, String)> = executor::indexed_calls(&plan)
+    if opts.dry_run {
+        let code = dry_run(cloud, &plan, &audit, lang).await;
+        audit.log.flush().await;
+        return Ok(code);
+    }
+    if !opts.yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("ssmdeck: {}", t(lang, "cli.fix.no_terminal"));
+            return Ok(2);
+        }
+        print!("\n{} ", t(lang, "cli.fix.confirm"));
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(
+            answer.trim().to_lowercase().as_str(),
+            "y" | "yes" | "예" | "네"
+        ) {
+            println!("{}", t(lang, "cli.fix.cancelled"));
+            return Ok(1);
+        }
+    }
+    println!("\n{}", t(lang, "cli.fix.applying"));
+    let describe = describer(&plan);
+    let mut emit = |ev: PlanEvent| match ev {
+        PlanEvent::Finished { index, outcome } => match outcome {
+            Outcome::Done { detail } => println!("  ✓ {} → {detail}", describe(index)),
+            Outcome::Skipped { reason } => println!(
+                "  = {} ({})",
+                describe(index),
+                tf(lang, "cli.fix.skipped", &[("reason", &reason)])
+            ),
+            Outcome::Failed { message, hint } => {
+                println!(
+                    "  ✗ {}\n      {message}\n      {}",
+                    describe(index),
+                    tf(lang, "cli.fix.what_to_do", &[("hint", &hint)])
+                );
+            }
+        },
+        PlanEvent::Completed { done, skipped } => println!(
+            "{}",
+            tf(
+                lang,
+                "cli.fix.completed",
+                &[
+                    ("done", &done.to_string()),
+                    ("skipped", &skipped.to_string())
+                ]
+            )
+        ),
+        PlanEvent::Aborted { .. } => println!("{}", t(lang, "cli.fix.stopped")),
+        _ => {}
+    };
+    let completed = executor::apply(cloud, &plan, Some(&audit), &mut emit).await;
+    audit.log.flush().await;
+    Ok(if completed { 0 } else { 1 })
+}
+
+/// `--dry-run`: a verdict per call; exit 2 when the endpoint performed one of them.
+async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, audit: &Audit, lang: Lang) -> u8 {
+    println!("\n{}", t(lang, "cli.fix.dry_run"));
+    let describe = describer(plan);
+    let positions: Vec<usize> = executor::indexed_calls(plan)
+        .iter()
+        .map(|(i, _)| *i)
+        .collect();
+    let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
+    let mut emit = |ev: PlanEvent| {
+        if let PlanEvent::Verdict { index, verdict } = ev {
+            verdicts.push((index, verdict));
+        }
+    };
+    executor::dry_run(cloud, plan, Some(audit), &mut emit).await;
+    verdicts.sort_by_key(|(i, _)| *i);
+    let mut wrote = false;
+    for (index, verdict) in &verdicts {
+        let pos = positions.iter().position(|i| i == index).unwrap_or(0);
+        let text = verdict_text(verdict, lang);
+        if let Verdict::DryRunIgnored { .. } = verdict {
+            wrote = true;
+            println!("  {}. {} → ✗ {text}", pos + 1, describe(*index));
+        } else {
+            println!("  {}. {} → {text}", pos + 1, describe(*index));
+        }
+    }
+    if wrote {
+        eprintln!("ssmdeck: {}", t(lang, "cli.fix.dry_run_wrote"));
+        return 2;
+    }
+    0
+}
+
+/// The call at a flat index, described.
+fn describer(plan: &Plan) -> impl Fn(usize) -> String + '_ {
+    let calls: Vec<(usize, String)> = executor::indexed_calls(plan)
         .iter()
         .map(|(i, c)| (*i, c.describe()))
         .collect();
-    let describe = |index: usize| {
-        descriptions
+    move |index| {
+        calls
             .iter()
             .find(|(i, _)| *i == index)
             .map(|(_, d)| d.clone())
             .unwrap_or_default()
-    };
-    let mut emit = |ev: PlanEvent| match ev {
-        PlanEvent::Finished { index, outcome } => match outcome {
-            Outcome::Done { detail } => println!("  ✓ {} → {detail}", describe(index)),
-            Outcome::Skipped { reason } => println!("  = {} (skipped: {reason})", describe(index)),
-            Outcome::Failed { message, hint } => {
-                println!(
-                    "  ✗ {}\n      {message}\n      what to do: {hint}",
-                    describe(index)
-                );
-            }
-        },
-        PlanEvent::Completed { done, skipped } => {
-            println!("Plan completed: {done} change(s), {skipped} already in place.");
-        }
-        PlanEvent::Aborted { .. } => {
-            println!("Plan stopped: the steps after the failed one were not run.")
-        }
-        _ => {}
-    };
-    let completed = executor::apply(cloud, &plan, Some(&audit), &mut emit).await;
-    Ok(if completed { 0 } else { 1 })
+    }
 }

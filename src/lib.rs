@@ -11,6 +11,7 @@ pub mod engine;
 pub mod fix;
 pub mod i18n;
 pub mod logging;
+pub mod present;
 pub mod report;
 pub mod scope;
 pub mod tui;

@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::domain::error::ErrorReport;
 use crate::domain::findings::{Finding, Severity};
 use crate::domain::model::{Instance, ManagedNode};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +34,7 @@ impl Outcome {
 struct SourceJson<'a> {
     source: &'a str,
     ok: bool,
-    error: Option<&'a str>,
+    error: Option<ErrorReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -155,7 +156,12 @@ pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
             out.pop(); // the final newline: callers print this with println!
             String::from_utf8(out).unwrap_or_default()
         }
-        Err(e) => format!("{{\"schema\":1,\"error\":\"{e}\"}}"),
+        Err(e) => error_json(&ErrorReport {
+            kind: crate::domain::error::ErrorKind::Other,
+            action: None,
+            endpoint: None,
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -181,7 +187,7 @@ pub fn write_json<W: std::io::Write>(
                 SourceJson {
                     source: s.name(),
                     ok: st.is_some_and(|x| x.error.is_none() && x.fetched_at.is_some()),
-                    error: st.and_then(|x| x.error.as_deref()),
+                    error: st.and_then(|x| x.error.as_ref()).map(ErrorReport::from),
                 }
             })
             .collect(),
@@ -256,7 +262,7 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
         id.region
     );
     for s in Source::CORE {
-        if let Some(e) = snapshot.status.get(&s).and_then(|x| x.error.as_deref()) {
+        if let Some(e) = snapshot.status.get(&s).and_then(|x| x.error.as_ref()) {
             let _ = writeln!(out, "! {} could not be read: {e}", s.name());
         }
     }
@@ -375,4 +381,22 @@ fn mark_of(s: Severity) -> &'static str {
         Severity::Waiting => "…",
         Severity::Warning => "!",
     }
+}
+
+/// The `check --json` document of a check that could not produce a report at all (an
+/// unknown profile, no credentials, an unreachable endpoint): schema, outcome, error.
+pub fn error_json(error: &ErrorReport) -> String {
+    #[derive(Serialize)]
+    struct ErrorDoc<'a> {
+        schema: u32,
+        outcome: Outcome,
+        error: &'a ErrorReport,
+    }
+    let doc = ErrorDoc {
+        schema: SCHEMA,
+        outcome: Outcome::Error,
+        error,
+    };
+    serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|_| format!("{{\"schema\":{SCHEMA},\"outcome\":\"error\"}}"))
 }

@@ -14,32 +14,7 @@ use crate::domain::model::{
     SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CloudError {
-    #[error("throttled: {0}")]
-    Throttled(String),
-    #[error("AccessDenied: {action}")]
-    AccessDenied { action: String },
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("invalid: {0}")]
-    Invalid(String),
-    /// The resource a create call asked for is already there.
-    #[error("already exists: {0}")]
-    AlreadyExists(String),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl CloudError {
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Throttled(_) | Self::Unavailable(_))
-    }
-}
-
-pub type CloudResult<T> = Result<T, CloudError>;
+pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};
 
 /// EC2 writes can be checked without effect (EC2 `DryRun`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,10 +24,42 @@ pub enum WriteMode {
 }
 
 /// Outcome of an EC2 write: what it created, or that a dry run would have been allowed.
+/// `Done` for a `DryRun` request means the endpoint ignored `DryRun` and wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Written<T> {
     DryRunAllowed,
     Done(T),
+}
+
+impl<T> Written<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Written<U> {
+        match self {
+            Self::DryRunAllowed => Written::DryRunAllowed,
+            Self::Done(t) => Written::Done(f(t)),
+        }
+    }
+}
+
+/// Whether EC2 `DryRun` can be trusted not to write at an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "dry_run", rename_all = "snake_case")]
+pub enum DryRunTrust {
+    /// AWS's own endpoint, which answered a `DryRun` probe with `DryRunOperation`.
+    Honoured,
+    /// Not an AWS endpoint (moto, LocalStack, …): a server may ignore `DryRun` on one
+    /// operation and honour it on another, so no `DryRun` write is sent there.
+    CustomEndpoint { endpoint: String },
+    /// The endpoint performed a request sent with `DryRun` (the probe, or a write).
+    Ignored { action: String },
+}
+
+/// What `iam:SimulatePrincipalPolicy` says about one action for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Simulated {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
 }
 
 pub use crate::domain::model::VpcDnsAttribute;
@@ -191,19 +198,31 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         window_id: &str,
     ) -> impl Future<Output = CloudResult<Vec<WindowExecution>>> + Send;
 
+    // Dry runs
+    /// Whether a `DryRun` write may be sent here; asked before the first one of a run.
+    fn dry_run_trust(&self) -> impl Future<Output = CloudResult<DryRunTrust>> + Send;
+    /// A request sent with `DryRun` was performed: no `DryRun` write goes here again.
+    fn distrust_dry_run(&self, action: &str);
+    /// `iam:SimulatePrincipalPolicy` for the caller's own identity (its role for an
+    /// assumed-role session), one decision per action.
+    fn simulate_caller(
+        &self,
+        actions: &[String],
+    ) -> impl Future<Output = CloudResult<Vec<(String, Simulated)>>> + Send;
+
     // Writes: EC2
     fn create_vpc_endpoint(
         &self,
         request: &CreateEndpointRequest,
         mode: WriteMode,
     ) -> impl Future<Output = CloudResult<Written<VpcEndpoint>>> + Send;
+    /// ModifyVpcAttribute has no `DryRun` parameter.
     fn modify_vpc_attribute(
         &self,
         vpc_id: &str,
         attribute: VpcDnsAttribute,
         value: bool,
-        mode: WriteMode,
-    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    ) -> impl Future<Output = CloudResult<()>> + Send;
     /// Returns the new group id.
     fn create_security_group(
         &self,
@@ -218,18 +237,18 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         cidr: &str,
         mode: WriteMode,
     ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    /// AssociateIamInstanceProfile has no `DryRun` parameter.
     fn associate_iam_instance_profile(
         &self,
         instance_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> impl Future<Output = CloudResult<Written<ProfileAssociation>>> + Send;
+    ) -> impl Future<Output = CloudResult<ProfileAssociation>> + Send;
+    /// ReplaceIamInstanceProfileAssociation has no `DryRun` parameter.
     fn replace_iam_instance_profile_association(
         &self,
         association_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> impl Future<Output = CloudResult<Written<ProfileAssociation>>> + Send;
+    ) -> impl Future<Output = CloudResult<ProfileAssociation>> + Send;
 
     // Writes: IAM
     fn create_role(

@@ -56,7 +56,11 @@ pub struct SourceStatus {
     /// When the last good data arrived.
     pub fetched_at: Option<Timestamp>,
     /// The last failure, kept beside the last good data until a success clears it.
-    pub error: Option<String>,
+    #[serde(skip)]
+    pub error: Option<super::error::CloudError>,
+    /// With several scopes: the region whose read failed.
+    #[serde(skip)]
+    pub error_scope: Option<String>,
     pub error_at: Option<Timestamp>,
     pub in_flight: bool,
     /// After a failure: when the poller tries again (its back-off).

@@ -2,7 +2,7 @@
 
 use futures::{StreamExt, TryFutureExt, stream};
 
-use crate::cloud::{Cloud, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
+use crate::cloud::{Cloud, CloudError, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
 use crate::domain::model::{Command, InventorySummary, MaintenanceWindow, PatchState};
 use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
 
@@ -38,16 +38,16 @@ impl Fetched {
         }
     }
 
-    pub fn error(&self) -> Option<String> {
+    pub fn error(&self) -> Option<CloudError> {
         match self {
-            Self::Network(Err(e)) => Some(e.to_string()),
-            Self::Instances(Err(e)) => Some(e.to_string()),
-            Self::Iam(Err(e)) => Some(e.to_string()),
-            Self::Nodes(Err(e)) => Some(e.to_string()),
-            Self::Inventory(Err(e)) => Some(e.to_string()),
-            Self::Patches(Err(e)) => Some(e.to_string()),
-            Self::Commands(Err(e)) => Some(e.to_string()),
-            Self::Windows(Err(e)) => Some(e.to_string()),
+            Self::Network(Err(e))
+            | Self::Instances(Err(e))
+            | Self::Iam(Err(e))
+            | Self::Nodes(Err(e))
+            | Self::Inventory(Err(e))
+            | Self::Patches(Err(e))
+            | Self::Commands(Err(e))
+            | Self::Windows(Err(e)) => Some(e.clone()),
             _ => None,
         }
     }
@@ -60,10 +60,10 @@ pub async fn fetch<C: Cloud>(cloud: &C, source: Source, managed: &[String]) -> F
         Source::Instances => Fetched::Instances(instances(cloud).await),
         Source::Iam => Fetched::Iam(iam(cloud).await),
         Source::Nodes => Fetched::Nodes(nodes(cloud).await),
-        Source::Inventory => Fetched::Inventory(patient(|| cloud.get_inventory()).await),
+        Source::Inventory => Fetched::Inventory(cloud.get_inventory().await),
         Source::Patches => Fetched::Patches(patch_states(cloud, managed).await),
-        Source::Commands => Fetched::Commands(patient(|| cloud.list_commands()).await),
-        Source::Windows => Fetched::Windows(patient(|| cloud.describe_maintenance_windows()).await),
+        Source::Commands => Fetched::Commands(cloud.list_commands().await),
+        Source::Windows => Fetched::Windows(cloud.describe_maintenance_windows().await),
     }
 }
 
@@ -74,7 +74,7 @@ pub async fn patch_states<C: Cloud>(cloud: &C, ids: &[String]) -> CloudResult<Ve
         .map(<[String]>::to_vec)
         .collect();
     let results: Vec<CloudResult<Vec<PatchState>>> = stream::iter(batches)
-        .map(|batch| async move { patient(|| cloud.describe_instance_patch_states(&batch)).await })
+        .map(|batch| async move { cloud.describe_instance_patch_states(&batch).await })
         .buffered(PATCH_BATCH_CONCURRENCY)
         .collect()
         .await;
@@ -85,39 +85,13 @@ pub async fn patch_states<C: Cloud>(cloud: &C, ids: &[String]) -> CloudResult<Ve
     Ok(out)
 }
 
-/// Pauses before the two extra attempts of a throttled read.
-const THROTTLE_PAUSES: [std::time::Duration; 2] = [
-    std::time::Duration::from_millis(250),
-    std::time::Duration::from_millis(750),
-];
-
-/// A read refused for throttling (after the SDK's own retries) is tried twice more a
-/// moment later: a source fails whole when one of its reads fails, so under throttling
-/// a five-read source would rarely load. Other errors are not retried here.
-pub async fn patient<T, F, Fut>(mut call: F) -> CloudResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = CloudResult<T>>,
-{
-    for pause in THROTTLE_PAUSES {
-        match call().await {
-            Err(crate::cloud::CloudError::Throttled(action)) => {
-                tracing::debug!(%action, ?pause, "throttled: trying again");
-                tokio::time::sleep(pause).await;
-            }
-            other => return other,
-        }
-    }
-    call().await
-}
-
 pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
     let (mut vpcs, subnets, route_tables, security_groups, endpoints) = futures::try_join!(
-        patient(|| cloud.describe_vpcs()),
-        patient(|| cloud.describe_subnets()),
-        patient(|| cloud.describe_route_tables()),
-        patient(|| cloud.describe_security_groups()),
-        patient(|| cloud.describe_vpc_endpoints()),
+        cloud.describe_vpcs(),
+        cloud.describe_subnets(),
+        cloud.describe_route_tables(),
+        cloud.describe_security_groups(),
+        cloud.describe_vpc_endpoints(),
     )?;
     let ids: Vec<(usize, String)> = vpcs.iter().map(|v| v.id.clone()).enumerate().collect();
     let attributes: Vec<(usize, Option<bool>, Option<bool>)> = stream::iter(ids)
@@ -151,8 +125,8 @@ pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
 
 pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
     let (instances, associations) = futures::try_join!(
-        patient(|| cloud.describe_instances()),
-        patient(|| cloud.describe_iam_instance_profile_associations()),
+        cloud.describe_instances(),
+        cloud.describe_iam_instance_profile_associations(),
     )?;
     Ok(InstanceData {
         instances,
@@ -161,16 +135,13 @@ pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
 }
 
 pub async fn iam<C: Cloud>(cloud: &C) -> CloudResult<IamData> {
-    let (roles, profiles) = futures::try_join!(
-        patient(|| cloud.list_roles()),
-        patient(|| cloud.list_instance_profiles())
-    )?;
+    let (roles, profiles) = futures::try_join!(cloud.list_roles(), cloud.list_instance_profiles())?;
     Ok(IamData { roles, profiles })
 }
 
 pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
     let (nodes, dhmc) = futures::join!(
-        patient(|| cloud.describe_managed_nodes()),
+        cloud.describe_managed_nodes(),
         cloud
             .default_host_management()
             .inspect_err(|e| tracing::debug!(error = %e, "DHMC setting unknown")),

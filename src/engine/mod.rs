@@ -29,16 +29,11 @@ pub enum EngineEvent {
     /// A refresh of this source started.
     Started(Source),
     /// A refresh finished at this time (the cloud's clock).
-    Fetched {
-        at: Timestamp,
-        result: Fetched,
-    },
-    Identity(Result<Identity, String>),
+    Fetched { at: Timestamp, result: Fetched },
+    /// Who the credentials belong to, or why that is unknown (an unreachable endpoint).
+    Identity(Result<Identity, crate::cloud::CloudError>),
     /// A source failed; its poller tries again at this time (the cloud's clock).
-    Retrying {
-        source: Source,
-        at: Timestamp,
-    },
+    Retrying { source: Source, at: Timestamp },
     /// Dry-run verdicts and progress of a plan.
     Plan(PlanEvent),
     /// The tail of the audit log.
@@ -136,34 +131,6 @@ impl<C: Cloud> Engine<C> {
     ) -> Self {
         let mut wake = BTreeMap::new();
         let mut tasks = Vec::new();
-        {
-            let cloud = cloud.clone();
-            let tx = tx.clone();
-            tasks.push(tokio::spawn(async move {
-                // Who we are: retried with back-off until it answers (throttling, a slow start).
-                let mut failures = 0u32;
-                loop {
-                    match cloud.identity().await {
-                        Ok(id) => {
-                            let _ = tx.send(EngineEvent::Identity(Ok(id)));
-                            break;
-                        }
-                        Err(e) => {
-                            failures = failures.saturating_add(1);
-                            if tx.send(EngineEvent::Identity(Err(e.to_string()))).is_err() {
-                                break;
-                            }
-                            tokio::time::sleep(backoff(
-                                Duration::from_secs(2),
-                                failures,
-                                Source::Network,
-                            ))
-                            .await;
-                        }
-                    }
-                }
-            }));
-        }
         let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
         let managed_tx = Arc::new(managed_tx);
         for &source in sources {
@@ -178,6 +145,8 @@ impl<C: Cloud> Engine<C> {
             };
             tasks.push(tokio::spawn(poll(cloud.clone(), source, ctx)));
         }
+        let sources: Vec<Arc<Notify>> = wake.values().cloned().collect();
+        tasks.push(tokio::spawn(identity(cloud.clone(), tx.clone(), sources)));
         Self {
             cloud,
             tx,
@@ -186,15 +155,16 @@ impl<C: Cloud> Engine<C> {
         }
     }
 
-    /// Dry-run verdicts of every call, reported as they come.
-    pub fn dry_run(&self, plan: Plan) {
+    /// Dry-run verdicts of every call, reported as they come. `audit` records a write the
+    /// endpoint performed although it was sent with `DryRun`.
+    pub fn dry_run(&self, plan: Plan, audit: Audit) {
         let cloud = self.cloud.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let mut emit = |ev| {
                 let _ = tx.send(EngineEvent::Plan(ev));
             };
-            executor::dry_run(&cloud, &plan, &mut emit).await;
+            executor::dry_run(&cloud, &plan, Some(&audit), &mut emit).await;
         });
     }
 
@@ -263,7 +233,7 @@ impl<C: Cloud> Engine<C> {
                 None => format!("sent: {}", ids.join(", ")),
                 Some(e) => format!("failed after sending [{}]: {e}", ids.join(", ")),
             };
-            tokio::task::spawn_blocking(move || audit.record_send(&request, &outcome));
+            audit.record_send(&request, &outcome);
             let _ = tx.send(EngineEvent::Sent { commands, error });
             if let Some(w) = wake {
                 w.notify_one();
@@ -286,9 +256,7 @@ impl<C: Cloud> Engine<C> {
                 Some(e) => format!("failed: {e}"),
             };
             let parameters = serde_json::json!({ "command_id": command_id });
-            tokio::task::spawn_blocking(move || {
-                audit.record_action("ssm:CancelCommand", parameters, &outcome)
-            });
+            audit.record_action("ssm:CancelCommand", parameters, &outcome);
             let _ = tx.send(EngineEvent::Cancelled { command_id, error });
             if let Some(w) = wake {
                 w.notify_one();
@@ -297,11 +265,13 @@ impl<C: Cloud> Engine<C> {
     }
 
     /// Reads the tail of the audit log off the UI thread.
-    pub fn load_audit(&self, path: std::path::PathBuf) {
+    pub fn load_audit(&self, log: audit::AuditLog) {
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let result = audit::read_tail(&path, 500)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()));
+            let result = log.tail(500).map_err(|e| match log.path() {
+                Some(p) => format!("cannot read {}: {e}", p.display()),
+                None => e.to_string(),
+            });
             let _ = tx.send(EngineEvent::Audit(result));
         });
     }
@@ -324,6 +294,42 @@ impl<C: Cloud> Drop for Engine<C> {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+    }
+}
+
+/// While the endpoint cannot be reached, it is asked again this often (a refused
+/// connection costs nothing); other failures back off like a source.
+const UNREACHABLE_RETRY: Duration = Duration::from_secs(2);
+
+/// Who we are: asked until it answers. After a failure, the answer wakes every source,
+/// so a console that came up while the endpoint was down fills in as soon as it is back.
+async fn identity<C: Cloud>(
+    cloud: C,
+    tx: mpsc::UnboundedSender<EngineEvent>,
+    sources: Vec<Arc<Notify>>,
+) {
+    let mut failures = 0u32;
+    loop {
+        match cloud.identity().await {
+            Ok(id) => {
+                let _ = tx.send(EngineEvent::Identity(Ok(id)));
+                if failures > 0 {
+                    sources.iter().for_each(|n| n.notify_one());
+                }
+                return;
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let wait = match &e {
+                    crate::cloud::CloudError::Unreachable { .. } => UNREACHABLE_RETRY,
+                    _ => backoff(Duration::from_secs(2), failures, Source::Network),
+                };
+                if tx.send(EngineEvent::Identity(Err(e))).is_err() {
+                    return;
+                }
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 }

@@ -183,6 +183,8 @@ pub enum StatusKind {
 pub struct App {
     /// Shared with a build running off the UI thread (changed only when none runs).
     pub snapshot: Arc<Snapshot>,
+    /// Why the caller's identity is not known yet (an unreachable endpoint): the header.
+    pub connection: Option<crate::cloud::CloudError>,
     pub readiness: Arc<Readiness>,
     pub tables: [TableState; 9],
     pub pane: Pane,
@@ -240,6 +242,7 @@ impl App {
     pub fn new(now: Timestamp) -> Self {
         Self {
             snapshot: Arc::default(),
+            connection: None,
             readiness: Arc::default(),
             tables: Default::default(),
             pane: Pane::Instances,
@@ -559,10 +562,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Identity(result)) => {
             match result {
                 Ok(identity) => {
+                    app.connection = None;
                     Arc::make_mut(&mut app.snapshot).identity = identity;
                     app.rebuild();
                 }
-                Err(e) => app.error(tf(app.lang, "status.identity_failed", &[("error", &e)])),
+                Err(e) => {
+                    let text = crate::present::error_text(&e, app.lang);
+                    app.error(tf(app.lang, "status.identity_failed", &[("error", &text)]));
+                    app.connection = Some(e);
+                }
             }
             Vec::new()
         }
@@ -621,6 +629,7 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
             Vec::new()
         }
         EngineEvent::Identity(Ok(identity)) => {
+            app.connection = None;
             if let Some(v) = app.scopes.get_mut(ix) {
                 Arc::make_mut(&mut v.snapshot).identity = identity;
             }
@@ -630,10 +639,12 @@ fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
         }
         EngineEvent::Identity(Err(e)) => {
             let region = app.scopes.get(ix).map(|v| v.region()).unwrap_or_default();
+            let text = crate::present::error_text(&e, app.lang);
             app.error(format!(
                 "{region}: {}",
-                tf(app.lang, "status.identity_failed", &[("error", &e)])
+                tf(app.lang, "status.identity_failed", &[("error", &text)])
             ));
+            app.connection = Some(e);
             Vec::new()
         }
         EngineEvent::Sent { commands, error } => {

@@ -9,9 +9,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::rows::Tone;
 use super::theme;
+use crate::cloud::Simulated;
 use crate::domain::plan::{Plan, StepKind};
 use crate::engine::executor::Verdict;
 use crate::i18n::{Lang, t, tf};
+use crate::present::verdict_text;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -52,11 +54,7 @@ impl Confirm {
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{mark} "), theme::accent()),
-                Span::raw(if lang == Lang::En {
-                    step.title.clone()
-                } else {
-                    t(lang, &format!("plan.{}", step_key(step.kind)))
-                }),
+                Span::raw(step_title(step, lang)),
                 Span::styled(optional, theme::tone(Tone::Dim)),
             ]));
             for call in &step.calls {
@@ -64,15 +62,22 @@ impl Confirm {
                     _ if !step.selected => {
                         Span::styled(t(lang, "ui.dialog.not_selected"), theme::tone(Tone::Dim))
                     }
-                    Some(v @ Verdict::Allowed) => Span::styled(
+                    Some(
+                        v @ (Verdict::Allowed
+                        | Verdict::Simulated {
+                            decision: Simulated::Allowed,
+                            ..
+                        }),
+                    ) => Span::styled(
                         format!("  ✓ {}", verdict_text(v, lang)),
                         theme::tone(Tone::Good),
                     ),
-                    Some(v @ Verdict::Denied { .. }) => Span::styled(
-                        format!("  ✗ {}", verdict_text(v, lang)),
-                        theme::tone(Tone::Bad),
-                    ),
-                    Some(v @ Verdict::Failed { .. }) => Span::styled(
+                    Some(
+                        v @ (Verdict::Denied { .. }
+                        | Verdict::Failed { .. }
+                        | Verdict::Simulated { .. }
+                        | Verdict::DryRunIgnored { .. }),
+                    ) => Span::styled(
                         format!("  ✗ {}", verdict_text(v, lang)),
                         theme::tone(Tone::Bad),
                     ),
@@ -148,25 +153,6 @@ pub fn plan_title(plan: &crate::domain::plan::Plan, lang: Lang) -> String {
     }
 }
 
-/// A dry-run verdict in `lang` (API names and messages stay as AWS wrote them).
-fn verdict_text(v: &Verdict, lang: Lang) -> String {
-    match v {
-        Verdict::Allowed => t(lang, "verdict.allowed"),
-        Verdict::Denied { action } => tf(lang, "verdict.denied", &[("action", action)]),
-        Verdict::Failed { message } => tf(lang, "verdict.failed", &[("message", message)]),
-        Verdict::NotChecked { reason } => {
-            let known = match reason.as_str() {
-                "depends on an earlier step" => Some("verdict.reason.depends"),
-                "IAM has no dry run" => Some("verdict.reason.iam"),
-                "already there: the step will skip it" => Some("verdict.reason.exists"),
-                _ => None,
-            };
-            let reason = known.map_or_else(|| reason.clone(), |k| t(lang, k));
-            tf(lang, "verdict.not_checked", &[("reason", &reason)])
-        }
-    }
-}
-
 pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
     popup(frame, area, title, lines, 110, lang);
@@ -196,6 +182,15 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(Paragraph::new(prompt(lang)), footer);
+}
+
+/// A step's title in `lang`.
+pub fn step_title(step: &crate::domain::plan::Step, lang: Lang) -> String {
+    if lang == Lang::En {
+        step.title.clone()
+    } else {
+        t(lang, &format!("plan.{}", step_key(step.kind)))
+    }
 }
 
 fn step_key(kind: StepKind) -> &'static str {

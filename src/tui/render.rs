@@ -100,14 +100,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let mut spans = vec![
         Span::styled(" ssmdeck ", theme::title()),
         Span::raw(" "),
-        Span::styled(
-            if id.label.is_empty() {
-                t(app.lang, "ui.header.connecting")
-            } else {
-                id.label.clone()
-            },
-            theme::accent(),
-        ),
+        match (&app.connection, id.label.is_empty()) {
+            (Some(e), true) => Span::styled(
+                crate::present::error_text(e, app.lang),
+                theme::tone(super::rows::Tone::Bad),
+            ),
+            (None, true) => Span::styled(t(app.lang, "ui.header.connecting"), theme::accent()),
+            (_, false) => Span::styled(id.label.clone(), theme::accent()),
+        },
     ];
     if let Some(account) = &id.account {
         spans.push(Span::raw(format!(
@@ -201,7 +201,14 @@ fn source_line(app: &App, pane: Pane) -> String {
         let spin = if st.in_flight { " ⟳" } else { "" };
         let name = source.name();
         let lang = app.lang;
-        let part = match (&st.error, st.fetched_at) {
+        let error = st.error.as_ref().map(|e| {
+            let text = crate::present::error_text(e, lang);
+            match &st.error_scope {
+                Some(scope) => format!("{scope}: {text}"),
+                None => text,
+            }
+        });
+        let part = match (&error, st.fetched_at) {
             (Some(e), Some(at)) => tf(
                 lang,
                 "ui.source.stale",

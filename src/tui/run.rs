@@ -17,7 +17,7 @@ use super::render;
 use super::session::{SessionTarget, missing_prerequisite, session_command};
 use crate::cloud::{Cloud, SendCommandRequest};
 use crate::domain::snapshot::Source;
-use crate::engine::audit::Audit;
+use crate::engine::audit::{Audit, AuditLog};
 use crate::engine::{Engine, EngineEvent};
 use crate::i18n::{t, tf};
 use crate::scope::{Scope, reads_iam};
@@ -27,7 +27,8 @@ pub struct RunOptions {
     pub intervals: crate::engine::Intervals,
     pub read_only: bool,
     pub log_path: Option<String>,
-    pub audit_path: std::path::PathBuf,
+    /// Where writes are recorded (a file for AWS, memory for the sandbox).
+    pub audit: AuditLog,
     pub lang: crate::i18n::Lang,
     /// For Session Manager shells: the profile and region the user gave, and
     /// whether this is the sandbox (which has no real instances).
@@ -126,6 +127,7 @@ async fn event_loop<C: Cloud>(
         },
     );
 
+    let mut signals = Signals::new()?;
     let mut events = EventStream::new();
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -161,6 +163,8 @@ async fn event_loop<C: Cloud>(
                 offload.events(&mut app, burst)
             }
             _ = ticks.tick() => update(&mut app, Msg::Tick(cloud.now())),
+            // SIGTERM, SIGHUP, SIGINT: leave as `q` does, the terminal restored.
+            () = signals.recv() => return Ok(None),
         };
         for effect in effects {
             match effect {
@@ -168,19 +172,20 @@ async fn event_loop<C: Cloud>(
                 Effect::SwitchRegion(region) => return Ok(Some(region)),
                 Effect::RefreshAll => engines.iter().for_each(Engine::refresh_all),
                 Effect::DryRun(plan) => {
+                    let audit = audit_for(&app, app.plan_scope, &opts.audit);
                     if let Some(e) = engine(app.plan_scope) {
-                        e.dry_run(plan);
+                        e.dry_run(plan, audit);
                     }
                 }
                 Effect::Apply(plan) => {
-                    let audit = audit_for(&app, app.plan_scope, &opts.audit_path);
+                    let audit = audit_for(&app, app.plan_scope, &opts.audit);
                     if let Some(e) = engine(app.plan_scope) {
                         e.apply(plan, audit);
                     }
                 }
                 Effect::LoadAudit => {
                     if let Some(e) = engine(0) {
-                        e.load_audit(opts.audit_path.clone());
+                        e.load_audit(opts.audit.clone());
                     }
                 }
                 Effect::LoadDetail(request) => {
@@ -191,14 +196,14 @@ async fn event_loop<C: Cloud>(
                 Effect::SendCommand(request) => {
                     for (ix, part) in split_by_scope(&app, request) {
                         if let Some(e) = engine(ix) {
-                            e.send_command(part, audit_for(&app, ix, &opts.audit_path));
+                            e.send_command(part, audit_for(&app, ix, &opts.audit));
                         }
                     }
                 }
                 Effect::CancelCommand(id) => {
                     let ix = app.owner_of(&id);
                     if let Some(e) = engine(ix) {
-                        e.cancel_command(id, audit_for(&app, ix, &opts.audit_path));
+                        e.cancel_command(id, audit_for(&app, ix, &opts.audit));
                     }
                 }
                 Effect::Copy(text) => {
@@ -214,6 +219,10 @@ async fn event_loop<C: Cloud>(
                     } else {
                         // The shell owns the terminal: stop reading keys, leave the TUI, come back.
                         drop(events);
+                        let _ = crossterm::execute!(
+                            std::io::stdout(),
+                            crossterm::event::DisableMouseCapture
+                        );
                         ratatui::restore();
                         let target = if app.multi() {
                             let view = &app.scopes[app.owner_of(&id).min(app.scopes.len() - 1)];
@@ -236,6 +245,12 @@ async fn event_loop<C: Cloud>(
                         *terminal = ratatui::try_init()
                             .wrap_err("cannot reopen the terminal after the session")?;
                         terminal.clear().wrap_err("cannot clear the terminal")?;
+                        if mouse {
+                            let _ = crossterm::execute!(
+                                std::io::stdout(),
+                                crossterm::event::EnableMouseCapture
+                            );
+                        }
                         events = EventStream::new();
                         match status {
                             Ok(()) => {
@@ -251,10 +266,10 @@ async fn event_loop<C: Cloud>(
 }
 
 /// The audit log's account, region and profile for writes to scope `ix`.
-fn audit_for(app: &App, ix: usize, path: &std::path::Path) -> Audit {
+fn audit_for(app: &App, ix: usize, log: &AuditLog) -> Audit {
     let id = &app.scope_data(ix).0.identity;
     Audit {
-        path: path.to_path_buf(),
+        log: log.clone(),
         account: id.account.clone(),
         region: id.region.clone(),
         profile: id.label.clone(),
@@ -304,5 +319,46 @@ fn run_session(target: &SessionTarget) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("the session ended with {status}"))
+    }
+}
+
+/// The signals that end the console: it leaves as on `q`, restoring the terminal.
+struct Signals {
+    #[cfg(unix)]
+    streams: [tokio::signal::unix::Signal; 3],
+}
+
+impl Signals {
+    #[cfg(unix)]
+    fn new() -> Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind| signal(kind).wrap_err("cannot listen for signals");
+        Ok(Self {
+            streams: [
+                listen(SignalKind::terminate())?,
+                listen(SignalKind::hangup())?,
+                listen(SignalKind::interrupt())?,
+            ],
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> Result<Self> {
+        Ok(Self {})
+    }
+
+    #[cfg(unix)]
+    async fn recv(&mut self) {
+        let [term, hup, int] = &mut self.streams;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

@@ -290,7 +290,8 @@ fn merged_status(views: &[ScopeView], source: Source) -> SourceStatus {
         if out.error.is_none()
             && let Some(e) = s.error
         {
-            out.error = Some(format!("{}: {e}", v.region()));
+            out.error = Some(e);
+            out.error_scope = Some(v.region());
             out.error_at = s.error_at;
             out.retry_at = s.retry_at;
         }

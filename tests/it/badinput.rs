@@ -7,11 +7,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::aws::config::{
     ProfileInfo, credentials_message, parse_shared_file, profile_info,
 };
 use ssmdeck::cloud::aws::{AwsCloud, AwsSettings, config_loader};
+use ssmdeck::cloud::{Cloud, CloudError};
 
 /// The binary with a private HOME and state folder, no AWS variables from the caller and
 /// IMDS off (so "no credentials" is decided at once).
@@ -34,7 +34,8 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Exit 2, one line on stderr that contains `says`, no panic, no backtrace.
+/// Exit 2, one line on stderr that contains `says`, no panic, no backtrace; on stdout
+/// nothing, or for `check --json` (`what` names the arguments) the error document.
 fn assert_one_line(out: &Output, says: &str, what: &str) {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(2), "{what}: {err}");
@@ -44,10 +45,18 @@ fn assert_one_line(out: &Output, says: &str, what: &str) {
     for never in ["panicked", "backtrace", "RUST_BACKTRACE", "Location:"] {
         assert!(!err.contains(never), "{what}: {err}");
     }
-    assert!(
-        String::from_utf8_lossy(&out.stdout).trim().is_empty(),
-        "{what}: nothing on stdout"
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if what.contains("\"--json\"") {
+        let doc: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{what}: a JSON error document: {e}: {stdout}"));
+        assert_eq!(doc["schema"], 2, "{what}: {doc}");
+        assert_eq!(doc["outcome"], "error", "{what}: {doc}");
+        let message = doc["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{what}: {doc}");
+        assert!(doc["error"]["kind"].is_string(), "{what}: {doc}");
+    } else {
+        assert!(stdout.trim().is_empty(), "{what}: nothing on stdout");
+    }
 }
 
 const CREDS: [(&str, &str); 2] = [
@@ -320,14 +329,15 @@ async fn credentials_failing_mid_session_say_what_to_do() {
         endpoint_url: Some("http://127.0.0.1:9".into()),
     };
     let conf = config_loader(&settings).profile_files(files).load().await;
-    let cloud = AwsCloud::from_conf(&conf);
-    let err = cloud
-        .describe_vpcs()
-        .await
-        .expect_err("no credentials")
-        .to_string();
-    assert!(err.contains("ec2:DescribeVpcs"), "{err}");
-    assert!(err.contains("aws sso login --profile"), "{err}");
+    let cloud = AwsCloud::from_conf(&conf).with_profile(Some("ssmdeck-mid".into()));
+    let err = cloud.describe_vpcs().await.expect_err("no credentials");
+    // Told apart by its type, and naming the cloud's own profile.
+    assert!(
+        matches!(&err, CloudError::Credentials { profile, .. } if profile == "ssmdeck-mid"),
+        "{err:?}"
+    );
+    let err = err.to_string();
+    assert!(err.contains("aws sso login --profile ssmdeck-mid"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 

@@ -26,7 +26,7 @@ fn check_json_on_the_lab_names_what_is_missing() {
     let out = ssmdeck(&["--sandbox", "check", "--json"]);
     assert_eq!(out.status.code(), Some(1), "not ready: {}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     assert_eq!(v["outcome"], "not_ready");
     assert_eq!(v["region"], "ap-northeast-2");
     let vpc = &v["vpcs"][0];
@@ -130,7 +130,7 @@ async fn check_json_against_moto_with_the_workshop_stack() {
         stderr(&out)
     );
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
-    assert_eq!(v["schema"], 1);
+    assert_eq!(v["schema"], 2);
     assert_eq!(v["region"], "ap-northeast-2");
     let vpc = v["vpcs"]
         .as_array()
@@ -162,7 +162,11 @@ async fn check_json_against_moto_with_the_workshop_stack() {
         .find(|s| s["source"] == "nodes")
         .expect("nodes source");
     assert_eq!(nodes["ok"], false);
-    assert!(nodes["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert_eq!(nodes["error"]["kind"], "not_implemented", "{nodes}");
+    assert_eq!(
+        nodes["error"]["action"], "ssm:DescribeInstanceInformation",
+        "{nodes}"
+    );
     for name in ["network", "instances", "iam"] {
         let s = sources
             .iter()

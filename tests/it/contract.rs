@@ -170,11 +170,7 @@ async fn dns_attributes<C: Cloud>(c: &C, s: &Stack) {
             .await
             .expect("read")
     );
-    let dry = c
-        .modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::DryRun)
-        .await;
-    assert_eq!(dry, Ok(Written::DryRunAllowed));
-    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false, WriteMode::Apply)
+    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, false)
         .await
         .expect("off");
     assert!(
@@ -182,7 +178,7 @@ async fn dns_attributes<C: Cloud>(c: &C, s: &Stack) {
             .await
             .expect("read")
     );
-    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, true, WriteMode::Apply)
+    c.modify_vpc_attribute(&s.vpc_id, EnableDnsHostnames, true)
         .await
         .expect("on");
     assert!(
@@ -319,23 +315,12 @@ async fn role<C: Cloud>(c: &C) {
 }
 
 async fn attach<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
-    let dry = c
-        .associate_iam_instance_profile(&s.instance_ids[0], DEFAULT_ROLE_NAME, WriteMode::DryRun)
-        .await;
-    assert_eq!(dry, Ok(Written::DryRunAllowed));
-    assert!(
-        c.describe_iam_instance_profile_associations()
-            .await
-            .expect("list")
-            .is_empty(),
-        "dry run wrote nothing"
-    );
     for id in &s.instance_ids {
         match c
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await
         {
-            Ok(Written::Done(a)) => {
+            Ok(a) => {
                 assert_eq!(&a.instance_id, id);
                 assert!(a.profile_arn.ends_with("/ManagedInstancesRole"));
             }

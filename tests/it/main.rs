@@ -16,6 +16,7 @@ mod moto_server;
 mod offload;
 mod plan;
 mod policies;
+mod policy_eval;
 mod proptests;
 mod races;
 mod readiness;

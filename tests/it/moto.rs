@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use ssmdeck::cloud::aws::{AwsCloud, AwsSettings};
 use ssmdeck::cloud::{
-    Cloud, CloudError, CreateEndpointRequest, SendCommandRequest, VpcDnsAttribute, WriteMode,
-    Written,
+    Cloud, CloudError, CreateEndpointRequest, DryRunTrust, SendCommandRequest, VpcDnsAttribute,
+    WriteMode, Written,
 };
 use ssmdeck::domain::model::{
     AssociationState, CORE_POLICY_ARN, DEFAULT_ROLE_NAME, EC2_SERVICE_PRINCIPAL, EndpointState,
@@ -258,11 +258,10 @@ async fn vpc_dns_attributes_round_trip() {
     let cloud = moto.cloud().await;
     let attr = VpcDnsAttribute::EnableDnsHostnames;
 
-    done(
-        cloud
-            .modify_vpc_attribute(&stack.vpc_id, attr, false, WriteMode::Apply)
-            .await,
-    );
+    cloud
+        .modify_vpc_attribute(&stack.vpc_id, attr, false)
+        .await
+        .expect("modify");
     assert!(
         !cloud
             .describe_vpc_attribute(&stack.vpc_id, attr)
@@ -276,11 +275,10 @@ async fn vpc_dns_attributes_round_trip() {
             .await
             .expect("read")
     );
-    done(
-        cloud
-            .modify_vpc_attribute(&stack.vpc_id, attr, true, WriteMode::Apply)
-            .await,
-    );
+    cloud
+        .modify_vpc_attribute(&stack.vpc_id, attr, true)
+        .await
+        .expect("modify");
     assert!(
         cloud
             .describe_vpc_attribute(&stack.vpc_id, attr)
@@ -367,38 +365,22 @@ async fn dry_runs_write_nothing() {
             .all(|r| !r.cidrs.contains(&"10.9.0.0/16".to_string()))
     );
 
-    // ModifyVpcAttribute and the profile association calls have no DryRun parameter:
-    // the adapter checks the target exists and writes nothing.
-    let attr = VpcDnsAttribute::EnableDnsHostnames;
-    let modify = cloud
-        .modify_vpc_attribute(&stack.vpc_id, attr, false, WriteMode::DryRun)
+    // moto ignores DryRun on CreateVpcEndpoint: it creates the endpoint. That is why no
+    // DryRun write is ever sent to an endpoint that is not AWS's own.
+    let ignored = cloud
+        .create_vpc_endpoint(
+            &endpoint_request(&stack, "ssm", "dry-token"),
+            WriteMode::DryRun,
+        )
         .await
-        .expect("dry run");
-    assert_eq!(modify, Written::DryRunAllowed);
-    assert!(
-        cloud
-            .describe_vpc_attribute(&stack.vpc_id, attr)
-            .await
-            .expect("read")
+        .expect("moto answers");
+    assert!(matches!(ignored, Written::Done(_)), "{ignored:?}");
+    assert_eq!(
+        cloud.dry_run_trust().await.expect("trust"),
+        DryRunTrust::CustomEndpoint {
+            endpoint: moto.endpoint()
+        }
     );
-
-    let associate = cloud
-        .associate_iam_instance_profile(&stack.instance_ids[0], "NoSuchProfile", WriteMode::DryRun)
-        .await
-        .expect("dry run");
-    assert_eq!(associate, Written::DryRunAllowed);
-    assert!(
-        cloud
-            .describe_iam_instance_profile_associations()
-            .await
-            .expect("associations")
-            .is_empty()
-    );
-    let missing = cloud
-        .associate_iam_instance_profile("i-0123456789abcdef0", "P", WriteMode::DryRun)
-        .await
-        .expect_err("unknown instance");
-    assert!(matches!(missing, CloudError::NotFound(_)), "{missing:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -508,11 +490,10 @@ async fn associate_then_replace_instance_profile() {
     let second_arn = role_with_profile(&cloud, "OtherRole").await;
     let instance = &stack.instance_ids[0];
 
-    let association = done(
-        cloud
-            .associate_iam_instance_profile(instance, DEFAULT_ROLE_NAME, WriteMode::Apply)
-            .await,
-    );
+    let association = cloud
+        .associate_iam_instance_profile(instance, DEFAULT_ROLE_NAME)
+        .await
+        .expect("associate");
     assert!(association.id.starts_with("iip-assoc-"));
     assert_eq!(&association.instance_id, instance);
     assert_eq!(association.profile_arn, first_arn);
@@ -536,21 +517,10 @@ async fn associate_then_replace_instance_profile() {
         .expect("other");
     assert_eq!(other.profile_arn, None);
 
-    let dry = cloud
-        .replace_iam_instance_profile_association(&association.id, "OtherRole", WriteMode::DryRun)
+    let replaced = cloud
+        .replace_iam_instance_profile_association(&association.id, "OtherRole")
         .await
-        .expect("dry run");
-    assert_eq!(dry, Written::DryRunAllowed);
-
-    let replaced = done(
-        cloud
-            .replace_iam_instance_profile_association(
-                &association.id,
-                "OtherRole",
-                WriteMode::Apply,
-            )
-            .await,
-    );
+        .expect("replace");
     assert_eq!(&replaced.instance_id, instance);
     assert_eq!(replaced.profile_arn, second_arn);
     let listed = cloud
@@ -623,7 +593,10 @@ async fn run_command_round_trip() {
         .list_command_invocations(&command.id)
         .await
         .expect_err("moto lacks ListCommandInvocations");
-    assert!(matches!(err, CloudError::Unavailable(_)), "{err:?}");
+    assert!(
+        matches!(&err, CloudError::NotImplemented { action, .. } if action == "ssm:ListCommandInvocations"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -654,21 +627,23 @@ async fn maintenance_windows() {
         .describe_maintenance_window_executions(&w.id)
         .await
         .expect_err("moto lacks DescribeMaintenanceWindowExecutions");
-    assert!(matches!(err, CloudError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, CloudError::NotImplemented { .. }), "{err:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_reads_moto_lacks_are_errors_not_panics() {
     let moto = MotoServer::start();
     let stack = moto.create_workshop_stack().await;
-    let cloud = moto.fast_cloud().await;
+    // The program's own retry configuration: a web page for an answer is not retried.
+    let cloud = moto.cloud().await;
 
+    let started = Instant::now();
     let err = cloud
         .describe_managed_nodes()
         .await
         .expect_err("moto lacks both");
     assert!(
-        matches!(err, CloudError::Unavailable(_) | CloudError::Other(_)),
+        matches!(&err, CloudError::NotImplemented { endpoint, .. } if *endpoint == moto.endpoint()),
         "{err:?}"
     );
     // The fallback ran too: the error names the API it tried last.
@@ -690,8 +665,33 @@ async fn fleet_reads_moto_lacks_are_errors_not_panics() {
         cloud.default_host_management().await.map(|_| ()),
     ] {
         let err = result.expect_err("moto lacks it");
-        assert!(matches!(err, CloudError::Unavailable(_)), "{err:?}");
+        assert!(matches!(err, CloudError::NotImplemented { .. }), "{err:?}");
     }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "one attempt each: {:?}",
+        started.elapsed()
+    );
+    // One request per operation moto lacks; asked again, none.
+    let counts = cloud.call_counts();
+    for op in [
+        "ssm:DescribeInstanceProperties",
+        "ssm:DescribeInstanceInformation",
+        "ssm:DescribeInstancePatchStates",
+        "ssm:ListInventoryEntries",
+        "ssm:GetServiceSetting",
+    ] {
+        assert_eq!(counts.get(op), Some(&1), "{op}: {counts:?}");
+    }
+    cloud
+        .describe_managed_nodes()
+        .await
+        .expect_err("still lacking");
+    cloud
+        .default_host_management()
+        .await
+        .expect_err("still lacking");
+    assert_eq!(cloud.call_counts(), counts, "not asked again");
 }
 
 /// An endpoint nobody listens on fails within the operation timeout, never hangs.
@@ -715,16 +715,19 @@ async fn unreachable_endpoint_fails_in_seconds() {
     let cloud = AwsCloud::from_conf(&conf);
     let started = Instant::now();
     let err = cloud.describe_vpcs().await.expect_err("nobody listens");
-    assert!(matches!(err, CloudError::Unavailable(_)), "{err:?}");
+    let url = format!("http://127.0.0.1:{port}");
     assert!(
-        err.to_string().starts_with("unavailable: ec2:DescribeVpcs"),
-        "{err}"
+        matches!(&err, CloudError::Unreachable { endpoint, .. } if *endpoint == url),
+        "{err:?}"
     );
+    assert!(err.to_string().starts_with("unreachable: "), "{err}");
+    // One attempt: a refused connection to a custom endpoint is not retried.
     assert!(
-        started.elapsed() < Duration::from_secs(35),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );
+    assert_eq!(cloud.call_counts().get("ec2:DescribeVpcs"), Some(&1));
 }
 
 /// `connect` applies the command line's region and endpoint; credentials stay lazy.

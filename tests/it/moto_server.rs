@@ -457,3 +457,95 @@ pub fn recorded_calls(recording: &std::path::Path) -> Vec<Recorded> {
         })
         .collect()
 }
+
+/// What a write could change, read back from moto through the raw SDK: endpoints,
+/// security groups with their rules, roles with their policies, instance profiles and
+/// profile associations. Two equal states mean nothing was written in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    pub endpoints: Vec<String>,
+    pub security_groups: Vec<String>,
+    pub roles: Vec<String>,
+    pub profiles: Vec<String>,
+    pub associations: Vec<String>,
+}
+
+impl MotoServer {
+    pub async fn account_state(&self) -> AccountState {
+        let conf = self.sdk_config().await;
+        let ec2 = aws_sdk_ec2::Client::new(&conf);
+        let iam = aws_sdk_iam::Client::new(&conf);
+        let mut endpoints: Vec<String> = must(
+            "DescribeVpcEndpoints",
+            ec2.describe_vpc_endpoints().send().await,
+        )
+        .vpc_endpoints()
+        .iter()
+        .map(|e| format!("{e:?}"))
+        .collect();
+        endpoints.sort();
+        let mut security_groups: Vec<String> = must(
+            "DescribeSecurityGroups",
+            ec2.describe_security_groups().send().await,
+        )
+        .security_groups()
+        .iter()
+        .map(|g| format!("{g:?}"))
+        .collect();
+        security_groups.sort();
+        let mut roles = Vec::new();
+        for r in must("ListRoles", iam.list_roles().send().await).roles() {
+            let attached = must(
+                "ListAttachedRolePolicies",
+                iam.list_attached_role_policies()
+                    .role_name(r.role_name())
+                    .send()
+                    .await,
+            );
+            let inline = must(
+                "ListRolePolicies",
+                iam.list_role_policies()
+                    .role_name(r.role_name())
+                    .send()
+                    .await,
+            );
+            roles.push(format!(
+                "{} {:?} {:?}",
+                r.arn(),
+                attached.attached_policies(),
+                inline.policy_names()
+            ));
+        }
+        roles.sort();
+        let mut profiles: Vec<String> = must(
+            "ListInstanceProfiles",
+            iam.list_instance_profiles().send().await,
+        )
+        .instance_profiles()
+        .iter()
+        .map(|p| {
+            let roles: Vec<&str> = p.roles().iter().map(|r| r.role_name()).collect();
+            format!("{} {roles:?}", p.arn())
+        })
+        .collect();
+        profiles.sort();
+        let mut associations: Vec<String> = must(
+            "DescribeIamInstanceProfileAssociations",
+            ec2.describe_iam_instance_profile_associations()
+                .send()
+                .await,
+        )
+        .iam_instance_profile_associations()
+        .iter()
+        .map(|a| format!("{a:?}"))
+        .collect();
+        associations.sort();
+        AccountState {
+            endpoints,
+            security_groups,
+            roles,
+            profiles,
+            associations,
+        }
+    }
+}

@@ -15,7 +15,7 @@ use proptest::sample::Index;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
-use ssmdeck::cloud::{Cloud, CloudError, SendCommandRequest, WriteMode};
+use ssmdeck::cloud::{Cloud, CloudError, SendCommandRequest};
 use ssmdeck::domain::model::{DEFAULT_ROLE_NAME, PingStatus};
 use ssmdeck::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Source};
 use ssmdeck::engine::EngineEvent;
@@ -40,9 +40,7 @@ struct Pool {
 }
 
 async fn refresh<C: Cloud>(cloud: &C) -> Vec<EngineEvent> {
-    let mut out = vec![EngineEvent::Identity(
-        cloud.identity().await.map_err(|e| e.to_string()),
-    )];
+    let mut out = vec![EngineEvent::Identity(cloud.identity().await)];
     let managed: Vec<String> = cloud
         .describe_managed_nodes()
         .await
@@ -115,7 +113,7 @@ async fn build_pool() -> Pool {
     crate::sandbox::create_lab_role(&lab).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
         let _ = lab
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await;
     }
     lab.clock().advance(SignedDuration::from_secs(900));
@@ -234,9 +232,10 @@ async fn build_pool() -> Pool {
     for result in empties() {
         events.push(EngineEvent::Fetched { at, result });
     }
-    events.push(EngineEvent::Identity(Err(
-        "sts:GetCallerIdentity: the SSO session expired".into(),
-    )));
+    events.push(EngineEvent::Identity(Err(CloudError::Credentials {
+        profile: "sso".into(),
+        detail: "the AWS SSO session of profile 'sso' has expired".into(),
+    })));
 
     // Plan progress, including for plans the console is not running.
     for index in [0, 1, 3, 17, usize::MAX] {

@@ -6,7 +6,7 @@ use jiff::SignedDuration;
 use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::domain::readiness::Verdict;
-use ssmdeck::engine::audit::Audit;
+use ssmdeck::engine::audit::{Audit, AuditLog};
 use ssmdeck::tui::app::{App, Mode, Msg, update};
 
 use crate::fixtures::t0;
@@ -19,7 +19,7 @@ async fn press(app: &mut App, cloud: &SandboxCloud, audit: &Audit, code: KeyCode
 
 fn audit_in(dir: &std::path::Path) -> Audit {
     Audit {
-        path: dir.join("audit.jsonl"),
+        log: AuditLog::to_file(dir.join("audit.jsonl")),
         account: Some("123456789012".into()),
         region: "ap-northeast-2".into(),
         profile: "sandbox: lab".into(),
@@ -96,8 +96,7 @@ async fn three_keys_and_three_confirmations_make_the_lab_managed() {
     assert!(screen(&app, 160, 45).contains("● 2 online"));
 
     // Every write was audited; pressing the keys again writes nothing.
-    let lines = std::fs::read_to_string(&audit.path).expect("audit log");
-    let writes = lines.lines().count();
+    let writes = audit.log.tail(1000).expect("audit log").len();
     assert_eq!(
         writes,
         2 + 3 + 4 + 2,
@@ -115,13 +114,7 @@ async fn three_keys_and_three_confirmations_make_the_lab_managed() {
             app.status
         );
     }
-    assert_eq!(
-        std::fs::read_to_string(&audit.path)
-            .expect("audit")
-            .lines()
-            .count(),
-        writes
-    );
+    assert_eq!(audit.log.tail(1000).expect("audit").len(), writes);
 }
 
 #[tokio::test]
@@ -144,7 +137,7 @@ async fn the_dialog_defaults_to_no() {
         cloud.list_roles().await.expect("roles").is_empty(),
         "nothing was created"
     );
-    assert!(!audit.path.exists());
+    assert!(audit.log.tail(10).expect("audit").is_empty());
 }
 
 #[tokio::test]

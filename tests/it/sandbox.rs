@@ -49,7 +49,7 @@ pub async fn create_lab_endpoints(cloud: &SandboxCloud) {
             tags: vec![],
         };
         let out = cloud.create_vpc_endpoint(&req, WriteMode::Apply).await;
-        assert!(matches!(out, Ok(Written::Done(_))), "{out:?}");
+        assert!(out.is_ok(), "{out:?}");
     }
 }
 
@@ -126,9 +126,9 @@ async fn agent_registers_only_after_rules_hold_and_within_the_delay() {
     // t=60: attach. Association takes 3 s; registration 8 s after that.
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
         let out = cloud
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await;
-        assert!(matches!(out, Ok(Written::Done(_))), "{out:?}");
+        assert!(out.is_ok(), "{out:?}");
     }
     let assoc = cloud
         .describe_iam_instance_profile_associations()
@@ -168,7 +168,7 @@ async fn endpoints_with_the_default_security_group_block_registration() {
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
         cloud
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await
             .expect("assoc");
     }
@@ -209,7 +209,7 @@ async fn endpoints_go_pending_then_available_and_gate_registration() {
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
         cloud
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await
             .expect("assoc");
     }
@@ -280,7 +280,6 @@ async fn sandbox_enforces_what_aws_enforces() {
             vpc,
             ssmdeck::cloud::VpcDnsAttribute::EnableDnsHostnames,
             false,
-            WriteMode::Apply,
         )
         .await
         .expect("modify");
@@ -324,7 +323,7 @@ async fn run_command_progresses_with_output() {
     create_lab_role(&cloud).await;
     for id in ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"] {
         cloud
-            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME, WriteMode::Apply)
+            .associate_iam_instance_profile(id, DEFAULT_ROLE_NAME)
             .await
             .expect("assoc");
     }
@@ -464,7 +463,7 @@ async fn the_sandbox_hands_over_what_the_reads_would_give() {
                 .clone();
             create_lab_endpoints_if_lab(cloud, scenario).await;
             let _ = cloud
-                .associate_iam_instance_profile(&first, "fleet-ssm-role", WriteMode::Apply)
+                .associate_iam_instance_profile(&first, "fleet-ssm-role")
                 .await;
             cloud.clock().advance(secs(600));
         }

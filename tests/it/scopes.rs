@@ -29,7 +29,7 @@ async fn multi_app(scopes: &[(Scope, SandboxCloud)], width: u16, height: u16) ->
     app.set_scopes(scopes.iter().map(|(s, _)| s.clone()).collect());
     let reads = reads_iam(&scopes.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>());
     for (ix, (_, cloud)) in scopes.iter().enumerate() {
-        let id = cloud.identity().await.map_err(|e| e.to_string());
+        let id = cloud.identity().await;
         update(&mut app, Msg::Scoped(ix, EngineEvent::Identity(id)));
         for source in Source::ALL {
             if source == Source::Iam && !reads[ix] {

@@ -18,7 +18,7 @@ use crate::fixtures::t0;
 pub async fn app_on<C: Cloud>(cloud: &C, width: u16, height: u16) -> App {
     let mut app = App::new(cloud.now());
     update(&mut app, Msg::Resize { width, height });
-    let identity = cloud.identity().await.map_err(|e| e.to_string());
+    let identity = cloud.identity().await;
     update(&mut app, Msg::Engine(EngineEvent::Identity(identity)));
     feed(&mut app, cloud).await;
     app
@@ -66,7 +66,7 @@ pub async fn run_effects<C: Cloud>(
         match effect {
             Effect::DryRun(plan) => {
                 let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));
-                executor::dry_run(cloud, &plan, &mut emit).await;
+                executor::dry_run(cloud, &plan, audit, &mut emit).await;
             }
             Effect::Apply(plan) => {
                 let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));

@@ -9,6 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 
+use crate::cloud::CloudError;
+
 /// What the command line asks for; `None` leaves the choice to aws-config (environment,
 /// shared config files, SSO, IMDS), as the AWS CLI does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -249,24 +251,6 @@ pub fn credentials_message(profile: Option<&str>, detail: &str) -> String {
     format!("cannot load AWS credentials for profile '{name}': {detail}")
 }
 
-/// The profile named when the clients were configured, for messages about credentials
-/// that fail later (an SSO session expiring mid-session).
-static PROFILE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-pub(crate) fn remembered_profile() -> Option<String> {
-    match PROFILE.lock() {
-        Ok(p) => p.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
-}
-
-fn remember_profile(profile: Option<String>) {
-    match PROFILE.lock() {
-        Ok(mut p) => *p = profile,
-        Err(poisoned) => *poisoned.into_inner() = profile,
-    }
-}
-
 /// Checks, before any call, what would otherwise fail every call with a long error: an
 /// unknown profile, a malformed shared file, missing or expired credentials and, when
 /// `reach_endpoint`, an `--endpoint-url` that does not accept connections. The error is
@@ -275,15 +259,19 @@ pub async fn preflight(
     conf: &SdkConfig,
     settings: &AwsSettings,
     reach_endpoint: bool,
-) -> Result<(), String> {
+) -> Result<(), CloudError> {
     let profile = selected_profile(settings);
-    remember_profile(profile.clone());
+    let name = profile.clone().unwrap_or_else(|| "default".into());
+    let failed = |detail: String| CloudError::Credentials {
+        profile: name.clone(),
+        detail,
+    };
     if let Some(name) = &profile {
-        let (info, any_file) = read_shared(name)?;
+        let (info, any_file) = read_shared(name).map_err(&failed)?;
         // `default` needs no section: the environment or IMDS may supply it (as in the AWS CLI).
         if !info.defined && name != "default" {
             let (config, credentials) = shared_files();
-            return Err(if any_file {
+            return Err(failed(if any_file {
                 format!(
                     "unknown AWS profile '{name}': it is in neither {} nor {} (see `aws configure list-profiles`)",
                     config.display(),
@@ -295,32 +283,37 @@ pub async fn preflight(
                     config.display(),
                     credentials.display()
                 )
-            });
+            }));
         }
     } else {
         // Only a parse check: the default profile may well come from elsewhere.
-        read_shared("default")?;
+        read_shared("default").map_err(&failed)?;
     }
     if let (true, Some(url)) = (reach_endpoint, settings.endpoint_url.as_deref()) {
-        reachable(url).await?;
+        reachable(url)
+            .await
+            .map_err(|detail| CloudError::Unreachable {
+                endpoint: url.to_string(),
+                detail,
+            })?;
     }
     let Some(provider) = conf.credentials_provider() else {
-        return Err(credentials_message(
+        return Err(failed(credentials_message(
             profile.as_deref(),
             "no credentials found in chain",
-        ));
+        )));
     };
     use aws_sdk_sts::config::ProvideCredentials;
     match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(credentials_message(
+        Ok(Err(e)) => Err(failed(credentials_message(
             profile.as_deref(),
             &super::errors::short(&super::errors::chain(&e)),
-        )),
-        Err(_) => Err(format!(
+        ))),
+        Err(_) => Err(failed(format!(
             "no AWS credentials after {}s (the instance metadata service or SSO did not answer); pass --profile or set AWS_ACCESS_KEY_ID",
             CREDENTIALS_TIMEOUT.as_secs()
-        )),
+        ))),
     }
 }
 

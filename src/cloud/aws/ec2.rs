@@ -1,6 +1,7 @@
 //! EC2: network and instance reads, endpoint / security group / profile writes.
 
 use aws_sdk_ec2::Client;
+use aws_sdk_ec2::error::ProvideErrorMetadata;
 use aws_sdk_ec2::types::{
     self as sdk, AttributeBooleanValue, HttpTokensState, IamInstanceProfileSpecification,
     IpPermission, IpRange, ResourceType, RouteState, Tag, TagSpecification, VpcAttributeName,
@@ -499,29 +500,22 @@ pub(crate) async fn create_vpc_endpoint(
     }
 }
 
-/// ModifyVpcAttribute has no `DryRun` parameter: a dry run reads the attribute instead
-/// (the VPC must exist), and never writes.
 pub(crate) async fn modify_vpc_attribute(
     ec2: &Client,
     vpc_id: &str,
     attribute: VpcDnsAttribute,
     value: bool,
-    mode: WriteMode,
-) -> CloudResult<Written<()>> {
+) -> CloudResult<()> {
     const ACTION: &str = "ec2:ModifyVpcAttribute";
-    if mode == WriteMode::DryRun {
-        describe_vpc_attribute(ec2, vpc_id, attribute).await?;
-        return Ok(Written::DryRunAllowed);
-    }
     let flag = AttributeBooleanValue::builder().value(value).build();
     let call = ec2.modify_vpc_attribute().vpc_id(vpc_id);
     let call = match attribute {
         VpcDnsAttribute::EnableDnsSupport => call.enable_dns_support(flag),
         VpcDnsAttribute::EnableDnsHostnames => call.enable_dns_hostnames(flag),
     };
-    logged_write(ACTION, mode);
+    logged_write(ACTION, WriteMode::Apply);
     call.send().await.map_err(|e| map_err(ACTION, e))?;
-    Ok(Written::Done(()))
+    Ok(())
 }
 
 pub(crate) async fn create_security_group(
@@ -584,30 +578,13 @@ pub(crate) async fn authorize_https_ingress(
     }
 }
 
-/// AssociateIamInstanceProfile has no `DryRun` parameter: a dry run checks that the
-/// instance exists (DescribeInstances) and never writes.
 pub(crate) async fn associate_iam_instance_profile(
     ec2: &Client,
     instance_id: &str,
     profile_name: &str,
-    mode: WriteMode,
-) -> CloudResult<Written<ProfileAssociation>> {
+) -> CloudResult<ProfileAssociation> {
     const ACTION: &str = "ec2:AssociateIamInstanceProfile";
-    if mode == WriteMode::DryRun {
-        const CHECK: &str = "ec2:DescribeInstances";
-        let out = ec2
-            .describe_instances()
-            .instance_ids(instance_id)
-            .send()
-            .await
-            .map_err(|e| map_err(CHECK, e))?;
-        logged(CHECK, 1, out.reservations().len());
-        if out.reservations().iter().all(|r| r.instances().is_empty()) {
-            return Err(CloudError::NotFound(format!("{CHECK}: {instance_id}")));
-        }
-        return Ok(Written::DryRunAllowed);
-    }
-    logged_write(ACTION, mode);
+    logged_write(ACTION, WriteMode::Apply);
     let out = ec2
         .associate_iam_instance_profile()
         .instance_id(instance_id)
@@ -621,34 +598,16 @@ pub(crate) async fn associate_iam_instance_profile(
         .map_err(|e| map_err(ACTION, e))?;
     out.iam_instance_profile_association()
         .and_then(association)
-        .map(Written::Done)
         .ok_or_else(|| missing(ACTION, "association"))
 }
 
-/// ReplaceIamInstanceProfileAssociation has no `DryRun` parameter: a dry run checks that
-/// the association exists and never writes.
 pub(crate) async fn replace_iam_instance_profile_association(
     ec2: &Client,
     association_id: &str,
     profile_name: &str,
-    mode: WriteMode,
-) -> CloudResult<Written<ProfileAssociation>> {
+) -> CloudResult<ProfileAssociation> {
     const ACTION: &str = "ec2:ReplaceIamInstanceProfileAssociation";
-    if mode == WriteMode::DryRun {
-        const CHECK: &str = "ec2:DescribeIamInstanceProfileAssociations";
-        let out = ec2
-            .describe_iam_instance_profile_associations()
-            .association_ids(association_id)
-            .send()
-            .await
-            .map_err(|e| map_err(CHECK, e))?;
-        logged(CHECK, 1, out.iam_instance_profile_associations().len());
-        if out.iam_instance_profile_associations().is_empty() {
-            return Err(CloudError::NotFound(format!("{CHECK}: {association_id}")));
-        }
-        return Ok(Written::DryRunAllowed);
-    }
-    logged_write(ACTION, mode);
+    logged_write(ACTION, WriteMode::Apply);
     let out = ec2
         .replace_iam_instance_profile_association()
         .association_id(association_id)
@@ -662,6 +621,27 @@ pub(crate) async fn replace_iam_instance_profile_association(
         .map_err(|e| map_err(ACTION, e))?;
     out.iam_instance_profile_association()
         .and_then(association)
-        .map(Written::Done)
         .ok_or_else(|| missing(ACTION, "association"))
+}
+
+/// The request that tells whether an endpoint honours `DryRun` without any risk: a read.
+pub(crate) const DRY_RUN_PROBE: &str = "ec2:DescribeVpcs";
+
+/// DescribeVpcs with `DryRun`: AWS answers `DryRunOperation` (or `UnauthorizedOperation`,
+/// which also proves the flag was heeded); a list of VPCs means it was ignored.
+pub(crate) async fn probe_dry_run(ec2: &Client) -> CloudResult<bool> {
+    logged(DRY_RUN_PROBE, 1, 0);
+    match ec2
+        .describe_vpcs()
+        .dry_run(true)
+        .max_results(5)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(false),
+        Err(e) => match e.code() {
+            Some("DryRunOperation") | Some("UnauthorizedOperation") => Ok(true),
+            _ => Err(map_err(DRY_RUN_PROBE, e)),
+        },
+    }
 }

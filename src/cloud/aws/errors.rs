@@ -2,7 +2,10 @@
 
 use std::error::Error as StdError;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
+
+use super::intercept::{KnownUnimplemented, is_web_page_error};
 
 use crate::cloud::{CloudError, CloudResult, Written};
 
@@ -77,15 +80,31 @@ where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
     let detail = || format!("{action}: {}", short(&chain(&err)));
+    if let Some(e) = find_in_chain::<KnownUnimplemented>(&err) {
+        tracing::debug!(%e, "not asked again");
+        return not_implemented(action);
+    }
+    if let Some(e) = find_in_chain::<CredentialsError>(&err) {
+        // The profile is filled in by the cloud that owns the client.
+        return CloudError::Credentials {
+            profile: String::new(),
+            detail: short(&chain(e)),
+        };
+    }
+    if err.raw_response().is_some_and(is_web_page_error) {
+        return not_implemented(action);
+    }
     match &err {
         SdkError::TimeoutError(_) => CloudError::Unavailable(format!("{action}: timed out")),
-        SdkError::DispatchFailure(f) if f.is_timeout() => {
-            CloudError::Unavailable(format!("{action}: timed out"))
-        }
-        SdkError::DispatchFailure(_) => match credentials_failure(&chain(&err)) {
-            Some(message) => CloudError::Other(format!("{action}: {message}")),
-            None => CloudError::Unavailable(detail()),
+        SdkError::DispatchFailure(f) if f.is_timeout() => CloudError::Unreachable {
+            endpoint: String::new(),
+            detail: "no answer to the connection".into(),
         },
+        SdkError::DispatchFailure(f) if f.is_io() => CloudError::Unreachable {
+            endpoint: String::new(),
+            detail: short(&chain(&err)),
+        },
+        SdkError::DispatchFailure(_) => CloudError::Unavailable(detail()),
         SdkError::ResponseError(r) => CloudError::Unavailable(format!(
             "{action}: HTTP {}: unreadable response",
             r.raw().status().as_u16()
@@ -95,8 +114,6 @@ where
             let status = ctx.raw().status();
             match err.code() {
                 Some(code) => classify(action, code, err.message(), status.as_u16()),
-                // No code: the body was not the protocol's error shape (moto answers HTML
-                // for operations it lacks).
                 None if status.is_server_error() => CloudError::Unavailable(format!(
                     "{action}: HTTP {}: malformed error response",
                     status.as_u16()
@@ -110,6 +127,26 @@ where
         }
         _ => CloudError::Other(detail()),
     }
+}
+
+/// The endpoint is filled in by the cloud that owns the client.
+fn not_implemented(action: &str) -> CloudError {
+    CloudError::NotImplemented {
+        action: action.to_string(),
+        endpoint: String::new(),
+    }
+}
+
+/// The first error of type `T` among `err` and its sources.
+fn find_in_chain<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// Classifies a service error by its code (and HTTP status when the code says nothing).
@@ -145,28 +182,6 @@ pub(crate) fn classify(action: &str, code: &str, message: Option<&str>, status: 
     } else {
         CloudError::Other(detail)
     }
-}
-
-/// A call that failed before it was sent because the credential chain gave nothing (no
-/// credentials, an expired SSO session): the one line that says what to do.
-pub(crate) fn credentials_failure(chain: &str) -> Option<String> {
-    let about_credentials = [
-        "credential provider was not enabled",
-        "no credentials found in chain",
-        "no providers in chain",
-        "error occurred while loading credentials",
-        "unexpected credentials error",
-        "credentials provider timed out",
-        "SSO token",
-    ]
-    .iter()
-    .any(|p| chain.contains(p));
-    about_credentials.then(|| {
-        super::config::credentials_message(
-            super::config::remembered_profile().as_deref(),
-            &short(chain),
-        )
-    })
 }
 
 /// EC2 write outcome: with `DryRun=true`, `DryRunOperation` means "would have succeeded".

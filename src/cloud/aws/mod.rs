@@ -1,14 +1,10 @@
-//! The aws-sdk adapter: SDK types stop here.
-//!
-//! `config` loads aws-config, `ec2` / `iam` / `ssm` / `sts` call one service each,
-//! `errors` maps SDK errors to [`CloudError`](crate::cloud::CloudError), `convert` holds
-//! the shared conversions.
-
 pub mod config;
 mod convert;
 mod ec2;
 mod errors;
 mod iam;
+pub mod intercept;
+mod simulate;
 mod ssm;
 mod sts;
 
@@ -20,15 +16,17 @@ use aws_config::SdkConfig;
 use jiff::Timestamp;
 
 pub use iam::{trust_policy, trusted_services};
+pub use simulate::{Principal, principal_of};
 
 pub use config::{
     ATTEMPT_TIMEOUT, AwsSettings, CONNECT_TIMEOUT, FALLBACK_REGION, MAX_ATTEMPTS,
     OPERATION_TIMEOUT, config_loader, retry_config, timeout_config,
 };
+use intercept::{Classifier, Recorder, is_aws_endpoint};
 
 use crate::cloud::{
-    Cloud, CloudResult, CreateEndpointRequest, SendCommandRequest, VpcDnsAttribute, WriteMode,
-    Written,
+    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SendCommandRequest,
+    Simulated, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -36,41 +34,20 @@ use crate::domain::model::{
     SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
-/// Requests made per API operation by this process (each page of a paginated read is
-/// one request).
-static CALLS: Mutex<BTreeMap<&'static str, u64>> = Mutex::new(BTreeMap::new());
-
-/// Counts `pages` requests of `op` and writes them to the debug log with the running
-/// total of that operation: `op=ec2:DescribeInstances pages=1 items=1000 total=7`.
+/// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
+/// (requests are counted by the clients' [`Recorder`]).
 pub(crate) fn logged(op: &'static str, pages: usize, items: usize) {
-    let total = {
-        let mut calls = match CALLS.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let n = calls.entry(op).or_default();
-        *n += pages as u64;
-        *n
-    };
-    tracing::debug!(op, pages, items, total, "aws call");
+    tracing::debug!(op, pages, items, "aws call");
 }
 
-/// Requests per API operation made so far by this process, by operation name.
-pub fn call_counts() -> BTreeMap<&'static str, u64> {
-    match CALLS.lock() {
-        Ok(c) => c.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
-}
-
-/// Writes the calls of the session to the debug log when the last clone of the
+/// Writes the session's requests to the debug log when the last clone of the
 /// [`AwsCloud`] goes.
 #[derive(Debug)]
-struct CallSummary;
+struct CallSummary(Recorder);
 
 impl Drop for CallSummary {
     fn drop(&mut self) {
-        let calls = call_counts();
+        let calls = self.0.calls();
         let total: u64 = calls.values().sum();
         tracing::debug!(total, ?calls, "aws calls per operation");
     }
@@ -85,11 +62,30 @@ pub struct AwsCloud {
     sts: aws_sdk_sts::Client,
     region: String,
     label: String,
+    /// The profile named for these clients, for messages about their credentials.
+    profile: Option<String>,
+    /// `--endpoint-url` (or `AWS_ENDPOINT_URL[_EC2]`) when one is configured.
+    endpoint_url: Option<String>,
+    recorder: Recorder,
+    /// Whether a `DryRun` write may go to this endpoint; `None` until first asked.
+    dry_run: Arc<Mutex<Option<DryRunTrust>>>,
     /// Set once DescribeInstanceProperties proved unavailable and the fallback worked.
     use_instance_information: Arc<AtomicBool>,
     /// The region's endpoint services: their answer does not change within a session.
     endpoint_services: Arc<tokio::sync::OnceCell<Vec<String>>>,
     _summary: Arc<CallSummary>,
+}
+
+/// The EC2 endpoint configured outside the code: `AWS_ENDPOINT_URL_EC2`, then the
+/// configuration's own (`--endpoint-url`, `AWS_ENDPOINT_URL`, the profile's).
+fn configured_endpoint(conf: &SdkConfig) -> Option<String> {
+    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    let from_env = (!ignored)
+        .then(|| std::env::var("AWS_ENDPOINT_URL_EC2").ok())
+        .flatten()
+        .filter(|v| !v.is_empty());
+    from_env.or_else(|| conf.endpoint_url().map(str::to_string))
 }
 
 impl AwsCloud {
@@ -99,23 +95,27 @@ impl AwsCloud {
         if conf.region().is_none() {
             color_eyre::eyre::bail!("no AWS region configured (use --region or AWS_REGION)");
         }
-        let cloud = Self::from_conf(&conf).with_label(settings.label());
+        let cloud = Self::from_conf(&conf)
+            .with_label(settings.label())
+            .with_profile(config::selected_profile(settings));
         tracing::debug!(region = %cloud.region, label = %cloud.label, "aws config loaded");
         Ok(cloud)
     }
 
     /// Clients for every service from one configuration (tests: moto or a dummy config).
     pub fn from_conf(conf: &SdkConfig) -> Self {
-        Self::from_clients(
+        Self::build(
             aws_sdk_ec2::Client::new(conf),
             aws_sdk_iam::Client::new(conf),
             aws_sdk_ssm::Client::new(conf),
             aws_sdk_sts::Client::new(conf),
             conf.region().map(ToString::to_string).unwrap_or_default(),
+            configured_endpoint(conf),
         )
     }
 
-    /// From ready clients (tests: a mocked SSM client next to unused others).
+    /// From ready clients (tests: a mocked SSM client next to unused others). Each client
+    /// gets the recorder and the retry rules of [`intercept`].
     pub fn from_clients(
         ec2: aws_sdk_ec2::Client,
         iam: aws_sdk_iam::Client,
@@ -123,17 +123,75 @@ impl AwsCloud {
         sts: aws_sdk_sts::Client,
         region: impl Into<String>,
     ) -> Self {
+        Self::build(ec2, iam, ssm, sts, region.into(), None)
+    }
+
+    fn build(
+        ec2: aws_sdk_ec2::Client,
+        iam: aws_sdk_iam::Client,
+        ssm: aws_sdk_ssm::Client,
+        sts: aws_sdk_sts::Client,
+        region: String,
+        endpoint_url: Option<String>,
+    ) -> Self {
+        let recorder = Recorder::default();
+        let custom = endpoint_url.as_deref().is_some_and(|e| !is_aws_endpoint(e));
         Self {
             ec2,
             iam,
             ssm,
             sts,
-            region: region.into(),
+            region,
             label: "default credentials".to_string(),
+            profile: None,
+            endpoint_url,
+            recorder: recorder.clone(),
+            dry_run: Arc::new(Mutex::new(None)),
             use_instance_information: Arc::new(AtomicBool::new(false)),
             endpoint_services: Arc::new(tokio::sync::OnceCell::new()),
-            _summary: Arc::new(CallSummary),
+            _summary: Arc::new(CallSummary(recorder)),
         }
+        .instrumented(custom)
+    }
+
+    /// Rebuilds the clients with the recorder and the retry rules (once: the builders keep
+    /// what the clients had).
+    fn instrumented(mut self, custom_endpoint: bool) -> Self {
+        let classifier = Classifier { custom_endpoint };
+        let r = self.recorder.clone();
+        self.ec2 = aws_sdk_ec2::Client::from_conf(
+            self.ec2
+                .config()
+                .to_builder()
+                .interceptor(r.clone())
+                .retry_classifier(classifier)
+                .build(),
+        );
+        self.iam = aws_sdk_iam::Client::from_conf(
+            self.iam
+                .config()
+                .to_builder()
+                .interceptor(r.clone())
+                .retry_classifier(classifier)
+                .build(),
+        );
+        self.ssm = aws_sdk_ssm::Client::from_conf(
+            self.ssm
+                .config()
+                .to_builder()
+                .interceptor(r.clone())
+                .retry_classifier(classifier)
+                .build(),
+        );
+        self.sts = aws_sdk_sts::Client::from_conf(
+            self.sts
+                .config()
+                .to_builder()
+                .interceptor(r)
+                .retry_classifier(classifier)
+                .build(),
+        );
+        self
     }
 
     /// Replaces the header label (`profile NAME`, …).
@@ -142,8 +200,53 @@ impl AwsCloud {
         self
     }
 
+    /// The profile these clients use, named in credential messages.
+    pub fn with_profile(mut self, profile: Option<String>) -> Self {
+        self.profile = profile;
+        self
+    }
+
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// Requests per operation (`ec2:DescribeVpcs`) made through this cloud so far.
+    pub fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.recorder.calls()
+    }
+
+    /// The endpoint of the last request, else the configured one.
+    fn endpoint(&self) -> String {
+        self.recorder
+            .endpoint()
+            .or_else(|| self.endpoint_url.clone())
+            .unwrap_or_else(|| format!("https://ec2.{}.amazonaws.com", self.region))
+    }
+
+    /// Completes an error with what only this cloud knows: its endpoint and profile.
+    fn own<T>(&self, result: CloudResult<T>) -> CloudResult<T> {
+        result.map_err(|e| match e {
+            CloudError::NotImplemented { action, endpoint } if endpoint.is_empty() => {
+                CloudError::NotImplemented {
+                    action,
+                    endpoint: self.endpoint(),
+                }
+            }
+            CloudError::Unreachable { endpoint, detail } if endpoint.is_empty() => {
+                CloudError::Unreachable {
+                    endpoint: self.endpoint(),
+                    detail,
+                }
+            }
+            CloudError::Credentials { profile, detail } if profile.is_empty() => {
+                let profile = self.profile.clone().unwrap_or_else(|| "default".into());
+                CloudError::Credentials {
+                    detail: config::credentials_message(Some(&profile), &detail),
+                    profile,
+                }
+            }
+            other => other,
+        })
     }
 }
 
@@ -157,7 +260,7 @@ impl Cloud for AwsCloud {
     }
 
     async fn identity(&self) -> CloudResult<Identity> {
-        let (account, arn) = sts::caller_identity(&self.sts).await?;
+        let (account, arn) = self.own(sts::caller_identity(&self.sts).await)?;
         Ok(Identity {
             account,
             arn,
@@ -167,11 +270,11 @@ impl Cloud for AwsCloud {
     }
 
     async fn describe_regions(&self) -> CloudResult<Vec<String>> {
-        ec2::describe_regions(&self.ec2).await
+        self.own(ec2::describe_regions(&self.ec2).await)
     }
 
     async fn describe_vpcs(&self) -> CloudResult<Vec<Vpc>> {
-        ec2::describe_vpcs(&self.ec2).await
+        self.own(ec2::describe_vpcs(&self.ec2).await)
     }
 
     async fn describe_vpc_attribute(
@@ -179,68 +282,70 @@ impl Cloud for AwsCloud {
         vpc_id: &str,
         attribute: VpcDnsAttribute,
     ) -> CloudResult<bool> {
-        ec2::describe_vpc_attribute(&self.ec2, vpc_id, attribute).await
+        self.own(ec2::describe_vpc_attribute(&self.ec2, vpc_id, attribute).await)
     }
 
     async fn describe_subnets(&self) -> CloudResult<Vec<Subnet>> {
-        ec2::describe_subnets(&self.ec2).await
+        self.own(ec2::describe_subnets(&self.ec2).await)
     }
 
     async fn describe_route_tables(&self) -> CloudResult<Vec<RouteTable>> {
-        ec2::describe_route_tables(&self.ec2).await
+        self.own(ec2::describe_route_tables(&self.ec2).await)
     }
 
     async fn describe_security_groups(&self) -> CloudResult<Vec<SecurityGroup>> {
-        ec2::describe_security_groups(&self.ec2).await
+        self.own(ec2::describe_security_groups(&self.ec2).await)
     }
 
     async fn describe_vpc_endpoints(&self) -> CloudResult<Vec<VpcEndpoint>> {
-        ec2::describe_vpc_endpoints(&self.ec2).await
+        self.own(ec2::describe_vpc_endpoints(&self.ec2).await)
     }
 
     /// Read once per session (the services of a region do not come and go).
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
-        self.endpoint_services
-            .get_or_try_init(|| ec2::describe_vpc_endpoint_services(&self.ec2))
-            .await
-            .cloned()
+        self.own(
+            self.endpoint_services
+                .get_or_try_init(|| ec2::describe_vpc_endpoint_services(&self.ec2))
+                .await
+                .cloned(),
+        )
     }
 
     async fn describe_instances(&self) -> CloudResult<Vec<Instance>> {
-        ec2::describe_instances(&self.ec2).await
+        self.own(ec2::describe_instances(&self.ec2).await)
     }
 
     async fn describe_iam_instance_profile_associations(
         &self,
     ) -> CloudResult<Vec<ProfileAssociation>> {
-        ec2::describe_iam_instance_profile_associations(&self.ec2).await
+        self.own(ec2::describe_iam_instance_profile_associations(&self.ec2).await)
     }
 
     async fn list_roles(&self) -> CloudResult<Vec<Role>> {
-        iam::list_roles(&self.iam).await
+        self.own(iam::list_roles(&self.iam).await)
     }
 
     async fn list_instance_profiles(&self) -> CloudResult<Vec<InstanceProfile>> {
-        iam::list_instance_profiles(&self.iam).await
+        self.own(iam::list_instance_profiles(&self.iam).await)
     }
 
     async fn describe_managed_nodes(&self) -> CloudResult<Vec<ManagedNode>> {
-        ssm::describe_managed_nodes(&self.ssm, &self.use_instance_information).await
+        self.own(ssm::describe_managed_nodes(&self.ssm, &self.use_instance_information).await)
     }
 
     async fn default_host_management(&self) -> CloudResult<bool> {
-        ssm::default_host_management(&self.ssm).await
+        self.own(ssm::default_host_management(&self.ssm).await)
     }
 
     async fn describe_instance_patch_states(
         &self,
         instance_ids: &[String],
     ) -> CloudResult<Vec<PatchState>> {
-        ssm::describe_instance_patch_states(&self.ssm, instance_ids).await
+        self.own(ssm::describe_instance_patch_states(&self.ssm, instance_ids).await)
     }
 
     async fn describe_instance_patches(&self, instance_id: &str) -> CloudResult<Vec<PatchEntry>> {
-        ssm::describe_instance_patches(&self.ssm, instance_id).await
+        self.own(ssm::describe_instance_patches(&self.ssm, instance_id).await)
     }
 
     async fn list_inventory_entries(
@@ -248,19 +353,19 @@ impl Cloud for AwsCloud {
         instance_id: &str,
         type_name: &str,
     ) -> CloudResult<Vec<InventoryEntry>> {
-        ssm::list_inventory_entries(&self.ssm, instance_id, type_name).await
+        self.own(ssm::list_inventory_entries(&self.ssm, instance_id, type_name).await)
     }
 
     async fn get_inventory(&self) -> CloudResult<Vec<InventorySummary>> {
-        ssm::get_inventory(&self.ssm).await
+        self.own(ssm::get_inventory(&self.ssm).await)
     }
 
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
-        ssm::list_commands(&self.ssm).await
+        self.own(ssm::list_commands(&self.ssm).await)
     }
 
     async fn list_command_invocations(&self, command_id: &str) -> CloudResult<Vec<Invocation>> {
-        ssm::list_command_invocations(&self.ssm, command_id).await
+        self.own(ssm::list_command_invocations(&self.ssm, command_id).await)
     }
 
     async fn get_command_invocation(
@@ -268,32 +373,96 @@ impl Cloud for AwsCloud {
         command_id: &str,
         instance_id: &str,
     ) -> CloudResult<Invocation> {
-        ssm::get_command_invocation(&self.ssm, command_id, instance_id).await
+        self.own(ssm::get_command_invocation(&self.ssm, command_id, instance_id).await)
     }
 
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
-        ssm::describe_maintenance_windows(&self.ssm).await
+        self.own(ssm::describe_maintenance_windows(&self.ssm).await)
     }
 
     async fn describe_maintenance_window_targets(
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowTarget>> {
-        ssm::describe_maintenance_window_targets(&self.ssm, window_id).await
+        self.own(ssm::describe_maintenance_window_targets(&self.ssm, window_id).await)
     }
 
     async fn describe_maintenance_window_tasks(
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowTask>> {
-        ssm::describe_maintenance_window_tasks(&self.ssm, window_id).await
+        self.own(ssm::describe_maintenance_window_tasks(&self.ssm, window_id).await)
     }
 
     async fn describe_maintenance_window_executions(
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowExecution>> {
-        ssm::describe_maintenance_window_executions(&self.ssm, window_id).await
+        self.own(ssm::describe_maintenance_window_executions(&self.ssm, window_id).await)
+    }
+
+    async fn dry_run_trust(&self) -> CloudResult<DryRunTrust> {
+        let known = match self.dry_run.lock() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(trust) = known {
+            return Ok(trust);
+        }
+        let trust = match self.endpoint_url.as_deref().filter(|e| !is_aws_endpoint(e)) {
+            Some(endpoint) => DryRunTrust::CustomEndpoint {
+                endpoint: endpoint.to_string(),
+            },
+            None => {
+                let honoured = self.own(ec2::probe_dry_run(&self.ec2).await)?;
+                // Wherever the configuration sent it, the request went here.
+                match self.recorder.endpoint().filter(|e| !is_aws_endpoint(e)) {
+                    Some(endpoint) => DryRunTrust::CustomEndpoint { endpoint },
+                    None if honoured => DryRunTrust::Honoured,
+                    None => DryRunTrust::Ignored {
+                        action: ec2::DRY_RUN_PROBE.to_string(),
+                    },
+                }
+            }
+        };
+        tracing::info!(?trust, "EC2 DryRun");
+        let mut state = match self.dry_run.lock() {
+            Ok(t) => t,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Ok(state.get_or_insert(trust).clone())
+    }
+
+    fn distrust_dry_run(&self, action: &str) {
+        tracing::warn!(action, "the endpoint performed a DryRun request");
+        let mut state = match self.dry_run.lock() {
+            Ok(t) => t,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *state = Some(DryRunTrust::Ignored {
+            action: action.to_string(),
+        });
+    }
+
+    async fn simulate_caller(&self, actions: &[String]) -> CloudResult<Vec<(String, Simulated)>> {
+        let (_, arn) = self.own(sts::caller_identity(&self.sts).await)?;
+        let arn = arn.ok_or_else(|| CloudError::Other("sts:GetCallerIdentity: no ARN".into()))?;
+        let source = match principal_of(&arn) {
+            Principal::Root => {
+                return Ok(actions
+                    .iter()
+                    .map(|a| (a.clone(), Simulated::Allowed))
+                    .collect());
+            }
+            Principal::Arn(arn) => arn,
+            Principal::Role(name) => self.own(simulate::role_arn(&self.iam, &name).await)?,
+            Principal::Unsupported(kind) => {
+                return Err(CloudError::Invalid(format!(
+                    "iam:SimulatePrincipalPolicy: a {kind} cannot be simulated"
+                )));
+            }
+        };
+        self.own(simulate::simulate_principal_policy(&self.iam, &source, actions).await)
     }
 
     async fn create_vpc_endpoint(
@@ -301,7 +470,7 @@ impl Cloud for AwsCloud {
         request: &CreateEndpointRequest,
         mode: WriteMode,
     ) -> CloudResult<Written<VpcEndpoint>> {
-        ec2::create_vpc_endpoint(&self.ec2, request, mode).await
+        self.own(ec2::create_vpc_endpoint(&self.ec2, request, mode).await)
     }
 
     async fn modify_vpc_attribute(
@@ -309,9 +478,8 @@ impl Cloud for AwsCloud {
         vpc_id: &str,
         attribute: VpcDnsAttribute,
         value: bool,
-        mode: WriteMode,
-    ) -> CloudResult<Written<()>> {
-        ec2::modify_vpc_attribute(&self.ec2, vpc_id, attribute, value, mode).await
+    ) -> CloudResult<()> {
+        self.own(ec2::modify_vpc_attribute(&self.ec2, vpc_id, attribute, value).await)
     }
 
     async fn create_security_group(
@@ -321,7 +489,7 @@ impl Cloud for AwsCloud {
         description: &str,
         mode: WriteMode,
     ) -> CloudResult<Written<String>> {
-        ec2::create_security_group(&self.ec2, vpc_id, name, description, mode).await
+        self.own(ec2::create_security_group(&self.ec2, vpc_id, name, description, mode).await)
     }
 
     async fn authorize_https_ingress(
@@ -330,38 +498,38 @@ impl Cloud for AwsCloud {
         cidr: &str,
         mode: WriteMode,
     ) -> CloudResult<Written<()>> {
-        ec2::authorize_https_ingress(&self.ec2, group_id, cidr, mode).await
+        self.own(ec2::authorize_https_ingress(&self.ec2, group_id, cidr, mode).await)
     }
 
     async fn associate_iam_instance_profile(
         &self,
         instance_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> CloudResult<Written<ProfileAssociation>> {
-        ec2::associate_iam_instance_profile(&self.ec2, instance_id, profile_name, mode).await
+    ) -> CloudResult<ProfileAssociation> {
+        self.own(ec2::associate_iam_instance_profile(&self.ec2, instance_id, profile_name).await)
     }
 
     async fn replace_iam_instance_profile_association(
         &self,
         association_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> CloudResult<Written<ProfileAssociation>> {
-        ec2::replace_iam_instance_profile_association(&self.ec2, association_id, profile_name, mode)
-            .await
+    ) -> CloudResult<ProfileAssociation> {
+        self.own(
+            ec2::replace_iam_instance_profile_association(&self.ec2, association_id, profile_name)
+                .await,
+        )
     }
 
     async fn create_role(&self, name: &str, trusted_service: &str) -> CloudResult<Role> {
-        iam::create_role(&self.iam, name, trusted_service).await
+        self.own(iam::create_role(&self.iam, name, trusted_service).await)
     }
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
-        iam::attach_role_policy(&self.iam, role_name, policy_arn).await
+        self.own(iam::attach_role_policy(&self.iam, role_name, policy_arn).await)
     }
 
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {
-        iam::create_instance_profile(&self.iam, name).await
+        self.own(iam::create_instance_profile(&self.iam, name).await)
     }
 
     async fn add_role_to_instance_profile(
@@ -369,14 +537,14 @@ impl Cloud for AwsCloud {
         profile_name: &str,
         role_name: &str,
     ) -> CloudResult<()> {
-        iam::add_role_to_instance_profile(&self.iam, profile_name, role_name).await
+        self.own(iam::add_role_to_instance_profile(&self.iam, profile_name, role_name).await)
     }
 
     async fn send_command(&self, request: &SendCommandRequest) -> CloudResult<Command> {
-        ssm::send_command(&self.ssm, request).await
+        self.own(ssm::send_command(&self.ssm, request).await)
     }
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
-        ssm::cancel_command(&self.ssm, command_id).await
+        self.own(ssm::cancel_command(&self.ssm, command_id).await)
     }
 }

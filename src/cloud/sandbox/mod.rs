@@ -15,8 +15,8 @@ pub use scenario::{SANDBOX_REGIONS, SandboxScope, Scenario};
 use world::{SimAssociation, SimCommand, SimEndpoint, SimInvocation, World};
 
 use super::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, SEND_COMMAND_MAX_TARGETS,
-    SendCommandRequest, VpcDnsAttribute, WriteMode, Written,
+    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SEND_COMMAND_MAX_TARGETS,
+    SendCommandRequest, Simulated, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     AssociationState, Command, EndpointState, EndpointType, Identity, IngressRule, Instance,
@@ -574,6 +574,25 @@ impl Cloud for SandboxCloud {
         })
     }
 
+    async fn dry_run_trust(&self) -> CloudResult<DryRunTrust> {
+        Ok(self.lock()?.dry_run.clone())
+    }
+
+    fn distrust_dry_run(&self, action: &str) {
+        locked(&self.world).dry_run = DryRunTrust::Ignored {
+            action: action.to_string(),
+        };
+    }
+
+    /// Everything is allowed: the sandbox's caller is its account's administrator
+    /// (`--faults deny:ACTION` refuses actions, and the simulator says so).
+    async fn simulate_caller(&self, actions: &[String]) -> CloudResult<Vec<(String, Simulated)>> {
+        Ok(actions
+            .iter()
+            .map(|a| (a.clone(), Simulated::Allowed))
+            .collect())
+    }
+
     async fn create_vpc_endpoint(
         &self,
         req: &CreateEndpointRequest,
@@ -672,21 +691,18 @@ impl Cloud for SandboxCloud {
         vpc_id: &str,
         attribute: VpcDnsAttribute,
         value: bool,
-        mode: WriteMode,
-    ) -> CloudResult<Written<()>> {
+    ) -> CloudResult<()> {
         self.write(|w, _| {
             let vpc = w
                 .vpcs
                 .iter_mut()
                 .find(|v| v.id == vpc_id)
                 .ok_or_else(|| CloudError::NotFound(format!("VPC {vpc_id} does not exist")))?;
-            dry(mode, || {
-                match attribute {
-                    VpcDnsAttribute::EnableDnsSupport => vpc.dns_support = Some(value),
-                    VpcDnsAttribute::EnableDnsHostnames => vpc.dns_hostnames = Some(value),
-                }
-                Ok(())
-            })
+            match attribute {
+                VpcDnsAttribute::EnableDnsSupport => vpc.dns_support = Some(value),
+                VpcDnsAttribute::EnableDnsHostnames => vpc.dns_hostnames = Some(value),
+            }
+            Ok(())
         })
     }
 
@@ -763,8 +779,7 @@ impl Cloud for SandboxCloud {
         &self,
         instance_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> CloudResult<Written<ProfileAssociation>> {
+    ) -> CloudResult<ProfileAssociation> {
         self.write(|w, now| {
             running_instance(w, instance_id)?;
             let profile = w
@@ -791,9 +806,6 @@ impl Cloud for SandboxCloud {
                     "IncorrectState: there is an existing association for instance {instance_id}"
                 )));
             }
-            if mode == WriteMode::DryRun {
-                return Ok(Written::DryRunAllowed);
-            }
             let association = ProfileAssociation {
                 id: w.new_id("iip-assoc"),
                 instance_id: instance_id.into(),
@@ -804,7 +816,7 @@ impl Cloud for SandboxCloud {
                 association: association.clone(),
                 created: now,
             });
-            Ok(Written::Done(association))
+            Ok(association)
         })
     }
 
@@ -812,8 +824,7 @@ impl Cloud for SandboxCloud {
         &self,
         association_id: &str,
         profile_name: &str,
-        mode: WriteMode,
-    ) -> CloudResult<Written<ProfileAssociation>> {
+    ) -> CloudResult<ProfileAssociation> {
         self.write(|w, now| {
             let profile = w
                 .profiles
@@ -831,9 +842,6 @@ impl Cloud for SandboxCloud {
                 .ok_or_else(|| {
                     CloudError::NotFound(format!("association {association_id} does not exist"))
                 })?;
-            if mode == WriteMode::DryRun {
-                return Ok(Written::DryRunAllowed);
-            }
             let instance_id = w.associations[idx].association.instance_id.clone();
             w.associations[idx].association.state = AssociationState::Disassociated;
             for i in &mut w.instances {
@@ -851,7 +859,7 @@ impl Cloud for SandboxCloud {
                 association: association.clone(),
                 created: now,
             });
-            Ok(Written::Done(association))
+            Ok(association)
         })
     }
 

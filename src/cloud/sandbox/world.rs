@@ -108,6 +108,8 @@ pub struct World {
     pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
     pub dhmc: bool,
+    /// The sandbox honours `DryRun` until a fault makes it perform one.
+    pub dry_run: crate::cloud::DryRunTrust,
     pub next_id: u64,
     /// Mixed into new ids so worlds side by side (regions, accounts) never share one.
     pub id_salt: u64,
@@ -139,6 +141,7 @@ impl World {
             window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
             dhmc: false,
+            dry_run: crate::cloud::DryRunTrust::Honoured,
             next_id: 1,
             id_salt: 0,
             dirty: true,

@@ -1,199 +1,23 @@
-//! Runs a plan: dry-run verdicts, then the writes one at a time, each re-checked
-//! first so that a second run (or a racing one) writes nothing.
+//! One call of a plan, applied: re-checked first (a second or racing run writes
+//! nothing), then written, with what to do when it fails.
 
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::audit::Audit;
 use crate::cloud::{Cloud, CloudError, CreateEndpointRequest, WriteMode, Written};
 use crate::domain::model::{AssociationState, EndpointState};
-use crate::domain::plan::{Call, GroupRef, Plan};
+use crate::domain::plan::{Call, GroupRef};
 
-/// Throttled creates are retried this many times (CreateVpcEndpoint refills ~0.3/s).
-const THROTTLE_RETRIES: u32 = 4;
 /// A new instance profile takes a few seconds to be usable by EC2.
 const PROFILE_PROPAGATION_RETRIES: u32 = 6;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    Allowed,
-    Denied { action: String },
-    NotChecked { reason: String },
-    Failed { message: String },
-}
-
-impl Verdict {
-    pub fn describe(&self) -> String {
-        match self {
-            Verdict::Allowed => "dry run: allowed".into(),
-            Verdict::Denied { action } => format!("dry run: UnauthorizedOperation ({action})"),
-            Verdict::NotChecked { reason } => format!("not checked: {reason}"),
-            Verdict::Failed { message } => format!("dry run failed: {message}"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    Done { detail: String },
-    Skipped { reason: String },
-    Failed { message: String, hint: String },
-}
-
-/// Progress of a plan, by index into all the plan's calls (steps flattened).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanEvent {
-    Verdict {
-        index: usize,
-        verdict: Verdict,
-    },
-    Started {
-        index: usize,
-        total: usize,
-    },
-    Finished {
-        index: usize,
-        outcome: Outcome,
-    },
-    Completed {
-        done: usize,
-        skipped: usize,
-    },
-    Aborted {
-        index: usize,
-        message: String,
-        hint: String,
-    },
-}
-
-/// Every call of the plan with its flat index, selected steps only.
-pub fn indexed_calls(plan: &Plan) -> Vec<(usize, &Call)> {
-    let mut out = Vec::new();
-    let mut index = 0;
-    for step in &plan.steps {
-        for call in &step.calls {
-            if step.selected {
-                out.push((index, call));
-            }
-            index += 1;
-        }
-    }
-    out
-}
-
-/// Asks EC2 (DryRun) whether each write would be allowed; writes nothing.
-pub async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, emit: &mut (dyn FnMut(PlanEvent) + Send)) {
-    let calls = indexed_calls(plan);
-    let creates_profile = calls
-        .iter()
-        .any(|(_, c)| matches!(c, Call::CreateInstanceProfile { .. }));
-    for (index, call) in calls {
-        let verdict = verdict_of(cloud, call, creates_profile).await;
-        emit(PlanEvent::Verdict { index, verdict });
-    }
-}
-
-async fn verdict_of<C: Cloud>(cloud: &C, call: &Call, creates_profile: bool) -> Verdict {
-    let depends = || Verdict::NotChecked {
-        reason: "depends on an earlier step".into(),
-    };
-    let result = match call {
-        Call::ModifyVpcAttribute { vpc_id, attribute } => cloud
-            .modify_vpc_attribute(vpc_id, *attribute, true, WriteMode::DryRun)
-            .await
-            .map(|_| ()),
-        Call::CreateSecurityGroup {
-            vpc_id,
-            name,
-            description,
-        } => cloud
-            .create_security_group(vpc_id, name, description, WriteMode::DryRun)
-            .await
-            .map(|_| ()),
-        Call::AuthorizeSecurityGroupIngress { group, cidr } => match group {
-            GroupRef::Existing(id) => cloud
-                .authorize_https_ingress(id, cidr, WriteMode::DryRun)
-                .await
-                .map(|_| ()),
-            GroupRef::Created { .. } => return depends(),
-        },
-        Call::CreateVpcEndpoint { .. } => {
-            let req = endpoint_request(call, None).unwrap_or_else(empty_request);
-            cloud
-                .create_vpc_endpoint(&req, WriteMode::DryRun)
-                .await
-                .map(|_| ())
-        }
-        Call::AssociateIamInstanceProfile {
-            instance_id,
-            profile,
-        } => {
-            if creates_profile {
-                return depends();
-            }
-            cloud
-                .associate_iam_instance_profile(instance_id, profile, WriteMode::DryRun)
-                .await
-                .map(|_| ())
-        }
-        Call::ReplaceIamInstanceProfileAssociation {
-            association_id,
-            profile,
-            ..
-        } => {
-            if creates_profile {
-                return depends();
-            }
-            cloud
-                .replace_iam_instance_profile_association(
-                    association_id,
-                    profile,
-                    WriteMode::DryRun,
-                )
-                .await
-                .map(|_| ())
-        }
-        Call::CreateRole { .. }
-        | Call::AttachRolePolicy { .. }
-        | Call::CreateInstanceProfile { .. }
-        | Call::AddRoleToInstanceProfile { .. } => {
-            return Verdict::NotChecked {
-                reason: "IAM has no dry run".into(),
-            };
-        }
-    };
-    match result {
-        Ok(()) => Verdict::Allowed,
-        Err(CloudError::AccessDenied { action }) => Verdict::Denied { action },
-        Err(CloudError::AlreadyExists(_)) => Verdict::NotChecked {
-            reason: "already there: the step will skip it".into(),
-        },
-        Err(e) => Verdict::Failed {
-            message: e.to_string(),
-        },
-    }
-}
-
-fn empty_request() -> CreateEndpointRequest {
-    CreateEndpointRequest {
-        vpc_id: String::new(),
-        service_name: String::new(),
-        kind: crate::domain::model::EndpointType::Interface,
-        subnet_ids: vec![],
-        security_group_ids: vec![],
-        route_table_ids: vec![],
-        private_dns: false,
-        client_token: String::new(),
-        tags: vec![],
-    }
-}
+/// Creates made again with a fresh token when the token's endpoint is gone.
+const TOKEN_RENEWALS: u32 = 2;
 
 /// The request for a `CreateVpcEndpoint` call; a group created by this plan is
 /// `created_group` (left out when unknown, e.g. during a dry run).
-fn endpoint_request(call: &Call, created_group: Option<&str>) -> Option<CreateEndpointRequest> {
+pub(super) fn endpoint_request(
+    call: &Call,
+    created_group: Option<&str>,
+) -> Option<CreateEndpointRequest> {
     let Call::CreateVpcEndpoint {
         vpc_id,
         service_name,
@@ -243,8 +67,14 @@ pub fn hint(error: &CloudError) -> String {
         CloudError::Throttled(_) => {
             "AWS is throttling these calls: wait a minute and run the plan again".into()
         }
-        CloudError::Unavailable(_) => {
+        CloudError::Unavailable(_) | CloudError::Unreachable { .. } => {
             "the service did not answer: check the network and run the plan again".into()
+        }
+        CloudError::NotImplemented { .. } => {
+            "this endpoint does not implement the call: apply the change another way".into()
+        }
+        CloudError::Credentials { .. } => {
+            "sign in again (aws sso login, or fresh credentials) and run the plan again".into()
         }
         CloudError::NotFound(_) => {
             "something the step needs is gone: refresh (Ctrl-r) and plan again".into()
@@ -256,82 +86,12 @@ pub fn hint(error: &CloudError) -> String {
     }
 }
 
-/// Applies the selected steps in order. Stops at the first failure: the calls after it do not run.
-pub async fn apply<C: Cloud>(
-    cloud: &C,
-    plan: &Plan,
-    audit: Option<&Audit>,
-    emit: &mut (dyn FnMut(PlanEvent) + Send),
-) -> bool {
-    let calls = indexed_calls(plan);
-    let total = calls.len();
-    let mut created_group: Option<String> = None;
-    let (mut done, mut skipped) = (0, 0);
-    for (index, call) in calls {
-        emit(PlanEvent::Started { index, total });
-        let outcome = match run_call(cloud, call, &mut created_group).await {
-            Ok(Applied::Done(detail)) => {
-                if let Some(a) = audit {
-                    a.record(call, &format!("ok: {detail}"));
-                }
-                done += 1;
-                Outcome::Done { detail }
-            }
-            Ok(Applied::Skipped(reason)) => {
-                skipped += 1;
-                Outcome::Skipped { reason }
-            }
-            Err(e) => {
-                if let Some(a) = audit {
-                    a.record(call, &format!("failed: {e}"));
-                }
-                let message = format!("{} failed: {e}", call.action());
-                let hint = hint(&e);
-                emit(PlanEvent::Finished {
-                    index,
-                    outcome: Outcome::Failed {
-                        message: message.clone(),
-                        hint: hint.clone(),
-                    },
-                });
-                emit(PlanEvent::Aborted {
-                    index,
-                    message,
-                    hint,
-                });
-                return false;
-            }
-        };
-        emit(PlanEvent::Finished { index, outcome });
-    }
-    emit(PlanEvent::Completed { done, skipped });
-    true
-}
-
-enum Applied {
+pub(super) enum Applied {
     Done(String),
     Skipped(String),
 }
 
-async fn retry_throttled<T, F, Fut>(mut f: F) -> Result<T, CloudError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, CloudError>>,
-{
-    let mut attempt = 0;
-    loop {
-        match f().await {
-            Err(CloudError::Throttled(op)) if attempt < THROTTLE_RETRIES => {
-                attempt += 1;
-                tracing::warn!(op, attempt, "throttled; backing off");
-                tokio::time::sleep(Duration::from_millis(3500 * u64::from(attempt))).await;
-            }
-            other => return other,
-        }
-    }
-}
-
-async fn run_call<C: Cloud>(
+pub(super) async fn run_call<C: Cloud>(
     cloud: &C,
     call: &Call,
     created_group: &mut Option<String>,
@@ -342,9 +102,7 @@ async fn run_call<C: Cloud>(
             if cloud.describe_vpc_attribute(vpc_id, *attribute).await? {
                 return skip("already on");
             }
-            cloud
-                .modify_vpc_attribute(vpc_id, *attribute, true, WriteMode::Apply)
-                .await?;
+            cloud.modify_vpc_attribute(vpc_id, *attribute, true).await?;
             Ok(Applied::Done(format!("{} on", attribute.name())))
         }
         Call::CreateSecurityGroup {
@@ -414,7 +172,7 @@ async fn run_call<C: Cloud>(
             }
             let req = endpoint_request(call, created_group.as_deref())
                 .ok_or_else(|| CloudError::Other("not an endpoint call".into()))?;
-            match retry_throttled(|| cloud.create_vpc_endpoint(&req, WriteMode::Apply)).await {
+            match create_endpoint(cloud, req).await {
                 Ok(Written::Done(e)) => Ok(Applied::Done(format!("{} {}", e.id, e.state.as_str()))),
                 Ok(Written::DryRunAllowed) => {
                     Err(CloudError::Other("the endpoint was not created".into()))
@@ -495,15 +253,11 @@ async fn run_call<C: Cloud>(
             let mut attempt = 0;
             loop {
                 match cloud
-                    .associate_iam_instance_profile(instance_id, profile, WriteMode::Apply)
+                    .associate_iam_instance_profile(instance_id, profile)
                     .await
                 {
-                    Ok(w) => {
-                        let detail = match w {
-                            Written::Done(a) => format!("{} {}", a.id, a.state.as_str()),
-                            Written::DryRunAllowed => "dry run".into(),
-                        };
-                        return Ok(Applied::Done(detail));
+                    Ok(a) => {
+                        return Ok(Applied::Done(format!("{} {}", a.id, a.state.as_str())));
                     }
                     Err(CloudError::Invalid(m))
                         if attempt < PROFILE_PROPAGATION_RETRIES
@@ -512,10 +266,6 @@ async fn run_call<C: Cloud>(
                         attempt += 1;
                         tracing::info!(attempt, "instance profile not usable yet; waiting");
                         tokio::time::sleep(Duration::from_secs(3)).await;
-                    }
-                    Err(CloudError::Throttled(_)) if attempt < THROTTLE_RETRIES => {
-                        attempt += 1;
-                        tokio::time::sleep(Duration::from_secs(2)).await;
                     }
                     Err(e) => {
                         // A racing run may have associated it between the check and the call.
@@ -541,13 +291,50 @@ async fn run_call<C: Cloud>(
             profile,
             ..
         } => {
-            match cloud
-                .replace_iam_instance_profile_association(association_id, profile, WriteMode::Apply)
-                .await?
-            {
-                Written::Done(a) => Ok(Applied::Done(format!("{} {}", a.id, a.state.as_str()))),
-                Written::DryRunAllowed => Ok(Applied::Done("dry run".into())),
-            }
+            let a = cloud
+                .replace_iam_instance_profile_association(association_id, profile)
+                .await?;
+            Ok(Applied::Done(format!("{} {}", a.id, a.state.as_str())))
         }
     }
+}
+
+/// CreateVpcEndpoint with its ClientToken. A token AWS has seen within its idempotency
+/// window returns the endpoint it created then, even one deleted since: a returned
+/// endpoint that is gone means "create again", with a fresh token.
+async fn create_endpoint<C: Cloud>(
+    cloud: &C,
+    mut request: CreateEndpointRequest,
+) -> Result<Written<crate::domain::model::VpcEndpoint>, CloudError> {
+    let base = request.client_token.clone();
+    let mut renewal = 0;
+    loop {
+        let written = cloud
+            .create_vpc_endpoint(&request, WriteMode::Apply)
+            .await?;
+        match &written {
+            Written::Done(e) if token_endpoint_gone(&e.state) && renewal < TOKEN_RENEWALS => {
+                renewal += 1;
+                tracing::info!(endpoint = %e.id, "the token's endpoint is gone: creating again");
+                request.client_token = fresh_token(&base, renewal);
+            }
+            _ => return Ok(written),
+        }
+    }
+}
+
+/// An endpoint in this state is not the one a create should return.
+fn token_endpoint_gone(state: &EndpointState) -> bool {
+    matches!(state, EndpointState::Deleting | EndpointState::Failed)
+        || matches!(state, EndpointState::Other(s) if s == "deleted" || s == "expired")
+}
+
+/// The token of the `renewal`-th create after the token's endpoint was found gone:
+/// racing runs that renew the same token renew it alike (and stay idempotent).
+pub fn fresh_token(token: &str, renewal: u32) -> String {
+    // ClientToken: at most 64 ASCII characters.
+    let suffix = format!("-r{renewal}");
+    let keep = 64usize.saturating_sub(suffix.len());
+    let head: String = token.chars().take(keep).collect();
+    format!("{head}{suffix}")
 }

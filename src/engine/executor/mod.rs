@@ -1,0 +1,115 @@
+//! Runs a plan: dry-run verdicts ([`dry_run`]), then the writes one at a time
+//! ([`apply`]), each re-checked first so that a second run (or a racing one) writes
+//! nothing. Every write attempt is recorded in the audit log, failed ones too.
+
+mod calls;
+mod verdicts;
+
+use serde::Serialize;
+
+pub use calls::{fresh_token, hint};
+pub use verdicts::{NotChecked, Verdict, dry_run};
+
+use super::audit::Audit;
+use crate::domain::plan::{Call, Plan};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Done { detail: String },
+    Skipped { reason: String },
+    Failed { message: String, hint: String },
+}
+
+/// Progress of a plan, by index into all the plan's calls (steps flattened).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanEvent {
+    Verdict {
+        index: usize,
+        verdict: Verdict,
+    },
+    Started {
+        index: usize,
+        total: usize,
+    },
+    Finished {
+        index: usize,
+        outcome: Outcome,
+    },
+    Completed {
+        done: usize,
+        skipped: usize,
+    },
+    Aborted {
+        index: usize,
+        message: String,
+        hint: String,
+    },
+}
+
+/// Every call of the plan with its flat index, selected steps only.
+pub fn indexed_calls(plan: &Plan) -> Vec<(usize, &Call)> {
+    let mut out = Vec::new();
+    let mut index = 0;
+    for step in &plan.steps {
+        for call in &step.calls {
+            if step.selected {
+                out.push((index, call));
+            }
+            index += 1;
+        }
+    }
+    out
+}
+
+/// Applies the selected steps in order. Stops at the first failure: the calls after it do not run.
+pub async fn apply<C: crate::cloud::Cloud>(
+    cloud: &C,
+    plan: &Plan,
+    audit: Option<&Audit>,
+    emit: &mut (dyn FnMut(PlanEvent) + Send),
+) -> bool {
+    let calls = indexed_calls(plan);
+    let total = calls.len();
+    let mut created_group: Option<String> = None;
+    let (mut done, mut skipped) = (0, 0);
+    for (index, call) in calls {
+        emit(PlanEvent::Started { index, total });
+        let outcome = match calls::run_call(cloud, call, &mut created_group).await {
+            Ok(calls::Applied::Done(detail)) => {
+                if let Some(a) = audit {
+                    a.record(call, &format!("ok: {detail}"));
+                }
+                done += 1;
+                Outcome::Done { detail }
+            }
+            Ok(calls::Applied::Skipped(reason)) => {
+                skipped += 1;
+                Outcome::Skipped { reason }
+            }
+            Err(e) => {
+                if let Some(a) = audit {
+                    a.record(call, &format!("failed: {e}"));
+                }
+                let message = format!("{} failed: {e}", call.action());
+                let hint = hint(&e);
+                emit(PlanEvent::Finished {
+                    index,
+                    outcome: Outcome::Failed {
+                        message: message.clone(),
+                        hint: hint.clone(),
+                    },
+                });
+                emit(PlanEvent::Aborted {
+                    index,
+                    message,
+                    hint,
+                });
+                return false;
+            }
+        };
+        emit(PlanEvent::Finished { index, outcome });
+    }
+    emit(PlanEvent::Completed { done, skipped });
+    true
+}
