@@ -242,6 +242,28 @@ async fn fix_yes_makes_the_workshop_stack_ready_and_a_second_run_writes_nothing(
         "sg, 443 rule, 3 endpoints, 4 role calls, 2 associations:\n{}",
         lines.join("\n")
     );
+    // In the order they were made.
+    let actions: Vec<String> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["action"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "ec2:CreateSecurityGroup",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:CreateVpcEndpoint",
+            "ec2:CreateVpcEndpoint",
+            "ec2:CreateVpcEndpoint",
+            "iam:CreateRole",
+            "iam:AttachRolePolicy",
+            "iam:CreateInstanceProfile",
+            "iam:AddRoleToInstanceProfile",
+            "ec2:AssociateIamInstanceProfile",
+            "ec2:AssociateIamInstanceProfile",
+        ]
+    );
     for l in &lines {
         assert!(!l.contains(SECRET), "{l}");
         let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");

@@ -1,10 +1,12 @@
 //! The one integration-test binary (each extra binary would link the AWS SDK again).
 
+mod audit_log;
 mod aws_mocks;
 mod badinput;
 mod cli;
 mod config;
 mod contract;
+mod dry_runs;
 mod faults;
 mod fix;
 mod fixtures;

@@ -32,6 +32,11 @@ pub fn principal_of(arn: &str) -> Principal {
         ("sts", Some(("assumed-role", rest))) => {
             Principal::Role(rest.split('/').next().unwrap_or_default().to_string())
         }
+        // Some AWS-compatible servers answer with an STS form of the user's ARN.
+        ("sts", Some(("user", name))) => {
+            let account = arn.split(':').nth(4).unwrap_or_default();
+            Principal::Arn(format!("arn:aws:iam::{account}:user/{name}"))
+        }
         ("sts", Some((kind, _))) => Principal::Unsupported(kind.to_string()),
         _ => Principal::Unsupported(arn.to_string()),
     }
