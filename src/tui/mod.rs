@@ -13,6 +13,7 @@ pub mod offload;
 pub mod render;
 pub mod rows;
 pub mod run;
+pub mod sandbox_session;
 pub mod scopes;
 pub mod session;
 pub mod table;

@@ -19,7 +19,7 @@ use crate::cloud::{Cloud, SendCommandRequest};
 use crate::domain::snapshot::Source;
 use crate::engine::audit::{Audit, AuditLog};
 use crate::engine::{Engine, EngineEvent};
-use crate::i18n::{t, tf};
+use crate::i18n::tf;
 use crate::scope::{Scope, reads_iam};
 
 pub struct RunOptions {
@@ -46,16 +46,27 @@ pub async fn run<C: Cloud>(clouds: Vec<(Scope, C)>, opts: RunOptions) -> Result<
     let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal (ssmdeck needs an interactive terminal; use `ssmdeck check` in scripts)")?;
     install_log_hint(opts.log_path.clone());
     let result = event_loop(&mut terminal, clouds, opts).await;
+    restore_terminal();
+    result
+}
+
+/// The terminal as the shell had it: no mouse reports, cooked mode, the main screen, a
+/// visible cursor.
+fn restore_terminal() {
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
-    result
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::cursor::Show);
 }
 
 /// After a panic, the terminal is restored (ratatui's hook) and the log named.
 fn install_log_hint(log_path: Option<String>) {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::event::DisableMouseCapture,
+            crossterm::cursor::Show
+        );
         previous(info);
         if let Some(p) = &log_path {
             eprintln!("ssmdeck crashed; the log is at {p}");
@@ -212,55 +223,81 @@ async fn event_loop<C: Cloud>(
                     let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
                 }
                 Effect::Session(id) => {
-                    if opts.sandbox {
-                        app.info(t(app.lang, "status.session_sandbox"));
+                    let shell = if opts.sandbox {
+                        let inst = app.snapshot.instances.instances.iter().find(|i| i.id == id);
+                        Shell::Simulated {
+                            host: super::sandbox_session::host_name(
+                                inst.and_then(|i| i.private_ip.as_deref()),
+                                &app.snapshot.identity.region,
+                            ),
+                        }
                     } else if let Some(missing) = missing_prerequisite() {
                         app.error(missing);
+                        continue;
                     } else {
-                        // The shell owns the terminal: stop reading keys, leave the TUI, come back.
-                        drop(events);
+                        Shell::Aws(session_target(&app, &opts, &id))
+                    };
+                    // The shell owns the terminal: stop reading keys, leave the TUI, come back.
+                    drop(events);
+                    restore_terminal();
+                    let status = match &shell {
+                        Shell::Aws(target) => run_session(target),
+                        Shell::Simulated { host } => {
+                            super::sandbox_session::run(&id, host, app.lang)
+                        }
+                    };
+                    *terminal = ratatui::try_init()
+                        .wrap_err("cannot reopen the terminal after the session")?;
+                    // Cleared by hand: ratatui's clear asks the terminal for the cursor,
+                    // which does not answer in time right after the session.
+                    crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+                    )
+                    .wrap_err("cannot clear the terminal")?;
+                    if mouse {
                         let _ = crossterm::execute!(
                             std::io::stdout(),
-                            crossterm::event::DisableMouseCapture
+                            crossterm::event::EnableMouseCapture
                         );
-                        ratatui::restore();
-                        let target = if app.multi() {
-                            let view = &app.scopes[app.owner_of(&id).min(app.scopes.len() - 1)];
-                            SessionTarget {
-                                instance_id: id.clone(),
-                                profile: view.scope.profile.clone(),
-                                region: Some(view.region()).filter(|r| !r.is_empty()),
-                            }
-                        } else {
-                            SessionTarget {
-                                instance_id: id.clone(),
-                                profile: opts.profile.clone(),
-                                region: opts.region.clone().or_else(|| {
-                                    Some(app.snapshot.identity.region.clone())
-                                        .filter(|r| !r.is_empty())
-                                }),
-                            }
-                        };
-                        let status = run_session(&target);
-                        *terminal = ratatui::try_init()
-                            .wrap_err("cannot reopen the terminal after the session")?;
-                        terminal.clear().wrap_err("cannot clear the terminal")?;
-                        if mouse {
-                            let _ = crossterm::execute!(
-                                std::io::stdout(),
-                                crossterm::event::EnableMouseCapture
-                            );
-                        }
-                        events = EventStream::new();
-                        match status {
-                            Ok(()) => {
-                                app.info(tf(app.lang, "status.session_ended", &[("id", &id)]))
-                            }
-                            Err(e) => app.error(e),
-                        }
+                    }
+                    events = EventStream::new();
+                    match status {
+                        Ok(()) => app.info(tf(app.lang, "status.session_ended", &[("id", &id)])),
+                        Err(e) => app.error(e),
                     }
                 }
             }
+        }
+    }
+}
+
+/// The shell `S` opens.
+enum Shell {
+    Aws(SessionTarget),
+    /// The sandbox's simulated instance.
+    Simulated {
+        host: String,
+    },
+}
+
+/// Where a session on `id` goes: the owning scope's profile and region.
+fn session_target(app: &App, opts: &RunOptions, id: &str) -> SessionTarget {
+    if app.multi() {
+        let view = &app.scopes[app.owner_of(id).min(app.scopes.len() - 1)];
+        SessionTarget {
+            instance_id: id.to_string(),
+            profile: view.scope.profile.clone(),
+            region: Some(view.region()).filter(|r| !r.is_empty()),
+        }
+    } else {
+        SessionTarget {
+            instance_id: id.to_string(),
+            profile: opts.profile.clone(),
+            region: opts
+                .region
+                .clone()
+                .or_else(|| Some(app.snapshot.identity.region.clone()).filter(|r| !r.is_empty())),
         }
     }
 }

@@ -136,7 +136,11 @@ async fn check_at_moto_asks_once_for_what_moto_lacks_and_ends_in_seconds() {
         "DescribeInstanceInformation",
         "GetServiceSetting",
     ] {
-        assert_eq!(per_action.get(lacking), Some(&1), "{lacking}: {per_action:?}");
+        assert_eq!(
+            per_action.get(lacking),
+            Some(&1),
+            "{lacking}: {per_action:?}"
+        );
     }
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let nodes = doc["sources"]

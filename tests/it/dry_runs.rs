@@ -2,9 +2,9 @@
 
 use aws_sdk_ec2::operation::create_security_group::CreateSecurityGroupError;
 use aws_sdk_ec2::operation::create_vpc_endpoint::CreateVpcEndpointOutput;
-use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 use aws_sdk_ec2::operation::describe_vpcs::{DescribeVpcsError, DescribeVpcsOutput};
 use aws_sdk_ec2::types::VpcEndpoint as SdkEndpoint;
+use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
 use aws_smithy_types::error::ErrorMetadata;
 use crossterm::event::KeyCode;
@@ -176,7 +176,11 @@ async fn a_dry_run_the_endpoint_performs_is_reported_audited_and_not_repeated() 
         .map(|(_, v)| v)
         .filter(|v| matches!(v, Verdict::DryRunIgnored { .. }))
         .collect();
-    assert_eq!(ignored.len(), 1, "the first performed DryRun stops the rest: {first:?}");
+    assert_eq!(
+        ignored.len(),
+        1,
+        "the first performed DryRun stops the rest: {first:?}"
+    );
     let Verdict::DryRunIgnored { action, created } = ignored[0] else {
         unreachable!()
     };
@@ -194,11 +198,21 @@ async fn a_dry_run_the_endpoint_performs_is_reported_audited_and_not_repeated() 
     // Read back: the group the endpoint made is there, and nothing else was.
     let groups = sandbox.describe_security_groups().await.expect("groups");
     assert!(groups.iter().any(|g| &g.id == created));
-    assert!(sandbox.describe_vpc_endpoints().await.expect("eps").is_empty());
+    assert!(
+        sandbox
+            .describe_vpc_endpoints()
+            .await
+            .expect("eps")
+            .is_empty()
+    );
     let entries = audit.log.tail(10).expect("audit");
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].action, "ec2:CreateSecurityGroup");
-    assert!(entries[0].outcome.contains("DryRun"), "{}", entries[0].outcome);
+    assert!(
+        entries[0].outcome.contains("DryRun"),
+        "{}",
+        entries[0].outcome
+    );
 
     // The endpoint is distrusted for good: a second dry run sends no DryRun at all.
     assert!(matches!(
@@ -218,7 +232,13 @@ async fn a_dry_run_the_endpoint_performs_is_reported_audited_and_not_repeated() 
         sandbox.describe_security_groups().await.expect("groups"),
         groups_before
     );
-    assert!(sandbox.describe_vpc_endpoints().await.expect("eps").is_empty());
+    assert!(
+        sandbox
+            .describe_vpc_endpoints()
+            .await
+            .expect("eps")
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -252,9 +272,13 @@ async fn iam_steps_are_checked_with_the_policy_simulator() {
         }
     );
     assert!(
-        got.iter()
-            .skip(1)
-            .all(|(_, v)| matches!(v, Verdict::Simulated { decision: Simulated::Allowed, .. })),
+        got.iter().skip(1).all(|(_, v)| matches!(
+            v,
+            Verdict::Simulated {
+                decision: Simulated::Allowed,
+                ..
+            }
+        )),
         "{got:?}"
     );
 
@@ -347,7 +371,11 @@ async fn an_aws_endpoint_that_performs_a_dry_run_write_is_caught() {
         .filter(|v| matches!(v, Verdict::DryRunIgnored { .. }))
         .collect();
     assert_eq!(performed.len(), 1, "{got:?}");
-    assert_eq!(got[0].1, Verdict::Allowed, "the group's DryRun was honoured");
+    assert_eq!(
+        got[0].1,
+        Verdict::Allowed,
+        "the group's DryRun was honoured"
+    );
     assert_eq!(create.num_calls(), 1, "no second DryRun write");
     assert_eq!(audit.log.tail(5).expect("audit").len(), 1);
     assert_eq!(

@@ -178,3 +178,16 @@ pub fn node(id: &str, ping: PingStatus) -> ManagedNode {
         iam_role: Some(DEFAULT_ROLE_NAME.into()),
     }
 }
+
+/// The SDK backs off between attempts; tests that mock AWS wait a thousandth of it (the
+/// retry configuration itself stays the program's). Never zero: the adaptive rate
+/// limiter asks again after each pause, and a pause of nothing would spin.
+#[derive(Debug)]
+pub struct NoWait;
+
+impl aws_sdk_ssm::config::AsyncSleep for NoWait {
+    fn sleep(&self, d: std::time::Duration) -> aws_sdk_ssm::config::Sleep {
+        let short = (d / 1000).max(std::time::Duration::from_millis(1));
+        aws_sdk_ssm::config::Sleep::new(tokio::time::sleep(short))
+    }
+}

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod contract;
 mod dry_runs;
+mod error_contract;
 mod faults;
 mod fix;
 mod fixtures;

@@ -45,8 +45,17 @@ impl MotoServer {
         ])
     }
 
+    /// On a port chosen by the caller (a test that starts the console first).
+    #[allow(dead_code)] // for the terminal tests
+    pub fn start_on(port: u16) -> Self {
+        Self::start_at(port, &[])
+    }
+
     fn start_with(env: &[(&str, String)]) -> Self {
-        let port = free_port();
+        Self::start_at(free_port(), env)
+    }
+
+    fn start_at(port: u16, env: &[(&str, String)]) -> Self {
         let log = std::env::temp_dir().join(format!("ssmdeck-moto-{port}.log"));
         let log_file = std::fs::File::create(&log)
             .unwrap_or_else(|e| panic!("creating {}: {e}", log.display()));
@@ -192,7 +201,7 @@ impl Drop for MotoServer {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
     listener
         .local_addr()
@@ -417,7 +426,7 @@ pub struct Recorded {
 impl Recorded {
     /// A call that changes the account (dry runs change nothing).
     pub fn is_write(&self) -> bool {
-        const READS: [&str; 4] = ["Describe", "List", "Get", "Search"];
+        const READS: [&str; 5] = ["Describe", "List", "Get", "Search", "Simulate"];
         !self.dry_run && !READS.iter().any(|p| self.action.starts_with(p))
     }
 }

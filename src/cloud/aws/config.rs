@@ -46,7 +46,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// An operation with all its retries.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
-/// Attempts per operation (adaptive retry: client-side rate limiting on throttling).
+/// Attempts per operation: the SDK's standard retry (exponential back-off with jitter and
+/// a retry quota). The poller's back-off between refreshes is the only other layer.
 pub const MAX_ATTEMPTS: u32 = 5;
 
 pub fn timeout_config() -> TimeoutConfig {
@@ -58,7 +59,7 @@ pub fn timeout_config() -> TimeoutConfig {
 }
 
 pub fn retry_config() -> RetryConfig {
-    RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS)
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
 }
 
 /// The loader with every setting applied. Tests add their own credentials provider.

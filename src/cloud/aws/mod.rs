@@ -18,6 +18,7 @@ use jiff::Timestamp;
 pub use iam::{trust_policy, trusted_services};
 pub use simulate::{Principal, principal_of};
 
+use aws_smithy_runtime::client::retries::RetryPartition;
 pub use config::{
     ATTEMPT_TIMEOUT, AwsSettings, CONNECT_TIMEOUT, FALLBACK_REGION, MAX_ATTEMPTS,
     OPERATION_TIMEOUT, config_loader, retry_config, timeout_config,
@@ -155,8 +156,12 @@ impl AwsCloud {
     }
 
     /// Rebuilds the clients with the recorder and the retry rules (once: the builders keep
-    /// what the clients had).
+    /// what the clients had). Each cloud retries within a partition of its own: one
+    /// account's throttling never spends another's retry quota.
     fn instrumented(mut self, custom_endpoint: bool) -> Self {
+        static PARTITIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PARTITIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partition = RetryPartition::new(format!("ssmdeck-{n}"));
         let classifier = Classifier { custom_endpoint };
         let r = self.recorder.clone();
         self.ec2 = aws_sdk_ec2::Client::from_conf(
@@ -165,6 +170,7 @@ impl AwsCloud {
                 .to_builder()
                 .interceptor(r.clone())
                 .retry_classifier(classifier)
+                .retry_partition(partition.clone())
                 .build(),
         );
         self.iam = aws_sdk_iam::Client::from_conf(
@@ -173,6 +179,7 @@ impl AwsCloud {
                 .to_builder()
                 .interceptor(r.clone())
                 .retry_classifier(classifier)
+                .retry_partition(partition.clone())
                 .build(),
         );
         self.ssm = aws_sdk_ssm::Client::from_conf(
@@ -181,6 +188,7 @@ impl AwsCloud {
                 .to_builder()
                 .interceptor(r.clone())
                 .retry_classifier(classifier)
+                .retry_partition(partition.clone())
                 .build(),
         );
         self.sts = aws_sdk_sts::Client::from_conf(
@@ -189,6 +197,7 @@ impl AwsCloud {
                 .to_builder()
                 .interceptor(r)
                 .retry_classifier(classifier)
+                .retry_partition(partition)
                 .build(),
         );
         self

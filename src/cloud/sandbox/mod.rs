@@ -500,7 +500,9 @@ impl Cloud for SandboxCloud {
                 .iter()
                 .find(|c| c.id == command_id)
                 .ok_or_else(|| {
-                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                    CloudError::NotFound(format!(
+                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
+                    ))
                 })?;
             Ok(c.invocations
                 .iter()
@@ -520,14 +522,18 @@ impl Cloud for SandboxCloud {
                 .iter()
                 .find(|c| c.id == command_id)
                 .ok_or_else(|| {
-                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                    CloudError::NotFound(format!(
+                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
+                    ))
                 })?;
             let inv = c
                 .invocations
                 .iter()
                 .find(|i| i.instance_id == instance_id)
                 .ok_or_else(|| {
-                    CloudError::NotFound(format!("no invocation of {command_id} on {instance_id}"))
+                    CloudError::NotFound(format!(
+                        "ssm:GetCommandInvocation: InvocationDoesNotExist: no invocation of {command_id} on {instance_id}"
+                    ))
                 })?;
             let mut view = invocation_view(w, c, inv, now);
             // GetCommandInvocation returns at most 24,000 / 8,000 characters.
@@ -605,8 +611,9 @@ impl Cloud for SandboxCloud {
             if let Some(existing) = w.endpoints.iter().find(|e| e.client_token == req.client_token) {
                 // Same token: AWS returns the endpoint it already created.
                 if existing.endpoint.service_name != req.service_name || existing.endpoint.vpc_id != req.vpc_id {
-                    return Err(CloudError::Invalid(
-                        "IdempotentParameterMismatch: client token reused with other parameters".into(),
+                    // As the AWS adapter maps it: a racing run used the token first.
+                    return Err(CloudError::AlreadyExists(
+                        "ec2:CreateVpcEndpoint: IdempotentParameterMismatch: client token reused with other parameters".into(),
                     ));
                 }
                 let view = w.endpoint_view(existing, now);
@@ -1065,7 +1072,9 @@ impl SandboxCloud {
                 .iter_mut()
                 .find(|c| c.id == command_id)
                 .ok_or_else(|| {
-                    CloudError::NotFound(format!("command {command_id} does not exist"))
+                    CloudError::NotFound(format!(
+                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
+                    ))
                 })?;
             if c.cancelled_at.is_none() {
                 c.cancelled_at = Some(now);

@@ -215,40 +215,70 @@ pub fn shell_output(
     let mut err = String::new();
     let mut code = 0;
     for line in commands.iter().flat_map(|c| c.lines()) {
-        let line = line.trim();
-        let word = line.split_whitespace().next().unwrap_or("");
-        match word {
-            "" => {}
-            "hostname" => out.push_str(&format!("{host}\n")),
-            "uname" => out.push_str(&format!(
-                "Linux {host} 6.1.112-122.189.amzn2023.x86_64 #1 SMP x86_64 GNU/Linux\n"
-            )),
-            "uptime" => out.push_str(" 10:42:01 up 42 min,  0 users,  load average: 0.00, 0.01, 0.00\n"),
-            "whoami" | "id" => out.push_str("root\n"),
-            "echo" => out.push_str(&format!("{}\n", line[4..].trim().trim_matches('"'))),
-            "cat" if line.contains("/etc/os-release") => {
-                out.push_str("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n")
-            }
-            "df" => out.push_str(
-                "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1  8.0G  2.1G  5.9G  27% /\n",
-            ),
-            "systemctl" if line.contains("amazon-ssm-agent") => {
-                out.push_str("● amazon-ssm-agent.service - amazon-ssm-agent\n     Active: active (running)\n")
-            }
-            "true" => {}
-            "false" | "exit" => {
-                code = if word == "false" {
-                    1
-                } else {
-                    line[4..].trim().parse().unwrap_or(1)
-                };
-                break;
-            }
-            other => {
-                err.push_str(&format!("sh: line 1: {other}: command not found\n"));
-                code = 127;
-            }
+        let ran = run_line(&host, line);
+        out.push_str(&ran.stdout);
+        err.push_str(&ran.stderr);
+        code = ran.code;
+        if ran.exit {
+            break;
         }
     }
     (out, err, code)
+}
+
+/// One line of the simulated shell.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ran {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+    /// The line ended the script (`exit`, `false`).
+    pub exit: bool,
+}
+
+/// The commands operators type first, answered as an Amazon Linux 2023 instance named
+/// `host` would; anything else is "command not found" (nothing is run).
+pub fn run_line(host: &str, line: &str) -> Ran {
+    let line = line.trim();
+    let word = line.split_whitespace().next().unwrap_or("");
+    let rest = line.get(word.len()..).unwrap_or("").trim();
+    let out = |s: String| Ran {
+        stdout: s,
+        ..Ran::default()
+    };
+    match word {
+        "" | "true" => Ran::default(),
+        "hostname" => out(format!("{host}\n")),
+        "uname" => out(format!(
+            "Linux {host} 6.1.112-122.189.amzn2023.x86_64 #1 SMP x86_64 GNU/Linux\n"
+        )),
+        "uptime" => out(" 10:42:01 up 42 min,  0 users,  load average: 0.00, 0.01, 0.00\n".into()),
+        "whoami" | "id" => out("root\n".into()),
+        "echo" => out(format!("{}\n", rest.trim_matches('"'))),
+        "cat" if line.contains("/etc/os-release") => {
+            out("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n".into())
+        }
+        "df" => out(
+            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1  8.0G  2.1G  5.9G  27% /\n"
+                .into(),
+        ),
+        "systemctl" if line.contains("amazon-ssm-agent") => out(
+            "● amazon-ssm-agent.service - amazon-ssm-agent\n     Active: active (running)\n".into(),
+        ),
+        "false" => Ran {
+            code: 1,
+            exit: true,
+            ..Ran::default()
+        },
+        "exit" => Ran {
+            code: rest.parse().unwrap_or(0),
+            exit: true,
+            ..Ran::default()
+        },
+        other => Ran {
+            stderr: format!("sh: line 1: {other}: command not found\n"),
+            code: 127,
+            ..Ran::default()
+        },
+    }
 }
