@@ -426,3 +426,28 @@ async fn a_token_whose_endpoint_was_deleted_creates_again_with_a_fresh_token() {
     assert_eq!(live.len(), 3, "created again: {now:?}");
     assert!(live.iter().all(|e| first.iter().all(|f| f.id != e.id)));
 }
+
+#[test]
+fn the_caller_is_simulated_as_its_role_or_user() {
+    use ssmdeck::cloud::aws::{Principal, principal_of};
+    assert_eq!(
+        principal_of("arn:aws:sts::123456789012:assumed-role/Admin/jane"),
+        Principal::Role("Admin".into())
+    );
+    assert_eq!(
+        principal_of("arn:aws:iam::123456789012:user/ops/jane"),
+        Principal::Arn("arn:aws:iam::123456789012:user/ops/jane".into())
+    );
+    assert_eq!(
+        principal_of("arn:aws:sts::123456789012:user/moto"),
+        Principal::Arn("arn:aws:iam::123456789012:user/moto".into())
+    );
+    assert_eq!(
+        principal_of("arn:aws:iam::123456789012:root"),
+        Principal::Root
+    );
+    assert!(matches!(
+        principal_of("arn:aws:sts::123456789012:federated-user/bob"),
+        Principal::Unsupported(_)
+    ));
+}

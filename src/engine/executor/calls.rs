@@ -88,7 +88,10 @@ pub fn hint(error: &CloudError) -> String {
 
 pub(super) enum Applied {
     Done(String),
+    /// Found done when re-checked: no write was sent.
     Skipped(String),
+    /// Sent, and answered "already there".
+    Raced(String),
 }
 
 pub(super) async fn run_call<C: Cloud>(
@@ -97,6 +100,8 @@ pub(super) async fn run_call<C: Cloud>(
     created_group: &mut Option<String>,
 ) -> Result<Applied, CloudError> {
     let skip = |r: &str| Ok(Applied::Skipped(r.to_string()));
+    // The write was sent and refused because it was done meanwhile (a racing run).
+    let raced = |r: &str| Ok(Applied::Raced(r.to_string()));
     match call {
         Call::ModifyVpcAttribute { vpc_id, attribute } => {
             if cloud.describe_vpc_attribute(vpc_id, *attribute).await? {
@@ -136,7 +141,7 @@ pub(super) async fn run_call<C: Cloud>(
                         .find(|g| &g.vpc_id == vpc_id && &g.name == name)
                         .ok_or_else(|| CloudError::NotFound(format!("security group {name}")))?;
                     *created_group = Some(g.id.clone());
-                    skip(&format!("{name} exists as {}", g.id))
+                    raced(&format!("{name} exists as {}", g.id))
                 }
                 Err(e) => Err(e),
             }
@@ -153,7 +158,7 @@ pub(super) async fn run_call<C: Cloud>(
                 .await
             {
                 Ok(_) => Ok(Applied::Done(format!("{id}: tcp/443 from {cidr}"))),
-                Err(CloudError::AlreadyExists(_)) => skip("the rule is already there"),
+                Err(CloudError::AlreadyExists(_)) => raced("the rule is already there"),
                 Err(e) => Err(e),
             }
         }
@@ -185,7 +190,7 @@ pub(super) async fn run_call<C: Cloud>(
                             && &e.service_name == service_name
                             && e.state != EndpointState::Deleting
                     }) {
-                        Some(e) => skip(&format!("{} exists ({})", e.id, e.state.as_str())),
+                        Some(e) => raced(&format!("{} exists ({})", e.id, e.state.as_str())),
                         None => Err(CloudError::AlreadyExists(detail)),
                     }
                 }
@@ -197,7 +202,7 @@ pub(super) async fn run_call<C: Cloud>(
             trusted_service,
         } => match cloud.create_role(name, trusted_service).await {
             Ok(r) => Ok(Applied::Done(r.arn)),
-            Err(CloudError::AlreadyExists(_)) => skip("the role exists"),
+            Err(CloudError::AlreadyExists(_)) => raced("the role exists"),
             Err(e) => Err(e),
         },
         Call::AttachRolePolicy { role, policy_arn } => {
@@ -206,7 +211,7 @@ pub(super) async fn run_call<C: Cloud>(
         }
         Call::CreateInstanceProfile { name } => match cloud.create_instance_profile(name).await {
             Ok(p) => Ok(Applied::Done(p.arn)),
-            Err(CloudError::AlreadyExists(_)) => skip("the instance profile exists"),
+            Err(CloudError::AlreadyExists(_)) => raced("the instance profile exists"),
             Err(e) => Err(e),
         },
         Call::AddRoleToInstanceProfile { profile, role } => {
@@ -224,7 +229,7 @@ pub(super) async fn run_call<C: Cloud>(
                     .iter()
                     .any(|p| &p.name == profile && p.role_names.contains(role))
                 {
-                    return skip("the role is already in the profile");
+                    return raced("the role is already in the profile");
                 }
                 return Err(e);
             }
@@ -279,7 +284,7 @@ pub(super) async fn run_call<C: Cloud>(
                                 )
                         });
                         if ours {
-                            return skip(&format!("{instance_id} already has {profile}"));
+                            return raced(&format!("{instance_id} already has {profile}"));
                         }
                         return Err(e);
                     }

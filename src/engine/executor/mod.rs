@@ -87,6 +87,13 @@ pub async fn apply<C: crate::cloud::Cloud>(
                 skipped += 1;
                 Outcome::Skipped { reason }
             }
+            Ok(calls::Applied::Raced(reason)) => {
+                if let Some(a) = audit {
+                    a.record(call, &format!("already done: {reason}"));
+                }
+                skipped += 1;
+                Outcome::Skipped { reason }
+            }
             Err(e) => {
                 if let Some(a) = audit {
                     a.record(call, &format!("failed: {e}"));
