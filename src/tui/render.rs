@@ -194,6 +194,12 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// What on screen depends on the clock alone: the active pane's source line (rows carry
+/// the time they were built at). A tick that leaves it unchanged needs no frame.
+pub fn clock_text(app: &App) -> String {
+    source_line(app, app.pane)
+}
+
 fn source_line(app: &App, pane: Pane) -> String {
     let mut parts = Vec::new();
     for source in pane.sources() {

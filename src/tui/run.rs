@@ -143,11 +143,15 @@ async fn event_loop<C: Cloud>(
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut offload = Offload::attach(&mut app);
+    // Drawn only when something on screen changed: input, data, a build, or the time a
+    // source line shows. Each frame is one synchronized update, so it never tears.
+    let mut dirty = true;
     loop {
         offload.start(&mut app);
-        terminal
-            .draw(|frame| render::draw(frame, &app))
-            .wrap_err("cannot draw on the terminal")?;
+        if dirty {
+            draw(terminal, &app)?;
+        }
+        dirty = true;
         let effects = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => update(&mut app, Msg::Key(key)),
@@ -173,7 +177,12 @@ async fn event_loop<C: Cloud>(
                 }
                 offload.events(&mut app, burst)
             }
-            _ = ticks.tick() => update(&mut app, Msg::Tick(cloud.now())),
+            _ = ticks.tick() => {
+                let shown = render::clock_text(&app);
+                let effects = update(&mut app, Msg::Tick(cloud.now()));
+                dirty = render::clock_text(&app) != shown || app.building;
+                effects
+            }
             // SIGTERM, SIGHUP, SIGINT: leave as `q` does, the terminal restored.
             () = signals.recv() => return Ok(None),
         };
@@ -270,6 +279,18 @@ async fn event_loop<C: Cloud>(
             }
         }
     }
+}
+
+/// One frame, as one synchronized update of the terminal.
+fn draw(terminal: &mut DefaultTerminal, app: &App) -> Result<()> {
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, crossterm::terminal::BeginSynchronizedUpdate);
+    let drawn = terminal
+        .draw(|frame| render::draw(frame, app))
+        .map(drop)
+        .wrap_err("cannot draw on the terminal");
+    let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
+    drawn
 }
 
 /// The shell `S` opens.
