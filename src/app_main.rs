@@ -12,7 +12,7 @@ use crate::engine::audit::AuditLog;
 use crate::engine::fetch;
 use crate::fix::{self, FixOptions};
 use crate::scope::{Regions, Scope, Selection};
-use crate::tui::run::{RunOptions, run};
+use crate::tui::run::RunOptions;
 use crate::{logging, report};
 
 /// Runs the program and returns its exit code. `check --json` answers every failure
@@ -87,7 +87,6 @@ fn run_main(mut cli: Cli) -> Result<u8> {
     {
         cli.global.refresh = secs;
     }
-    SETTINGS.with(|s| *s.borrow_mut() = Some(config));
     let log_path = cli
         .global
         .log_file
@@ -103,14 +102,26 @@ fn run_main(mut cli: Cli) -> Result<u8> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    runtime.block_on(dispatch(cli, log_path.display().to_string()))
+    let run = Run {
+        cli,
+        config,
+        log_path: log_path.display().to_string(),
+    };
+    runtime.block_on(dispatch(run))
 }
 
-thread_local! {
-    /// The region `:region R` asked for; the console restarts there.
-    static NEXT_REGION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-    /// The loaded configuration, for the TUI options built later on this thread.
-    static SETTINGS: std::cell::RefCell<Option<crate::config::Config>> = const { std::cell::RefCell::new(None) };
+/// What a run needs beyond the clouds: the command line, the configuration, the log.
+#[derive(Clone)]
+struct Run {
+    cli: Cli,
+    config: crate::config::Config,
+    log_path: String,
+}
+
+/// How a command ended: its exit code, or the console asking for another region.
+enum Ended {
+    Code(u8),
+    SwitchRegion(String),
 }
 
 /// Whether `--refresh` was on the command line (the config file gives the default otherwise).
@@ -158,7 +169,8 @@ fn validate(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
+async fn dispatch(run: Run) -> Result<u8> {
+    let cli = &run.cli;
     let selection = Selection::new(cli.global.profile.clone(), cli.global.region.clone())
         .map_err(|e| eyre!(e))?;
     if let Some(name) = &cli.global.sandbox {
@@ -171,24 +183,27 @@ async fn dispatch(cli: Cli, log_path: String) -> Result<u8> {
             .into_iter()
             .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
             .collect();
-        return run_command(clouds, cli, log_path).await;
+        return match run_command(clouds, run.clone()).await? {
+            Ended::Code(code) => Ok(code),
+            Ended::SwitchRegion(_) => Ok(0),
+        };
     }
     let mut selection = selection;
     loop {
-        let code = run_aws(&selection, cli.clone(), log_path.clone()).await?;
-        // `:region R` in the console: start again in that region.
-        match NEXT_REGION.with(|n| n.borrow_mut().take()) {
-            Some(region) => {
+        match run_aws(&selection, run.clone()).await? {
+            Ended::Code(code) => return Ok(code),
+            // `:region R` in the console: start again in that region.
+            Ended::SwitchRegion(region) => {
                 selection = Selection::new(selection.profiles.clone(), vec![region])
                     .map_err(|e| eyre!(e))?;
             }
-            None => return Ok(code),
         }
     }
 }
 
 /// One configured cloud per scope; `--region all` asks each account which regions it has.
-async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8> {
+async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
+    let cli = &run.cli;
     // `check` and `fix` answer a script: a dead endpoint is an error now, not after the
     // retries. The console starts anyway and shows the endpoint's state in each pane.
     let reach_endpoint = cli.command.is_some();
@@ -253,11 +268,15 @@ async fn run_aws(selection: &Selection, cli: Cli, log_path: String) -> Result<u8
         tracing::debug!(label = %cloud.label(), region = %cloud.region(), "aws config loaded");
         clouds.push((scope, cloud));
     }
-    run_command(clouds, cli, log_path).await
+    run_command(clouds, run).await
 }
 
-async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: String) -> Result<u8> {
-    let config = SETTINGS.with(|s| s.borrow().clone()).unwrap_or_default();
+async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ended> {
+    let Run {
+        cli,
+        config,
+        log_path,
+    } = run;
     let sandbox = cli.global.sandbox.is_some();
     let lang = match cli.global.lang {
         Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
@@ -275,9 +294,13 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
             eprintln!("ssmdeck: {}", crate::i18n::t(lang, "cli.sandbox_afresh"));
         }
     };
+    let role_name = config
+        .role_name
+        .clone()
+        .unwrap_or_else(|| crate::domain::model::DEFAULT_ROLE_NAME.to_string());
     match cli.command {
         None => {
-            let next = run(
+            let next = crate::tui::run::run(
                 clouds,
                 RunOptions {
                     intervals: config
@@ -295,14 +318,14 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
             )
             .await;
             audit.flush().await;
-            if let Some(region) = next? {
-                NEXT_REGION.with(|n| *n.borrow_mut() = Some(region));
-            }
-            Ok(0)
+            Ok(match next? {
+                Some(region) => Ended::SwitchRegion(region),
+                None => Ended::Code(0),
+            })
         }
         Some(Command::Check { json }) if clouds.len() > 1 => {
             afresh();
-            check_scopes(clouds, json).await
+            check_scopes(clouds, json).await.map(Ended::Code)
         }
         Some(Command::Check { json }) => {
             afresh();
@@ -329,7 +352,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
             // 100k instances are millions of small allocations: the process ends now.
             std::mem::forget(readiness);
             std::mem::forget(snapshot);
-            Ok(code)
+            Ok(Ended::Code(code))
         }
         Some(Command::Fix { .. }) if clouds.len() > 1 => bail!(
             "fix writes to one account and region at a time: give one --profile and one --region"
@@ -354,14 +377,15 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, cli: Cli, log_path: Stri
                     read_only: cli.global.read_only,
                     audit,
                     lang,
-                    role_name: SETTINGS
-                        .with(|s| s.borrow().as_ref().and_then(|c| c.role_name.clone()))
-                        .unwrap_or_else(|| crate::domain::model::DEFAULT_ROLE_NAME.to_string()),
+                    role_name,
                 },
             )
             .await
+            .map(Ended::Code)
         }
-        Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => Ok(0),
+        Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => {
+            Ok(Ended::Code(0))
+        }
     }
 }
 
