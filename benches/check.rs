@@ -10,6 +10,13 @@
 //! /proc/PID/status, read every millisecond until it exits; getrusage of children
 //! would count this bench's own pages, copied at the spawn).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
 use std::fs::File;
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -11,6 +11,13 @@
 //! Environment: `GAP_NODES` (10000), `GAP_LATENCY_MS` (300), `GAP_SECS` (25).
 //! Not a criterion timing loop: one run is one long measurement.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
 #[path = "common/mod.rs"]
 mod common;
 

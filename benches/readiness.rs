@@ -4,6 +4,13 @@
 //! - `sandbox/build/100k`: building the simulated `fleet:100000` account;
 //! - `sandbox/snapshot/100k`: one read of every core source from it (`fetch::snapshot`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
 #[path = "common/mod.rs"]
 mod common;
 

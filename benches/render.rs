@@ -7,6 +7,13 @@
 //!
 //! Sample sizes and times are small so `cargo bench` stays within minutes on 2 cores.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
 #[path = "common/mod.rs"]
 mod common;
 

@@ -1,5 +1,12 @@
 //! The one integration-test binary (each extra binary would link the AWS SDK again).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
 mod audit_log;
 mod aws_mocks;
 mod badinput;
