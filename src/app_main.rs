@@ -383,6 +383,38 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             .await
             .map(Ended::Code)
         }
+        Some(Command::Run { .. }) if clouds.len() > 1 => bail!(
+            "run sends to one account and region at a time: give one --profile and one --region"
+        ),
+        Some(Command::Run {
+            target,
+            document,
+            param,
+            timeout,
+            json,
+            command,
+        }) => {
+            let Some((_, cloud)) = clouds.into_iter().next() else {
+                bail!("nothing to run on");
+            };
+            afresh();
+            crate::run_cmd::run(
+                &cloud,
+                crate::run_cmd::RunOptions {
+                    targets: target,
+                    document,
+                    params: param,
+                    command,
+                    timeout: std::time::Duration::from_secs(timeout),
+                    json,
+                    read_only: cli.global.read_only,
+                    audit,
+                    lang,
+                },
+            )
+            .await
+            .map(Ended::Code)
+        }
         Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => {
             Ok(Ended::Code(0))
         }

@@ -91,15 +91,20 @@ where
     })
 }
 
-/// The first line of a clap error, without its `error: ` prefix and styling.
+/// The first line of a clap error, without its `error: ` prefix and styling; a line
+/// that ends in `:` takes the lines that complete it ("required: --target <ID>").
 pub fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("invalid arguments");
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut out = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if out.ends_with(':') {
+        let rest: Vec<&str> = lines.take_while(|l| !l.is_empty()).collect();
+        if !rest.is_empty() {
+            out = format!("{out} {}", rest.join(", "));
+        }
+    }
+    out
 }
 
 /// A region name, or `all`.
@@ -147,6 +152,17 @@ pub fn endpoint_url(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
+fn parse_target(text: &str) -> Result<crate::run_cmd::Target, String> {
+    text.parse()
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{text}: give NAME=VALUE")),
+    }
+}
+
 /// `host:port` (IPv6 in brackets) → host and the port text, if any.
 pub fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -172,7 +188,7 @@ pub enum Lang {
 pub enum Command {
     /// Read-only readiness and fleet report; exit 0 ready, 1 not ready, 2 error
     Check {
-        /// JSON output (schema 1)
+        /// JSON output (schema 2)
         #[arg(long)]
         json: bool,
     },
@@ -190,6 +206,28 @@ pub enum Command {
         /// Only these instances
         #[arg(long, value_name = "ID")]
         instance: Vec<String>,
+    },
+    /// Run Command without the console: send, wait for every node, print each result;
+    /// exit 0 all succeeded, 1 any failed or timed out, 2 bad input
+    Run {
+        /// An instance id, a hybrid node id (mi-…) or tag:KEY=VALUE (repeatable)
+        #[arg(long, required = true, value_name = "ID|tag:K=V", value_parser = parse_target)]
+        target: Vec<crate::run_cmd::Target>,
+        /// The SSM document
+        #[arg(long, value_name = "NAME", default_value = "AWS-RunShellScript")]
+        document: String,
+        /// A document parameter (repeatable; a name given twice gets both values)
+        #[arg(long, value_name = "K=V", value_parser = parse_param)]
+        param: Vec<(String, String)>,
+        /// Seconds to wait for every node
+        #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=172_800))]
+        timeout: u64,
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+        /// The shell command (for AWS-RunShellScript / AWS-RunPowerShellScript)
+        #[arg(last = true, value_name = "COMMAND")]
+        command: Vec<String>,
     },
     /// Configuration file helpers
     Config {

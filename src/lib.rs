@@ -13,5 +13,6 @@ pub mod i18n;
 pub mod logging;
 pub mod present;
 pub mod report;
+pub mod run_cmd;
 pub mod scope;
 pub mod tui;

@@ -31,6 +31,7 @@ mod proptests;
 mod races;
 mod readiness;
 mod remediation;
+mod run_cmd;
 mod sandbox;
 mod scopes;
 mod table;

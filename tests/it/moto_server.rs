@@ -18,6 +18,9 @@ use ssmdeck::cloud::aws::{AwsCloud, AwsSettings, config_loader};
 pub const REGION: &str = "ap-northeast-2";
 pub const VPC_NAME: &str = "WellArchitectedLabsStack/VPC";
 pub const INSTANCE_SG_NAME: &str = "WellArchitectedLabsStack/ASG/InstanceSecurityGroup";
+/// The Name tag of the workshop's instances.
+#[allow(dead_code)] // for the run tests
+pub const INSTANCE_NAME: &str = "WellArchitectedLabsStack/ASG";
 /// Any id works: moto validates AMIs only with MOTO_ENABLE_AMI_VALIDATION.
 pub const AMI: &str = "ami-0c9c942bd7bf113a2";
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
@@ -366,10 +369,7 @@ pub async fn create_workshop_stack(ec2: &aws_sdk_ec2::Client) -> WorkshopStack {
                 .max_count(1)
                 .subnet_id(subnet)
                 .security_group_ids(&security_group_id)
-                .tag_specifications(name_tag(
-                    ResourceType::Instance,
-                    "WellArchitectedLabsStack/ASG",
-                ))
+                .tag_specifications(name_tag(ResourceType::Instance, INSTANCE_NAME))
                 .send()
                 .await,
         );

@@ -215,7 +215,7 @@ pub fn shell_output(
     let mut err = String::new();
     let mut code = 0;
     for line in commands.iter().flat_map(|c| c.lines()) {
-        let ran = run_line(&host, line);
+        let ran = run_list(&host, line);
         out.push_str(&ran.stdout);
         err.push_str(&ran.stderr);
         code = ran.code;
@@ -226,13 +226,78 @@ pub fn shell_output(
     (out, err, code)
 }
 
-/// One line of the simulated shell.
+/// A line of commands joined by `;`, `&&` and `||` (quotes respected), run as `sh`
+/// would: `a && b` runs b only when a succeeded, `a || b` only when it failed.
+pub fn run_list(host: &str, line: &str) -> Ran {
+    let mut all = Ran::default();
+    let mut next_runs = true;
+    for (command, joiner) in split_list(line) {
+        if next_runs {
+            let ran = run_line(host, &command);
+            all.stdout.push_str(&ran.stdout);
+            all.stderr.push_str(&ran.stderr);
+            all.code = ran.code;
+            if ran.exit && command.trim_start().starts_with("exit") {
+                all.exit = true;
+                return all;
+            }
+        }
+        // A skipped command leaves the status of the last one that ran.
+        next_runs = match joiner {
+            Joiner::And => all.code == 0,
+            Joiner::Or => all.code != 0,
+            Joiner::Then => true,
+        };
+    }
+    all
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Joiner {
+    Then,
+    And,
+    Or,
+}
+
+/// `a; b && c || d` → the commands with what joins each to the next.
+fn split_list(line: &str) -> Vec<(String, Joiner)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('"' | '\'', None) => {
+                quote = Some(c);
+                current.push(c);
+            }
+            (q, Some(open)) if q == open => {
+                quote = None;
+                current.push(c);
+            }
+            (';', None) => out.push((std::mem::take(&mut current), Joiner::Then)),
+            ('&', None) if chars.peek() == Some(&'&') => {
+                chars.next();
+                out.push((std::mem::take(&mut current), Joiner::And));
+            }
+            ('|', None) if chars.peek() == Some(&'|') => {
+                chars.next();
+                out.push((std::mem::take(&mut current), Joiner::Or));
+            }
+            _ => current.push(c),
+        }
+    }
+    out.push((current, Joiner::Then));
+    out
+}
+
+/// One command of the simulated shell.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ran {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
-    /// The line ended the script (`exit`, `false`).
+    /// The line ended the script (`exit`).
     pub exit: bool,
 }
 
@@ -267,7 +332,6 @@ pub fn run_line(host: &str, line: &str) -> Ran {
         ),
         "false" => Ran {
             code: 1,
-            exit: true,
             ..Ran::default()
         },
         "exit" => Ran {
