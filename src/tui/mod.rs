@@ -1,6 +1,7 @@
 //! The terminal UI: state and update (`app`), rows and tables, drawing, the event loop.
 
 pub mod app;
+pub mod bindings;
 pub mod build;
 pub mod clipboard;
 pub mod columns;
