@@ -110,7 +110,7 @@ pub fn managed(app: &App) -> Vec<String> {
 pub fn app_on(cloud: &SandboxCloud, width: u16, height: u16) -> App {
     let mut app = App::new(cloud.now());
     update(&mut app, Msg::Resize { width, height });
-    let identity = futures::executor::block_on(cloud.identity()).map_err(|e| e.to_string());
+    let identity = futures::executor::block_on(cloud.identity());
     update(&mut app, Msg::Engine(EngineEvent::Identity(identity)));
     for source in Source::ALL {
         let result = futures::executor::block_on(fetch::fetch(cloud, source, &managed(&app)));
