@@ -444,6 +444,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             Severity::Blocker => ("✗", Tone::Bad),
             Severity::Waiting => ("…", Tone::Warn),
             Severity::Warning => ("!", Tone::Warn),
+            Severity::Info => ("i", Tone::Dim),
         };
         lines.push(Line::from(vec![
             Span::styled(
@@ -454,15 +455,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 theme::tone(tone),
             ),
-            Span::raw(f.what_in(app.lang)),
+            Span::raw(crate::present::finding_what(f, app.lang)),
         ]));
         lines.push(Line::styled(
             tf(
                 app.lang,
                 "ui.detail.why_fix",
                 &[
-                    ("why", &f.why_in(app.lang)),
-                    ("fix", &f.fix.describe_in(app.lang)),
+                    ("why", &crate::present::finding_why(f, app.lang)),
+                    ("fix", &crate::present::finding_fix(f, app.lang)),
                 ],
             ),
             theme::tone(Tone::Dim),
@@ -549,6 +550,7 @@ pub const HELP: &[&str] = &[
     "help.c",
     "help.n",
     "help.a",
+    "help.f",
     "help.x",
     "help.s",
     "help.cancel",

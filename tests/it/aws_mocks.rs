@@ -601,7 +601,8 @@ async fn default_host_management_reads_the_service_setting() {
     ] {
         let rule = setting(value);
         let cloud = cloud(ssm_client(RuleMode::MatchAny, &[&rule]));
-        assert_eq!(cloud.default_host_management().await, Ok(on), "{value:?}");
+        let role = on.then(|| value.to_string());
+        assert_eq!(cloud.default_host_management().await, Ok(role), "{value:?}");
     }
     let not_found = mock!(Client::get_service_setting).then_error(|| {
         GetServiceSettingError::generic(
@@ -611,7 +612,7 @@ async fn default_host_management_reads_the_service_setting() {
         )
     });
     let cloud = cloud(ssm_client(RuleMode::MatchAny, &[&not_found]));
-    assert_eq!(cloud.default_host_management().await, Ok(false));
+    assert_eq!(cloud.default_host_management().await, Ok(None));
 }
 
 #[tokio::test]

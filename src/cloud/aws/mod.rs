@@ -3,6 +3,7 @@ mod convert;
 mod ec2;
 mod errors;
 mod iam;
+mod iam_policies;
 pub mod intercept;
 mod simulate;
 mod ssm;
@@ -25,13 +26,15 @@ pub use config::{
 use intercept::{Classifier, Recorder, is_aws_endpoint};
 
 use crate::cloud::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SendCommandRequest,
-    Simulated, VpcDnsAttribute, WriteMode, Written,
+    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
+    WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
@@ -73,6 +76,8 @@ pub struct AwsCloud {
     use_instance_information: Arc<AtomicBool>,
     /// The region's endpoint services: their answer does not change within a session.
     endpoint_services: Arc<tokio::sync::OnceCell<Vec<String>>>,
+    /// Managed policy documents read so far.
+    policies: iam_policies::PolicyCache,
     _summary: Arc<CallSummary>,
 }
 
@@ -149,6 +154,7 @@ impl AwsCloud {
             dry_run: Arc::new(Mutex::new(None)),
             use_instance_information: Arc::new(AtomicBool::new(false)),
             endpoint_services: Arc::new(tokio::sync::OnceCell::new()),
+            policies: iam_policies::PolicyCache::default(),
             _summary: Arc::new(CallSummary(recorder)),
         }
         .instrumented(custom)
@@ -301,6 +307,14 @@ impl Cloud for AwsCloud {
         self.own(ec2::describe_vpc_endpoints(&self.ec2).await)
     }
 
+    async fn describe_network_acls(&self) -> CloudResult<Vec<NetworkAcl>> {
+        self.own(ec2::describe_network_acls(&self.ec2).await)
+    }
+
+    async fn describe_nat_gateways(&self) -> CloudResult<Vec<NatGateway>> {
+        self.own(ec2::describe_nat_gateways(&self.ec2).await)
+    }
+
     /// Read once per session (the services of a region do not come and go).
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
         self.own(
@@ -329,11 +343,19 @@ impl Cloud for AwsCloud {
         self.own(iam::list_instance_profiles(&self.iam).await)
     }
 
+    async fn role_policies(
+        &self,
+        role_name: &str,
+        attached: Option<&[String]>,
+    ) -> CloudResult<RolePolicySet> {
+        self.own(iam_policies::role_policies(&self.iam, role_name, attached, &self.policies).await)
+    }
+
     async fn describe_managed_nodes(&self) -> CloudResult<Vec<ManagedNode>> {
         self.own(ssm::describe_managed_nodes(&self.ssm, &self.use_instance_information).await)
     }
 
-    async fn default_host_management(&self) -> CloudResult<bool> {
+    async fn default_host_management(&self) -> CloudResult<Option<String>> {
         self.own(ssm::default_host_management(&self.ssm).await)
     }
 
@@ -499,6 +521,39 @@ impl Cloud for AwsCloud {
         mode: WriteMode,
     ) -> CloudResult<Written<()>> {
         self.own(ec2::authorize_https_ingress(&self.ec2, group_id, cidr, mode).await)
+    }
+
+    async fn modify_vpc_endpoint(
+        &self,
+        request: &ModifyEndpointRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::modify_vpc_endpoint(&self.ec2, request, mode).await)
+    }
+
+    async fn authorize_https_egress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::authorize_https_egress(&self.ec2, group_id, cidr, mode).await)
+    }
+
+    async fn enable_instance_metadata(
+        &self,
+        instance_id: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::enable_instance_metadata(&self.ec2, instance_id, mode).await)
+    }
+
+    async fn create_network_acl_entry(
+        &self,
+        request: &AclEntryRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::create_network_acl_entry(&self.ec2, request, mode).await)
     }
 
     async fn associate_iam_instance_profile(

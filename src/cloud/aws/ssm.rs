@@ -139,7 +139,7 @@ fn ping(status: Option<&sdk::PingStatus>) -> PingStatus {
 }
 
 /// Default Host Management Configuration is on when its service setting names a role.
-pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<bool> {
+pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<Option<String>> {
     const ACTION: &str = "ssm:GetServiceSetting";
     let result = ssm
         .get_service_setting()
@@ -152,7 +152,7 @@ pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<bool> {
         Err(e) => {
             return match map_err(ACTION, e) {
                 // Never set in this region.
-                CloudError::NotFound(_) => Ok(false),
+                CloudError::NotFound(_) => Ok(None),
                 other => Err(other),
             };
         }
@@ -162,7 +162,7 @@ pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<bool> {
         .and_then(|s| s.setting_value())
         .map(str::trim)
         .unwrap_or_default();
-    Ok(!value.is_empty() && !value.eq_ignore_ascii_case("$none"))
+    Ok((!value.is_empty() && !value.eq_ignore_ascii_case("$none")).then(|| value.to_string()))
 }
 
 // ---------------------------------------------------------------- patching

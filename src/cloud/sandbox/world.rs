@@ -6,8 +6,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::domain::model::{
     AssociationState, EndpointState, Identity, Instance, InstanceProfile, InstanceState,
-    MaintenanceWindow, ManagedNode, PatchState, PingStatus, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    MaintenanceWindow, ManagedNode, MetadataOptions, NatGateway, NetworkAcl, PatchState,
+    PingStatus, ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint,
+    WindowExecution,
 };
 use crate::domain::readiness::{self, Verdict};
 use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
@@ -96,9 +97,12 @@ pub struct World {
     pub subnets: Vec<Subnet>,
     pub route_tables: Vec<RouteTable>,
     pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub nat_gateways: Vec<NatGateway>,
     pub endpoints: Vec<SimEndpoint>,
     pub instances: Vec<SimInstance>,
     pub associations: Vec<SimAssociation>,
+    /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
     pub profiles: Vec<InstanceProfile>,
     pub commands: Vec<SimCommand>,
@@ -107,7 +111,8 @@ pub struct World {
     pub window_targets: HashMap<String, Vec<crate::domain::model::WindowTarget>>,
     pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
-    pub dhmc: bool,
+    /// The role Default Host Management Configuration names; `None` when it is off.
+    pub dhmc_role: Option<String>,
     /// The sandbox honours `DryRun` until a fault makes it perform one.
     pub dry_run: crate::cloud::DryRunTrust,
     pub next_id: u64,
@@ -129,6 +134,8 @@ impl World {
             subnets: Vec::new(),
             route_tables: Vec::new(),
             security_groups: Vec::new(),
+            network_acls: Vec::new(),
+            nat_gateways: Vec::new(),
             endpoints: Vec::new(),
             instances: Vec::new(),
             associations: Vec::new(),
@@ -140,7 +147,7 @@ impl World {
             window_targets: HashMap::new(),
             window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
-            dhmc: false,
+            dhmc_role: None,
             dry_run: crate::cloud::DryRunTrust::Honoured,
             next_id: 1,
             id_salt: 0,
@@ -347,14 +354,18 @@ impl World {
             .iter()
             .map(|e| self.endpoint_view(e, t))
             .collect();
+        snap.network.network_acls = self.network_acls.clone();
+        snap.network.nat_gateways = self.nat_gateways.clone();
+        snap.network.nat_gateways_known = true;
         snap.instances.associations = self
             .associations
             .iter()
             .map(|a| self.association_view(a, t))
             .collect();
-        snap.iam.roles = self.roles.clone();
+        snap.iam.roles = super::iam::roles_as_read(self);
         snap.iam.profiles = self.profiles.clone();
-        snap.nodes.dhmc = Some(self.dhmc);
+        snap.nodes.dhmc = Some(self.dhmc_role.is_some());
+        snap.nodes.dhmc_role = self.dhmc_role.clone();
         let fresh = SourceStatus {
             fetched_at: Some(t),
             ..SourceStatus::default()
@@ -553,8 +564,13 @@ fn lent() -> Instance {
         public_ip: None,
         platform: None,
         security_group_ids: Vec::new(),
+        network_interfaces: Vec::new(),
         profile_arn: None,
-        imds_v2_required: false,
+        metadata: MetadataOptions {
+            endpoint_enabled: true,
+            tokens_required: false,
+            hop_limit: None,
+        },
         launch_time: None,
         tags: Vec::new(),
     }

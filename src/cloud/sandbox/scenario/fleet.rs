@@ -1,0 +1,606 @@
+//! `fleet:N`: N instances over five VPCs with different readiness — ready endpoints, no
+//! endpoints, VPC DNS hostnames off, a public subnet, endpoints whose policy shuts the
+//! agent out — and, a few percent each, every other way an instance fails to be managed:
+//! a network ACL, security-group egress, instance metadata off, a NAT gateway that is
+//! gone, a transit-gateway route, roles that trust the wrong service or deny the agent,
+//! Default Host Management's role trusting the wrong service. Deterministic.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{
+    LATEST_AGENT, acl_entry, add_window_details, lab_window, mix, network_acl, route_table,
+    security_group,
+};
+use crate::cloud::sandbox::world::{SimAssociation, SimEndpoint, SimInstance, World};
+use crate::domain::model::{
+    AssociationState, CORE_POLICY_ARN, DEPRECATED_POLICY_ARN, EC2_SERVICE_PRINCIPAL, EndpointState,
+    EndpointType, GroupRule, Instance, InstanceProfile, InstanceState, MetadataOptions, NatGateway,
+    NatState, NetworkInterface, PolicyText, ProfileAssociation, Role, RolePolicies, RouteTarget,
+    Subnet, Vpc, VpcEndpoint,
+};
+use crate::domain::readiness::{REQUIRED_SERVICES, Verdict, service_name};
+
+pub(super) const FLEET_REGION: &str = "us-east-1";
+
+const VPC_KINDS: [&str; 5] = ["ready", "no-endpoints", "dns-off", "public", "policy"];
+/// Index of the VPC whose endpoints carry AWS's example policy (Run Command reads only).
+const POLICY_VPC: usize = 4;
+/// The role Default Host Management names; it trusts EC2 instead of Systems Manager.
+const DHMC_ROLE: &str = "AWSSystemsManagerDefaultEC2InstanceManagementRole";
+
+/// What sets an instance apart, by `i % 50`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Special {
+    /// In a subnet whose default route goes to a NAT gateway (a working path).
+    Nat,
+    /// In a subnet whose network ACL denies TCP 443 out.
+    AclLocked,
+    /// In a security group with no egress at all.
+    NoEgress,
+    ImdsDisabled,
+    /// The role grants the agent's actions by an inline policy (works).
+    CustomPolicy,
+    /// The role trusts lambda.amazonaws.com (Core attached).
+    LambdaRole,
+    /// IMDSv2 required with a hop limit of 1 (noted only).
+    HopLimit,
+    /// The role denies ssmmessages:* beside Core.
+    DeniedRole,
+    /// In a subnet whose default route goes to a transit gateway.
+    Hub,
+    /// In a subnet whose default route goes to a deleted NAT gateway.
+    NatGone,
+    /// In the VPC whose endpoint policies shut the agent out; groups on its interface only.
+    EndpointPolicy,
+    /// In the public subnet without a public IP.
+    NoPublicIp,
+}
+
+fn special(i: usize) -> Option<Special> {
+    Some(match i % 50 {
+        3 => Special::Nat,
+        13 => Special::AclLocked,
+        17 => Special::NoEgress,
+        21 => Special::ImdsDisabled,
+        25 => Special::CustomPolicy,
+        29 => Special::LambdaRole,
+        31 => Special::HopLimit,
+        33 => Special::DeniedRole,
+        37 => Special::Hub,
+        41 => Special::NatGone,
+        45 => Special::EndpointPolicy,
+        47 => Special::NoPublicIp,
+        _ => return None,
+    })
+}
+
+/// `fleet:N` itself.
+pub(super) fn fleet(n: usize, now: Timestamp) -> World {
+    fleet_in(n, now, FLEET_REGION, "123456789012", 0)
+}
+
+/// Ids of the fleet's resources, built once and cloned per instance.
+struct Ids {
+    tag: String,
+    vpcs: Vec<String>,
+    groups: Vec<String>,
+    subnets: Vec<Vec<String>>,
+}
+
+impl Ids {
+    fn new(tag: &str, azs: usize) -> Self {
+        Self {
+            tag: tag.to_string(),
+            vpcs: (0..VPC_KINDS.len())
+                .map(|v| format!("vpc-{tag}{v:015x}"))
+                .collect(),
+            groups: (0..VPC_KINDS.len())
+                .map(|v| format!("sg-{tag}{v:015x}"))
+                .collect(),
+            subnets: (0..VPC_KINDS.len())
+                .map(|v| {
+                    (0..azs)
+                        .map(|a| format!("subnet-{tag}{v:08x}{a:07x}"))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// A special subnet of VPC `v` (numbered from 10).
+    fn special_subnet(&self, v: usize, n: usize) -> String {
+        format!("subnet-{}{v:08x}{n:07x}", self.tag)
+    }
+
+    fn special_group(&self, v: usize) -> String {
+        format!("sg-{}{v:08x}0000000e", self.tag)
+    }
+}
+
+/// The fleet in `region` of `account`; `salt` 0 gives the ids of `fleet:N`, any other
+/// value ids of its own.
+pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, salt: u8) -> World {
+    let mut w = World::new(region, &format!("fleet:{n}"), now);
+    w.account = account.to_string();
+    w.id_salt = u64::from(salt);
+    let tag = format!("{:02x}", 0x0f_u8.wrapping_add(salt));
+    let azs = [format!("{region}a"), format!("{region}b")];
+    let ids = Ids::new(&tag, azs.len());
+    for (v, kind) in VPC_KINDS.iter().enumerate() {
+        add_vpc(&mut w, &ids, v, kind, &azs, now);
+    }
+    add_special_network(&mut w, &ids, &azs);
+    add_roles(&mut w, account);
+    let profile_arn = |p: &str| format!("arn:aws:iam::{account}:instance-profile/{p}");
+    let arns: Vec<String> = [
+        "fleet-ssm-role",
+        "legacy-ssm-role",
+        "web-app-role",
+        "custom-agent-role",
+        "lambda-role",
+        "denied-role",
+    ]
+    .iter()
+    .map(|p| profile_arn(p))
+    .collect();
+    w.instances.reserve_exact(n);
+    for i in 0..n {
+        let mut sim = base_instance(i, salt, now, &ids, &azs, &arns);
+        if let Some(s) = special(i) {
+            apply_special(&mut sim.instance, s, &ids, &azs, &arns);
+            if matches!(
+                s,
+                Special::CustomPolicy | Special::LambdaRole | Special::DeniedRole
+            ) && let Some(profile_arn) = sim.instance.profile_arn.clone()
+            {
+                // Their profile can be replaced: it has its association, as in AWS.
+                w.associations.push(SimAssociation {
+                    association: ProfileAssociation {
+                        id: format!("iip-assoc-{tag}{i:015x}"),
+                        instance_id: sim.instance.id.clone(),
+                        profile_arn,
+                        state: AssociationState::Associated,
+                    },
+                    created: now - SignedDuration::from_hours(30),
+                });
+            }
+        }
+        w.instances.push(sim);
+    }
+    register_the_ready(&mut w, now);
+    let (mut window, executions) = lab_window(now);
+    if salt != 0 {
+        window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
+    }
+    add_window_details(&mut w, &window.id);
+    w.window_executions.insert(window.id.clone(), executions);
+    w.windows.push(window);
+    // Registration was just decided at `now` for every agent: nothing to re-evaluate
+    // until the world changes (a first tick would find the same).
+    w.dirty = false;
+    w
+}
+
+fn add_vpc(w: &mut World, ids: &Ids, v: usize, kind: &str, azs: &[String], now: Timestamp) {
+    let vpc = ids.vpcs[v].clone();
+    let cidr = format!("10.{v}.0.0/16");
+    w.vpcs.push(Vpc {
+        id: vpc.clone(),
+        name: Some(format!("fleet-{kind}")),
+        cidr: cidr.clone(),
+        is_default: false,
+        dns_support: Some(true),
+        dns_hostnames: Some(kind != "dns-off"),
+    });
+    let public = kind == "public";
+    for (a, az) in azs.iter().enumerate() {
+        w.subnets.push(Subnet {
+            id: ids.subnets[v][a].clone(),
+            vpc_id: vpc.clone(),
+            name: Some(format!("fleet-{kind}-{az}")),
+            az: az.clone(),
+            cidr: format!("10.{v}.{a}.0/24"),
+            map_public_ip_on_launch: public,
+        });
+    }
+    let tag = &ids.tag;
+    let out = public.then(|| RouteTarget::InternetGateway(format!("igw-{tag}{v:015x}")));
+    let subnet_refs: Vec<&str> = ids.subnets[v].iter().map(String::as_str).collect();
+    let mut rt = route_table(&format!("rtb-{tag}{v:015x}"), &vpc, true, &subnet_refs, out);
+    rt.routes[0].destination = cidr.clone();
+    w.route_tables.push(rt);
+    w.network_acls.push(network_acl(
+        &format!("acl-{tag}{v:015x}"),
+        &vpc,
+        true,
+        &ids.subnets[v],
+        Vec::new(),
+    ));
+    let sg = ids.groups[v].clone();
+    // The policy VPC's endpoints let in the instances' group by reference, no CIDR.
+    let https_from = if v == POLICY_VPC {
+        https_rule(Vec::new(), vec![sg.clone()])
+    } else {
+        https_rule(vec![cidr], Vec::new())
+    };
+    w.security_groups.push(security_group(
+        &sg,
+        &vpc,
+        &format!("fleet-{kind}-instances"),
+        vec![https_from],
+    ));
+    if !matches!(kind, "ready" | "dns-off" | "policy") {
+        return;
+    }
+    // The policy VPC's endpoints are in its first AZ only.
+    let subnet_ids = if v == POLICY_VPC {
+        ids.subnets[v][..1].to_vec()
+    } else {
+        ids.subnets[v].clone()
+    };
+    for (s, short) in REQUIRED_SERVICES.iter().enumerate() {
+        w.endpoints.push(SimEndpoint {
+            endpoint: VpcEndpoint {
+                id: format!("vpce-{tag}{v:08x}{s:07x}"),
+                vpc_id: vpc.clone(),
+                service_name: service_name(&w.region, short),
+                kind: EndpointType::Interface,
+                state: EndpointState::Available,
+                private_dns: true,
+                subnet_ids: subnet_ids.clone(),
+                security_group_ids: vec![sg.clone()],
+                route_table_ids: vec![],
+                policy_document: (v == POLICY_VPC).then(read_only_endpoint_policy),
+            },
+            created: now - SignedDuration::from_hours(24),
+            client_token: format!("fleet-{v}-{short}"),
+        });
+    }
+}
+
+fn https_rule(cidrs: Vec<String>, group_ids: Vec<String>) -> GroupRule {
+    GroupRule {
+        protocol: "tcp".into(),
+        from_port: Some(443),
+        to_port: Some(443),
+        cidrs,
+        group_ids,
+        prefix_list_ids: Vec::new(),
+    }
+}
+
+/// AWS's example endpoint policy that allows reading Run Command results and nothing else.
+fn read_only_endpoint_policy() -> String {
+    serde_json::json!({
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"],
+            "Resource": "*"
+        }]
+    })
+    .to_string()
+}
+
+/// The special subnets (an ACL that denies 443 out, a NAT path, a deleted NAT, a transit
+/// gateway) and the group without egress.
+fn add_special_network(w: &mut World, ids: &Ids, azs: &[String]) {
+    let tag = &ids.tag;
+    let add = |w: &mut World, v: usize, n: usize, name: &str, out: Option<RouteTarget>| {
+        let id = ids.special_subnet(v, n);
+        let vpc = ids.vpcs[v].clone();
+        w.subnets.push(Subnet {
+            id: id.clone(),
+            vpc_id: vpc.clone(),
+            name: Some(format!("fleet-{name}")),
+            az: azs[0].clone(),
+            cidr: format!("10.{v}.{n}.0/24"),
+            map_public_ip_on_launch: false,
+        });
+        let mut rt = route_table(
+            &format!("rtb-{tag}{v:08x}{n:07x}"),
+            &vpc,
+            false,
+            &[&id],
+            out,
+        );
+        rt.routes[0].destination = format!("10.{v}.0.0/16");
+        w.route_tables.push(rt);
+        for acl in w.network_acls.iter_mut().filter(|a| a.vpc_id == vpc) {
+            acl.subnet_ids.push(id.clone());
+        }
+        id
+    };
+    let locked = add(w, 0, 10, "acl-locked", None);
+    for acl in &mut w.network_acls {
+        acl.subnet_ids.retain(|s| s != &locked);
+    }
+    w.network_acls.push(network_acl(
+        &format!("acl-{tag}0000000a0000000"),
+        &ids.vpcs[0],
+        false,
+        &[locked],
+        vec![acl_entry(90, true, false, Some((443, 443)))],
+    ));
+    let nat = format!("nat-{tag}{:015x}", 1);
+    let gone = format!("nat-{tag}{:015x}", 2);
+    let nat_subnet = add(w, 1, 10, "nat", Some(RouteTarget::NatGateway(nat.clone())));
+    let gone_subnet = add(
+        w,
+        1,
+        11,
+        "nat-gone",
+        Some(RouteTarget::NatGateway(gone.clone())),
+    );
+    add(
+        w,
+        1,
+        12,
+        "hub",
+        Some(RouteTarget::TransitGateway(format!("tgw-{tag}{:015x}", 1))),
+    );
+    for (id, subnet, state) in [
+        (nat, nat_subnet, NatState::Available),
+        (gone, gone_subnet, NatState::Deleted),
+    ] {
+        w.nat_gateways.push(NatGateway {
+            id,
+            vpc_id: ids.vpcs[1].clone(),
+            subnet_id: subnet,
+            state,
+            public: true,
+        });
+    }
+    let mut locked_group = security_group(
+        &ids.special_group(0),
+        &ids.vpcs[0],
+        "fleet-ready-no-egress",
+        Vec::new(),
+    );
+    locked_group.egress.clear();
+    w.security_groups.push(locked_group);
+}
+
+fn add_roles(w: &mut World, account: &str) {
+    let role = |name: &str, trusts: &str, policies: &[&str], documents: Vec<PolicyText>| Role {
+        name: name.into(),
+        arn: format!("arn:aws:iam::{account}:role/{name}"),
+        trusted_services: vec![trusts.into()],
+        attached_policy_arns: policies.iter().map(|p| p.to_string()).collect(),
+        policies: RolePolicies::Read { documents },
+    };
+    let inline = |name: &str, statement: serde_json::Value| PolicyText {
+        name: name.into(),
+        arn: None,
+        document: serde_json::json!({ "Version": "2012-10-17", "Statement": [statement] })
+            .to_string(),
+    };
+    let agent = inline(
+        "ssm-agent",
+        serde_json::json!({
+            "Effect": "Allow",
+            "Action": ["ssm:UpdateInstanceInformation", "ssmmessages:*", "ec2messages:*"],
+            "Resource": "*"
+        }),
+    );
+    let deny = inline(
+        "no-sessions",
+        serde_json::json!({ "Effect": "Deny", "Action": "ssmmessages:*", "Resource": "*" }),
+    );
+    w.roles = vec![
+        role(
+            "fleet-ssm-role",
+            EC2_SERVICE_PRINCIPAL,
+            &[CORE_POLICY_ARN],
+            vec![],
+        ),
+        role(
+            "legacy-ssm-role",
+            EC2_SERVICE_PRINCIPAL,
+            &[DEPRECATED_POLICY_ARN],
+            vec![],
+        ),
+        role("web-app-role", EC2_SERVICE_PRINCIPAL, &[], vec![]),
+        role("custom-agent-role", EC2_SERVICE_PRINCIPAL, &[], vec![agent]),
+        role(
+            "lambda-role",
+            "lambda.amazonaws.com",
+            &[CORE_POLICY_ARN],
+            vec![],
+        ),
+        role(
+            "denied-role",
+            EC2_SERVICE_PRINCIPAL,
+            &[CORE_POLICY_ARN],
+            vec![deny],
+        ),
+        role(DHMC_ROLE, EC2_SERVICE_PRINCIPAL, &[], vec![]),
+    ];
+    for r in [
+        "fleet-ssm-role",
+        "legacy-ssm-role",
+        "web-app-role",
+        "custom-agent-role",
+        "lambda-role",
+        "denied-role",
+    ] {
+        w.profiles.push(InstanceProfile {
+            name: r.into(),
+            arn: format!("arn:aws:iam::{account}:instance-profile/{r}"),
+            role_names: vec![r.into()],
+        });
+    }
+    w.dhmc_role = Some(format!("service-role/{DHMC_ROLE}"));
+}
+
+fn base_instance(
+    i: usize,
+    salt: u8,
+    now: Timestamp,
+    ids: &Ids,
+    azs: &[String],
+    arns: &[String],
+) -> SimInstance {
+    // The first four kinds take the ordinary instances; the policy VPC only special ones.
+    let v = i % (VPC_KINDS.len() - 1);
+    let a = (i / (VPC_KINDS.len() - 1)) % azs.len();
+    let host = i / ((VPC_KINDS.len() - 1) * azs.len());
+    let profile = match i % 10 {
+        0 => None,
+        3 => Some(&arns[1]),
+        7 => Some(&arns[2]),
+        _ => Some(&arns[0]),
+    };
+    let windows = i % 9 == 4;
+    let state = if i % 13 == 5 {
+        InstanceState::Stopped
+    } else {
+        InstanceState::Running
+    };
+    let public = VPC_KINDS[v] == "public";
+    SimInstance {
+        instance: Instance {
+            id: format!("i-{:017x}", mix(i as u64 ^ (u64::from(salt) << 48)) >> 4),
+            name: Some(format!("{}-{:05}", if windows { "win" } else { "app" }, i)),
+            state,
+            vpc_id: Some(ids.vpcs[v].clone()),
+            subnet_id: Some(ids.subnets[v][a].clone()),
+            az: Some(azs[a].clone()),
+            private_ip: Some(format!("10.{v}.{a}.{}", 4 + host % 250)),
+            public_ip: public.then(|| format!("54.{}.{}.{}", v, a, 1 + host % 250)),
+            platform: windows.then(|| "windows".to_string()),
+            security_group_ids: vec![ids.groups[v].clone()],
+            network_interfaces: Vec::new(),
+            profile_arn: profile.cloned(),
+            metadata: MetadataOptions {
+                endpoint_enabled: true,
+                // Every tenth instance has no profile: half of them rely on Default Host
+                // Management (IMDSv2), half cannot (IMDSv1).
+                tokens_required: i.is_multiple_of(2) && i % 20 != 10,
+                hop_limit: Some(2),
+            },
+            launch_time: Some(now - SignedDuration::from_hours(1 + (i % 500) as i64)),
+            tags: vec![
+                ("Env".into(), ["prod", "staging", "dev"][i % 3].into()),
+                (
+                    "Team".into(),
+                    ["payments", "search", "platform", "data"][(i / 3) % 4].into(),
+                ),
+            ],
+        },
+        agent_version: (i % 23 != 11).then(|| {
+            if i % 4 == 1 {
+                "3.2.1542.0".to_string()
+            } else {
+                LATEST_AGENT.to_string()
+            }
+        }),
+        platform_name: if windows {
+            "Microsoft Windows Server 2022 Datacenter".into()
+        } else if i % 3 == 1 {
+            "Ubuntu".into()
+        } else {
+            "Amazon Linux".into()
+        },
+        platform_version: if windows {
+            "10.0.20348".into()
+        } else if i % 3 == 1 {
+            "22.04".into()
+        } else {
+            "2023".into()
+        },
+        registered_at: None,
+        ready_since: None,
+        connection_lost: false,
+        fails_commands: false,
+    }
+}
+
+/// Moves an instance where `s` puts it (its address follows its subnet).
+fn apply_special(inst: &mut Instance, s: Special, ids: &Ids, azs: &[String], arns: &[String]) {
+    let host = inst
+        .private_ip
+        .as_deref()
+        .and_then(|ip| ip.rsplit('.').next())
+        .unwrap_or("4")
+        .to_string();
+    let mut place = |v: usize, subnet: String, net: String| {
+        inst.vpc_id = Some(ids.vpcs[v].clone());
+        inst.subnet_id = Some(subnet);
+        inst.az = Some(azs[0].clone());
+        inst.private_ip = Some(format!("{net}.{host}"));
+        inst.public_ip = None;
+        inst.security_group_ids = vec![ids.groups[v].clone()];
+    };
+    match s {
+        Special::Nat => place(1, ids.special_subnet(1, 10), "10.1.10".into()),
+        Special::NatGone => place(1, ids.special_subnet(1, 11), "10.1.11".into()),
+        Special::Hub => place(1, ids.special_subnet(1, 12), "10.1.12".into()),
+        Special::AclLocked => place(0, ids.special_subnet(0, 10), "10.0.10".into()),
+        Special::NoEgress => {
+            place(0, ids.subnets[0][0].clone(), "10.0.0".into());
+            inst.security_group_ids = vec![ids.special_group(0)];
+        }
+        Special::EndpointPolicy => {
+            let subnet = ids.subnets[POLICY_VPC][0].clone();
+            place(POLICY_VPC, subnet.clone(), "10.4.0".into());
+            // Launched with `--network-interfaces … Groups=`: the top-level list is empty.
+            inst.network_interfaces = vec![NetworkInterface {
+                id: format!("eni-{}", &inst.id[2..]),
+                subnet_id: Some(subnet),
+                device_index: Some(0),
+                private_ip: inst.private_ip.clone(),
+                group_ids: std::mem::take(&mut inst.security_group_ids),
+            }];
+        }
+        Special::NoPublicIp => place(3, ids.subnets[3][0].clone(), "10.3.0".into()),
+        Special::ImdsDisabled => inst.metadata.endpoint_enabled = false,
+        Special::HopLimit => {
+            inst.metadata.tokens_required = true;
+            inst.metadata.hop_limit = Some(1);
+        }
+        Special::CustomPolicy => inst.profile_arn = Some(arns[3].clone()),
+        Special::LambdaRole => inst.profile_arn = Some(arns[4].clone()),
+        Special::DeniedRole => inst.profile_arn = Some(arns[5].clone()),
+    }
+}
+
+/// Whoever is ready at the start has long been registered; a few have gone quiet; one
+/// online Linux node fails its commands, so failures can be seen.
+fn register_the_ready(w: &mut World, now: Timestamp) {
+    let mut ready = vec![false; w.instances.len()];
+    w.evaluate_instances(
+        now,
+        |_| true,
+        |k, r| ready[k] = r.verdict == Verdict::Waiting,
+    );
+    let registered_at = now - SignedDuration::from_hours(30);
+    for (i, (inst, ready)) in w.instances.iter_mut().zip(ready).enumerate() {
+        if inst.agent_version.is_some() && ready {
+            inst.registered_at = Some(registered_at);
+            inst.connection_lost = i % 17 == 8;
+        }
+    }
+    let patched: Vec<(String, bool)> = w
+        .instances
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.registered_at.is_some())
+        .map(|(n, i)| (i.instance.id.clone(), n % 3 == 0))
+        .collect();
+    for (id, install) in patched {
+        let state = crate::cloud::sandbox::simulate::patch_state(
+            &id,
+            install,
+            now - SignedDuration::from_hours(6),
+        );
+        w.patch_states.insert(id, state);
+    }
+    if let Some(broken) = w
+        .instances
+        .iter_mut()
+        .find(|i| i.registered_at.is_some() && !i.connection_lost && !i.instance.is_windows())
+    {
+        broken.fails_commands = true;
+    }
+}
