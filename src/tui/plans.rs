@@ -168,9 +168,9 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
     open_plan(app, plan, &blockers)
 }
 
-/// Open the confirmation dialog for `plan`. An empty plan says why: the manual changes it
-/// holds, else the first of `blockers` (what stands and what fixes it), else that there
-/// is nothing to do.
+/// Open the confirmation dialog for `plan` (also when its calls are only offered: `o`
+/// selects them). A plan without calls says why: the manual changes it holds, else the
+/// first of `blockers` (what stands and what fixes it), else that there is nothing to do.
 pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> Vec<Effect> {
     if let Some(view) = app.scopes.get(app.plan_scope).filter(|_| app.multi()) {
         // IAM is global: a role plan names the account only.
@@ -184,7 +184,7 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
             format!("{} {}", view.region(), view.account())
         };
     }
-    if plan.is_empty() {
+    if plan.steps.iter().all(|s| s.calls.is_empty()) {
         let lang = app.lang;
         let notes: Vec<String> = plan
             .steps
@@ -215,6 +215,11 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
 
 pub(super) fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Effect> {
     match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') if confirm.plan.is_empty() => {
+            app.info(t(app.lang, "status.nothing_selected"));
+            app.mode = Mode::Confirm(Box::new(confirm));
+            Vec::new()
+        }
         KeyCode::Char('y') | KeyCode::Char('Y') => {
             app.mode = Mode::Normal;
             let plan = confirm.plan;

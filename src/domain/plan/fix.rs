@@ -9,7 +9,7 @@ use super::{Call, Note, Plan, Step, StepKind, StepTitle, Subject};
 use crate::domain::findings::{Finding, FindingKind, Fix, Severity};
 use crate::domain::model::CORE_POLICY_ARN;
 use crate::domain::readiness::acl::free_rule_number;
-use crate::domain::readiness::{InstanceReport, Readiness};
+use crate::domain::readiness::{InstanceReport, Readiness, Verdict};
 use crate::domain::snapshot::Snapshot;
 
 /// The instances a plan is for: `--vpc` and `--instance` (both empty: every instance).
@@ -33,8 +33,19 @@ impl PlanScope<'_> {
     }
 }
 
-/// The blockers of the instances in scope.
+/// What blocks the running instances in scope (a stopped instance blocks nothing, as
+/// `check` has it).
 pub fn blockers_in_scope<'r>(s: &Snapshot, r: &'r Readiness, scope: PlanScope) -> Vec<&'r Finding> {
+    r.instances
+        .iter()
+        .filter(|i| scope.includes(s, i) && !matches!(i.verdict, Verdict::NotRunning { .. }))
+        .flat_map(|i| i.findings.iter())
+        .filter(|f| f.severity == Severity::Blocker)
+        .collect()
+}
+
+/// The blockers of every instance in scope, stopped ones too: fixed before they start.
+fn planned_blockers<'r>(s: &Snapshot, r: &'r Readiness, scope: PlanScope) -> Vec<&'r Finding> {
     r.instances
         .iter()
         .filter(|i| scope.includes(s, i))
@@ -72,7 +83,7 @@ pub fn plan_fix(
         place: String::new(),
         steps: Vec::new(),
     };
-    let blockers = blockers_in_scope(s, r, scope);
+    let blockers = planned_blockers(s, r, scope);
     let instance_vpcs: BTreeSet<&str> = s
         .instances
         .instances

@@ -3,7 +3,7 @@
 //! (`agent`), over lookups built once (`index`).
 
 pub mod acl;
-mod agent;
+pub mod agent;
 mod iam;
 mod index;
 mod network;

@@ -286,6 +286,16 @@ enum Egress {
     Unverified,
 }
 
+/// The private ranges (RFC 1918): a rule for one of them does not reach the internet.
+const PRIVATE: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+fn is_private(net: &Ipv4Net) -> bool {
+    PRIVATE
+        .iter()
+        .filter_map(|p| p.parse::<Ipv4Net>().ok())
+        .any(|p| p.contains(net))
+}
+
 /// Egress on 443 to every one of `destinations`, or to one of `peer_groups`. `None` when
 /// none of the instance's groups is known.
 fn egress_to(
@@ -309,12 +319,14 @@ fn egress_to(
             .iter()
             .any(|r| r.nets.iter().any(|net| net.contains(d)))
     });
-    // A rule for part of a destination may or may not cover the endpoint's addresses.
+    // A rule for part of a destination may or may not cover the endpoint's addresses (on
+    // the way to the internet only public ones can).
+    let internet = destinations.iter().any(|d| d.prefix_len() == 0);
     let maybe = rules.iter().any(|r| {
         !r.prefix_lists.is_empty()
-            || r.nets
-                .iter()
-                .any(|net| destinations.iter().any(|d| d.contains(net)))
+            || r.nets.iter().any(|net| {
+                destinations.iter().any(|d| d.contains(net)) && !(internet && is_private(net))
+            })
     });
     Some(if by_group || by_address {
         Egress::Allowed
