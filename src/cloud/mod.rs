@@ -54,14 +54,7 @@ pub enum DryRunTrust {
     Ignored { action: String },
 }
 
-/// What `iam:SimulatePrincipalPolicy` says about one action for the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Simulated {
-    Allowed,
-    ExplicitDeny,
-    ImplicitDeny,
-}
+pub use crate::domain::model::Simulated;
 
 pub use crate::domain::model::VpcDnsAttribute;
 
@@ -252,6 +245,13 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         actions: &[String],
     ) -> impl Future<Output = CloudResult<Vec<(String, Simulated)>>> + Send;
+    /// `iam:SimulatePrincipalPolicy` for a role (boundaries included), one decision per
+    /// action; `None` where the simulator lacked a condition's context and could not decide.
+    fn simulate_role(
+        &self,
+        role_arn: &str,
+        actions: &[String],
+    ) -> impl Future<Output = CloudResult<Vec<(String, Option<Simulated>)>>> + Send;
 
     // Writes: EC2
     fn create_vpc_endpoint(

@@ -6,6 +6,8 @@ use crate::cloud::{Cloud, CloudError, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsA
 use crate::domain::model::{
     Command, InventorySummary, MaintenanceWindow, PatchState, Role, RolePolicies,
 };
+use crate::domain::policy::AGENT_ACTIONS;
+use crate::domain::readiness::{Access, role_access};
 use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
 
 /// Concurrent DescribeVpcAttribute calls at most.
@@ -198,6 +200,14 @@ async fn with_policies<C: Cloud>(cloud: &C, mut role: Role) -> Role {
             role.policies = RolePolicies::Unreadable {
                 error: e.to_string(),
             };
+        }
+    }
+    // What the documents cannot decide, the policy simulator may (where it is allowed).
+    if let Access::Unverified { .. } = role_access(&role).access {
+        let actions: Vec<String> = AGENT_ACTIONS.iter().map(ToString::to_string).collect();
+        match cloud.simulate_role(&role.arn, &actions).await {
+            Ok(decisions) => role.simulated = decisions,
+            Err(e) => tracing::debug!(role = %role.name, error = %e, "no simulator for the role"),
         }
     }
     role

@@ -79,6 +79,7 @@ pub fn role(name: &str, policy: &str) -> Role {
         },
         // Read, and holding nothing but the attached policy.
         policies: RolePolicies::Read { documents: vec![] },
+        simulated: vec![],
     }
 }
 

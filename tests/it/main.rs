@@ -30,6 +30,7 @@ mod rules_iam;
 mod rules_network;
 mod sandbox;
 mod scopes;
+mod simulate_role;
 mod table;
 mod terminal;
 mod ui;

@@ -1,6 +1,7 @@
 //! The runbook's controls against moto: stacks that work (or only warn), where `check`
 //! names no blocker and `fix --yes` leaves nothing blocking (exit 0). Moto lacks
-//! DescribeInstanceProperties, so a working instance is "unknown" (ready, ping unknown).
+//! DescribeInstanceProperties, so a working instance is "unknown" (ready, ping unknown),
+//! and iam:SimulatePrincipalPolicy, so conditions stay unverified.
 
 use ssmdeck::domain::model::{DEFAULT_ROLE_NAME, DEPRECATED_POLICY_ARN, EC2_SERVICE_PRINCIPAL};
 
@@ -197,4 +198,37 @@ async fn a_stopped_instance_is_not_running_not_lost() {
     let text_report = lab.ssmdeck(&["check"]);
     let t = text(&text_report);
     assert!(t.contains("1 not running · 1 unknown"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conditional_policy_is_unverified_not_blocking_without_the_simulator() {
+    let lab = Lab::workshop().await;
+    let subnets = lab.stack.private_subnet_ids.clone();
+    lab.endpoints(Endpoints {
+        subnets: &subnets,
+        private_dns: true,
+        policy: None,
+    })
+    .await;
+    lab.role("web-app-role", EC2_SERVICE_PRINCIPAL, &[]).await;
+    lab.inline_policy(
+        "web-app-role",
+        "in-vpc",
+        &serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["ssm:*", "ssmmessages:*", "ec2messages:*"],
+            "Resource": "*", "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-12345678"}}
+        }]}),
+    )
+    .await;
+    lab.profile_on_instances("web-app-role").await;
+    // moto has no iam:SimulatePrincipalPolicy: the documents decide alone.
+    let report = lab.check();
+    no_blockers(&report, &lab.stack.instance_ids);
+    let id = &lab.stack.instance_ids[0];
+    assert!(
+        kinds(&report, id, "warning").contains(&"role_policy_unverified".to_string()),
+        "{report:#}"
+    );
+    let out = lab.ssmdeck(&["fix", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }

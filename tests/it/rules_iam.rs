@@ -350,6 +350,7 @@ fn dhmc_role(trusts: &str) -> Role {
         trusted_services: vec![trusts.into()],
         attached_policy_arns: vec![],
         policies: RolePolicies::NotRead,
+        simulated: vec![],
     }
 }
 

@@ -50,6 +50,7 @@ pub(crate) async fn list_roles(iam: &Client) -> CloudResult<Vec<Role>> {
                 trusted_services,
                 attached_policy_arns,
                 policies: RolePolicies::NotRead,
+                simulated: Vec::new(),
             })
         })
         .buffered(POLICY_CONCURRENCY)
@@ -195,6 +196,7 @@ pub(crate) async fn create_role(
         },
         attached_policy_arns: Vec::new(),
         policies: RolePolicies::NotRead,
+        simulated: Vec::new(),
     })
 }
 

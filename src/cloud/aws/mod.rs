@@ -487,6 +487,14 @@ impl Cloud for AwsCloud {
         self.own(simulate::simulate_principal_policy(&self.iam, &source, actions).await)
     }
 
+    async fn simulate_role(
+        &self,
+        role_arn: &str,
+        actions: &[String],
+    ) -> CloudResult<Vec<(String, Option<Simulated>)>> {
+        self.own(simulate::simulate_role(&self.iam, role_arn, actions).await)
+    }
+
     async fn create_vpc_endpoint(
         &self,
         request: &CreateEndpointRequest,

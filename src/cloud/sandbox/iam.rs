@@ -83,6 +83,7 @@ pub(super) fn create_role(w: &mut World, name: &str, trusted_service: &str) -> C
         policies: RolePolicies::Read {
             documents: Vec::new(),
         },
+        simulated: Vec::new(),
     };
     w.roles.push(role.clone());
     Ok(Role {

@@ -404,6 +404,19 @@ impl Cloud for SandboxCloud {
             .collect())
     }
 
+    /// The sandbox has no simulator for its roles: their documents decide alone, as
+    /// against moto.
+    async fn simulate_role(
+        &self,
+        _role_arn: &str,
+        _actions: &[String],
+    ) -> CloudResult<Vec<(String, Option<Simulated>)>> {
+        Err(CloudError::NotImplemented {
+            action: "iam:SimulatePrincipalPolicy".into(),
+            endpoint: "sandbox".into(),
+        })
+    }
+
     async fn create_vpc_endpoint(
         &self,
         request: &CreateEndpointRequest,

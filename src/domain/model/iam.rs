@@ -13,6 +13,18 @@ pub struct Role {
     pub attached_policy_arns: Vec<String>,
     /// The documents of the role's policies, where they were read.
     pub policies: RolePolicies,
+    /// What `iam:SimulatePrincipalPolicy` said about the agent's actions, when the
+    /// documents alone could not decide (empty: not asked, or not answered).
+    pub simulated: Vec<(String, Option<Simulated>)>,
+}
+
+/// What `iam:SimulatePrincipalPolicy` says about one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Simulated {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
 }
 
 impl Role {

@@ -11,7 +11,7 @@ use crate::domain::fast_map::FastMap;
 use crate::domain::findings::{Finding, FindingKind, Fix, Rule, Severity};
 use crate::domain::model::{
     AssociationState, CORE_POLICY_ARN, DEFAULT_ROLE_NAME, DEPRECATED_POLICY_ARN, Instance, Role,
-    RolePolicies, SsmPolicy,
+    RolePolicies, Simulated, SsmPolicy,
 };
 use crate::domain::policy::{
     AGENT_ACTIONS, CORE_ACTIONS, Decision, PolicyDocument, Request, UnverifiedReason, evaluate_all,
@@ -106,6 +106,12 @@ pub fn role_access(role: &Role) -> RoleAccess {
             RolePolicies::Unreadable { .. } => Access::Unreadable,
         },
     };
+    let access = match access {
+        Access::Unverified { action, reason } => {
+            simulated(role).unwrap_or(Access::Unverified { action, reason })
+        }
+        other => other,
+    };
     let policy = match &access {
         Access::Allowed if core => SsmPolicy::Core,
         Access::Allowed if deprecated => SsmPolicy::Deprecated,
@@ -114,6 +120,37 @@ pub fn role_access(role: &Role) -> RoleAccess {
         Access::Unverified { .. } | Access::NotRead | Access::Unreadable => SsmPolicy::Unknown,
     };
     RoleAccess { policy, access }
+}
+
+/// What the policy simulator decided for every agent action, when it decided them all (an
+/// explicit Deny decides alone).
+fn simulated(role: &Role) -> Option<Access> {
+    if role.simulated.is_empty() {
+        return None;
+    }
+    let denied = role
+        .simulated
+        .iter()
+        .find(|(_, d)| *d == Some(Simulated::ExplicitDeny));
+    if let Some((action, _)) = denied {
+        return Some(Access::Denied {
+            action: action.clone(),
+            statement: None,
+        });
+    }
+    if role.simulated.iter().any(|(_, d)| d.is_none()) {
+        return None;
+    }
+    let missing = role
+        .simulated
+        .iter()
+        .find(|(_, d)| *d == Some(Simulated::ImplicitDeny));
+    Some(match missing {
+        Some((action, _)) => Access::Missing {
+            action: action.clone(),
+        },
+        None => Access::Allowed,
+    })
 }
 
 /// Rule 11's findings for a role, about `subject` (the instance, or the role itself).

@@ -28,6 +28,7 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         &["iam:ListRoles", "iam:ListAttachedRolePolicies"],
     ),
     ("list_instance_profiles", &["iam:ListInstanceProfiles"]),
+    ("simulate_role", &["iam:SimulatePrincipalPolicy"]),
     // ListAttachedRolePolicies again only for a role list_roles did not read them for.
     (
         "role_policies",

@@ -280,6 +280,7 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn list_roles(&self) -> Vec<Role>;
         fn list_instance_profiles(&self) -> Vec<InstanceProfile>;
         fn role_policies(&self, role_name: &str, attached: Option<&[String]>) -> RolePolicySet;
+        fn simulate_role(&self, role_arn: &str, actions: &[String]) -> Vec<(String, Option<Simulated>)>;
         fn describe_managed_nodes(&self) -> Vec<ManagedNode>;
         fn default_host_management(&self) -> Option<String>;
         fn describe_instance_patch_states(&self, instance_ids: &[String]) -> Vec<PatchState>;

@@ -368,6 +368,7 @@ fn add_roles(w: &mut World, account: &str) {
         trusted_services: vec![trusts.into()],
         attached_policy_arns: policies.iter().map(|p| p.to_string()).collect(),
         policies: RolePolicies::Read { documents },
+        simulated: Vec::new(),
     };
     let inline = |name: &str, statement: serde_json::Value| PolicyText {
         name: name.into(),
