@@ -2,9 +2,11 @@
 
 pub mod app;
 pub mod build;
+mod chrome;
 pub mod clipboard;
 pub mod columns;
 pub mod dialog;
+mod drill;
 mod events;
 pub mod fleet;
 pub mod fleet_rows;

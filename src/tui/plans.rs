@@ -168,9 +168,9 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
     open_plan(app, plan, &blockers)
 }
 
-/// Open the confirmation dialog for `plan` (also when its calls are only offered: `o`
-/// selects them). A plan without calls says why: the manual changes it holds, else the
-/// first of `blockers` (what stands and what fixes it), else that there is nothing to do.
+/// Open the confirmation dialog for `plan` (also when a blocker's fix is only offered: `o`
+/// selects it). A plan without a call to make says why: the manual changes it holds, else
+/// the first of `blockers` (what stands and what fixes it), else that there is nothing to do.
 pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> Vec<Effect> {
     if let Some(view) = app.scopes.get(app.plan_scope).filter(|_| app.multi()) {
         // IAM is global: a role plan names the account only.
@@ -184,7 +184,13 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
             format!("{} {}", view.region(), view.account())
         };
     }
-    if plan.steps.iter().all(|s| s.calls.is_empty()) {
+    // Offered steps open the dialog only when a blocker needs them (an ACL entry); the
+    // optional endpoints and AZs alone are not worth one.
+    let offered_fix = plan
+        .steps
+        .iter()
+        .any(|s| s.kind == StepKind::NetworkAcl && !s.calls.is_empty());
+    if plan.is_empty() && !offered_fix {
         let lang = app.lang;
         let notes: Vec<String> = plan
             .steps

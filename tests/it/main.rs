@@ -1,7 +1,9 @@
 //! The one integration-test binary (each extra binary would link the AWS SDK again).
 
 mod aws_mocks;
+mod aws_mocks_commands;
 mod badinput;
+mod catalog;
 mod cli;
 mod config;
 mod contract;
@@ -12,6 +14,7 @@ mod fleet;
 mod habits;
 mod lab;
 mod moto;
+mod moto_fleet;
 mod moto_runbook_blockers;
 mod moto_runbook_controls;
 mod moto_server;
@@ -26,6 +29,7 @@ mod proptests;
 mod races;
 mod readiness;
 mod remediation;
+mod rules_acl;
 mod rules_iam;
 mod rules_network;
 mod sandbox;

@@ -3,6 +3,7 @@
 
 mod fleet;
 mod lab;
+mod specials;
 
 use std::str::FromStr;
 
