@@ -184,12 +184,11 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
             format!("{} {}", view.region(), view.account())
         };
     }
-    // Offered steps open the dialog only when a blocker needs them (an ACL entry); the
-    // optional endpoints and AZs alone are not worth one.
-    let offered_fix = plan
-        .steps
-        .iter()
-        .any(|s| s.kind == StepKind::NetworkAcl && !s.calls.is_empty());
+    // Offered steps open the dialog when a finding names them (an ACL entry, an AZ for the
+    // endpoints); the optional endpoints alone are not worth one.
+    let offered_fix = plan.steps.iter().any(|s| {
+        matches!(s.kind, StepKind::NetworkAcl | StepKind::EndpointZones) && !s.calls.is_empty()
+    });
     if plan.is_empty() && !offered_fix {
         let lang = app.lang;
         let notes: Vec<String> = plan

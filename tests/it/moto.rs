@@ -533,3 +533,37 @@ async fn associate_then_replace_instance_profile() {
         .expect("association");
     assert_eq!(now.profile_arn, second_arn);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roles_policies_are_read_once_a_minute_and_again_after_our_write() {
+    let moto = MotoServer::start();
+    let cloud = moto.cloud().await;
+    cloud
+        .create_role("app", EC2_SERVICE_PRINCIPAL)
+        .await
+        .expect("role");
+    let first = cloud.role_policies("app", None).await.expect("read");
+    assert!(first.attached_policy_arns.is_empty());
+    let reads = |c: &AwsCloud| c.call_counts().get("iam:ListRolePolicies").copied();
+    let after_first = reads(&cloud);
+    let again = cloud.role_policies("app", None).await.expect("read");
+    assert_eq!(again, first);
+    assert_eq!(
+        reads(&cloud),
+        after_first,
+        "not asked again within the minute"
+    );
+    cloud
+        .attach_role_policy("app", CORE_POLICY_ARN)
+        .await
+        .expect("attach");
+    let written = cloud.role_policies("app", None).await.expect("read");
+    assert_eq!(
+        written.attached_policy_arns,
+        vec![CORE_POLICY_ARN.to_string()]
+    );
+    assert!(
+        reads(&cloud) > after_first,
+        "read again after our own write"
+    );
+}

@@ -308,6 +308,7 @@ async fn every_blocker_of_the_fleet_gets_a_step_or_a_manual_change() {
         "route_not_verifiable",
         "imds_hop_limit",
         "deprecated_policy",
+        "role_policy_unverified",
     ] {
         assert!(
             warnings.contains(kind),

@@ -1,10 +1,13 @@
 //! The documents of a role's policies: inline ones (ListRolePolicies, GetRolePolicy) and
 //! attached managed ones at their default version (GetPolicy, GetPolicyVersion). Managed
 //! documents are kept for the session: AWS's own are not asked again, a customer's only
-//! when its default version changed.
+//! when its default version changed. A role's whole set is read at most once a minute (the
+//! IAM source refreshes more often while its pane is shown); attaching a policy to it
+//! forgets it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_iam::Client;
 
@@ -18,6 +21,8 @@ use crate::domain::model::{CORE_POLICY_ARN, DEPRECATED_POLICY_ARN, PolicyText};
 const MAX_ITEMS: i32 = 1000;
 /// AWS managed policies live under this prefix.
 const AWS_MANAGED: &str = "arn:aws:iam::aws:policy/";
+/// How long a role's policies are taken as read.
+const ROLE_POLICIES_FRESH: Duration = Duration::from_secs(60);
 
 /// A managed policy's default version as read: its id, the policy's name, the document.
 #[derive(Debug, Clone)]
@@ -27,29 +32,73 @@ struct Cached {
     document: String,
 }
 
-/// Managed policy ARN → its default version as last read.
+/// A role's policies as read, when, and with which attached list given.
+#[derive(Debug, Clone)]
+struct RoleRead {
+    at: Instant,
+    attached: Option<Vec<String>>,
+    set: RolePolicySet,
+}
+
+/// Managed policy ARN → its default version as last read; role name → its policies.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PolicyCache(Arc<Mutex<HashMap<String, Cached>>>);
+pub(crate) struct PolicyCache {
+    managed: Arc<Mutex<HashMap<String, Cached>>>,
+    roles: Arc<Mutex<HashMap<String, RoleRead>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 impl PolicyCache {
     fn get(&self, arn: &str) -> Option<Cached> {
-        let map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(arn).cloned()
+        lock(&self.managed).get(arn).cloned()
     }
 
     fn put(&self, arn: &str, cached: Cached) {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.insert(arn.to_string(), cached);
+        lock(&self.managed).insert(arn.to_string(), cached);
+    }
+
+    fn role(&self, name: &str, attached: Option<&[String]>) -> Option<RolePolicySet> {
+        let roles = lock(&self.roles);
+        let read = roles.get(name)?;
+        (read.at.elapsed() < ROLE_POLICIES_FRESH && read.attached.as_deref() == attached)
+            .then(|| read.set.clone())
+    }
+
+    fn put_role(&self, name: &str, attached: Option<&[String]>, set: &RolePolicySet) {
+        lock(&self.roles).insert(
+            name.to_string(),
+            RoleRead {
+                at: Instant::now(),
+                attached: attached.map(<[String]>::to_vec),
+                set: set.clone(),
+            },
+        );
+    }
+
+    /// After a write to the role: read it again next time.
+    pub(crate) fn forget_role(&self, name: &str) {
+        lock(&self.roles).remove(name);
     }
 }
 
 pub(crate) async fn role_policies(
+    iam: &Client,
+    role: &str,
+    attached: Option<&[String]>,
+    cache: &PolicyCache,
+) -> CloudResult<RolePolicySet> {
+    if let Some(set) = cache.role(role, attached) {
+        return Ok(set);
+    }
+    let set = read_role_policies(iam, role, attached, cache).await?;
+    cache.put_role(role, attached, &set);
+    Ok(set)
+}
+
+async fn read_role_policies(
     iam: &Client,
     role: &str,
     attached: Option<&[String]>,

@@ -413,7 +413,9 @@ impl Cloud for AwsCloud {
     }
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
-        self.own(iam::attach_role_policy(&self.iam, role_name, policy_arn).await)
+        let result = self.own(iam::attach_role_policy(&self.iam, role_name, policy_arn).await);
+        self.policies.forget_role(role_name);
+        result
     }
 
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {

@@ -136,7 +136,15 @@ pub fn plan_fix(
             plan.steps.extend(role.steps);
         }
     }
-    plan.push(core_step(s, &blockers, role_name));
+    // Core on the roles that lack it — for the deprecated policy's warning too.
+    let core_wanted: Vec<&Finding> = r
+        .instances
+        .iter()
+        .filter(|i| scope.includes(s, i))
+        .flat_map(|i| i.findings.iter())
+        .filter(|f| matches!(f.fix, Fix::AttachCorePolicy { .. }))
+        .collect();
+    plan.push(core_step(s, &core_wanted, role_name));
     if !targets.is_empty() {
         plan.steps.extend(plan_attach(s, &targets, role_name).steps);
     }
@@ -252,11 +260,11 @@ fn metadata_step(blockers: &[&Finding]) -> Step {
     }
 }
 
-/// Core on the roles instances use that grant the agent nothing (the default role's
-/// is part of its own step).
-fn core_step(s: &Snapshot, blockers: &[&Finding], default_role: &str) -> Step {
+/// Core on the roles instances use that grant the agent nothing or only through the
+/// deprecated policy (the default role's is part of its own step).
+fn core_step(s: &Snapshot, findings: &[&Finding], default_role: &str) -> Step {
     let mut roles: Vec<String> = Vec::new();
-    for f in blockers {
+    for f in findings {
         if let Fix::AttachCorePolicy { role } = &f.fix
             && role != default_role
             && !roles.contains(role)

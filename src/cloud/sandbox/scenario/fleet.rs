@@ -89,6 +89,7 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
         "custom-agent-role",
         "lambda-role",
         "denied-role",
+        "conditional-role",
     ]
     .iter()
     .map(|p| profile_arn(p))
@@ -100,7 +101,10 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
             apply_special(&mut sim.instance, s, &ids, &azs, &arns);
             if matches!(
                 s,
-                Special::CustomPolicy | Special::LambdaRole | Special::DeniedRole
+                Special::CustomPolicy
+                    | Special::LambdaRole
+                    | Special::DeniedRole
+                    | Special::ConditionalPolicy
             ) && let Some(profile_arn) = sim.instance.profile_arn.clone()
             {
                 // Their profile can be replaced: it has its association, as in AWS.

@@ -30,6 +30,8 @@ pub(super) enum Special {
     HopLimit,
     /// The role denies ssmmessages:* beside Core.
     DeniedRole,
+    /// The role grants the agent's actions only under a condition (not verifiable here).
+    ConditionalPolicy,
     /// In a subnet whose default route goes to a transit gateway.
     Hub,
     /// In a subnet whose default route goes to a deleted NAT gateway.
@@ -43,6 +45,7 @@ pub(super) enum Special {
 pub(super) fn special(i: usize) -> Option<Special> {
     Some(match i % 50 {
         3 => Special::Nat,
+        9 => Special::ConditionalPolicy,
         13 => Special::AclLocked,
         17 => Special::NoEgress,
         21 => Special::ImdsDisabled,
@@ -164,6 +167,15 @@ pub(super) fn add_roles(w: &mut World, account: &str) {
         "no-sessions",
         serde_json::json!({ "Effect": "Deny", "Action": "ssmmessages:*", "Resource": "*" }),
     );
+    let conditional = inline(
+        "from-the-vpc",
+        serde_json::json!({
+            "Effect": "Allow",
+            "Action": ["ssm:*", "ssmmessages:*", "ec2messages:*"],
+            "Resource": "*",
+            "Condition": { "StringEquals": { "aws:SourceVpc": "vpc-00000000" } }
+        }),
+    );
     w.roles = vec![
         role(
             "fleet-ssm-role",
@@ -192,6 +204,12 @@ pub(super) fn add_roles(w: &mut World, account: &str) {
             vec![deny],
         ),
         role(DHMC_ROLE, EC2_SERVICE_PRINCIPAL, &[], vec![]),
+        role(
+            "conditional-role",
+            EC2_SERVICE_PRINCIPAL,
+            &[],
+            vec![conditional],
+        ),
     ];
     for r in [
         "fleet-ssm-role",
@@ -200,6 +218,7 @@ pub(super) fn add_roles(w: &mut World, account: &str) {
         "custom-agent-role",
         "lambda-role",
         "denied-role",
+        "conditional-role",
     ] {
         w.profiles.push(InstanceProfile {
             name: r.into(),
@@ -262,5 +281,6 @@ pub(super) fn apply_special(
         Special::CustomPolicy => inst.profile_arn = Some(arns[3].clone()),
         Special::LambdaRole => inst.profile_arn = Some(arns[4].clone()),
         Special::DeniedRole => inst.profile_arn = Some(arns[5].clone()),
+        Special::ConditionalPolicy => inst.profile_arn = Some(arns[6].clone()),
     }
 }
