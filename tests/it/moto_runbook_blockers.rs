@@ -403,6 +403,11 @@ async fn a_transit_gateway_route_is_a_warning_naming_it() {
     );
     let out = lab.ssmdeck(&["check"]);
     assert!(!text(&out).contains("no SSM endpoints"), "{}", text(&out));
+    // Nothing blocks: fix makes no endpoint for a hub-and-spoke VPC.
+    let before = lab.moto.account_state().await;
+    let out = lab.ssmdeck(&["fix", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.moto.account_state().await, before);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -491,4 +496,20 @@ async fn a_public_subnet_without_a_public_ip_says_so() {
         "{}",
         text(&out)
     );
+    // The endpoints are one way out of it: fix makes them (and attaches a profile).
+    let out = lab.ssmdeck(&["fix", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let described = lab
+        .ec2
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("DescribeVpcEndpoints");
+    let live = described
+        .vpc_endpoints()
+        .iter()
+        .filter(|e| e.vpc_id() == Some(lab.stack.vpc_id.as_str()))
+        .count();
+    assert_eq!(live, 3, "read back");
+    assert_eq!(blockers(&lab.check(), &id), Vec::<String>::new());
 }

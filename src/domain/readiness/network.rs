@@ -301,36 +301,39 @@ fn is_private(net: &Ipv4Net) -> bool {
 fn egress_to(
     inst: &Instance,
     destinations: &[Ipv4Net],
-    peer_groups: &[String],
+    peer_groups: &[&str],
     ix: &Index,
 ) -> Option<Egress> {
-    let mut rules = inst
+    let groups: Vec<&Vec<_>> = inst
         .group_ids()
         .iter()
         .filter_map(|g| ix.egress_rules.get(g.as_str()))
-        .peekable();
-    rules.peek()?;
-    let rules: Vec<_> = rules.flatten().collect();
-    let by_group = rules
-        .iter()
-        .any(|r| r.group_ids.iter().any(|g| peer_groups.contains(g)));
-    let by_address = destinations.iter().all(|d| {
-        rules
+        .collect();
+    if groups.is_empty() {
+        return None;
+    }
+    let rules = || groups.iter().flat_map(|g| g.iter());
+    let by_group = rules().any(|r| {
+        r.group_ids
             .iter()
-            .any(|r| r.nets.iter().any(|net| net.contains(d)))
+            .any(|g| peer_groups.contains(&g.as_str()))
     });
+    let by_address = destinations
+        .iter()
+        .all(|d| rules().any(|r| r.nets.iter().any(|net| net.contains(d))));
+    if by_group || by_address {
+        return Some(Egress::Allowed);
+    }
     // A rule for part of a destination may or may not cover the endpoint's addresses (on
     // the way to the internet only public ones can).
     let internet = destinations.iter().any(|d| d.prefix_len() == 0);
-    let maybe = rules.iter().any(|r| {
+    let maybe = rules().any(|r| {
         !r.prefix_lists.is_empty()
             || r.nets.iter().any(|net| {
                 destinations.iter().any(|d| d.contains(net)) && !(internet && is_private(net))
             })
     });
-    Some(if by_group || by_address {
-        Egress::Allowed
-    } else if maybe {
+    Some(if maybe {
         Egress::Unverified
     } else {
         Egress::Blocked
@@ -356,13 +359,17 @@ fn endpoint_egress(
     if present.len() < REQUIRED_SERVICES.len() || destinations.is_empty() {
         destinations.push(vpc_net);
     }
-    let peer_groups: Vec<String> = present
+    let peer_groups: Vec<&str> = present
         .iter()
-        .flat_map(|e| e.security_group_ids.iter().cloned())
+        .flat_map(|e| e.security_group_ids.iter().map(String::as_str))
         .collect();
+    let verdict = egress_to(inst, &destinations, &peer_groups, ix);
+    if matches!(verdict, None | Some(Egress::Allowed)) {
+        return;
+    }
     let groups = inst.group_ids().to_vec();
     let destination = vpc_net.to_string();
-    match egress_to(inst, &destinations, &peer_groups, ix) {
+    match verdict {
         None | Some(Egress::Allowed) => {}
         Some(Egress::Unverified) => findings.push(Finding::new(
             Rule::Egress,
@@ -400,8 +407,12 @@ fn endpoint_egress(
 /// change for whoever owns the group: it is left to them.
 fn internet_egress(inst: &Instance, ix: &Index, findings: &mut Vec<Finding>) {
     let anywhere = [Ipv4Net::default()];
+    let verdict = egress_to(inst, &anywhere, &[], ix);
+    if matches!(verdict, None | Some(Egress::Allowed)) {
+        return;
+    }
     let groups = inst.group_ids().to_vec();
-    let kind = match egress_to(inst, &anywhere, &[], ix) {
+    let kind = match verdict {
         None | Some(Egress::Allowed) => return,
         Some(Egress::Unverified) => (
             Severity::Warning,
