@@ -6,9 +6,9 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::Serialize;
 
-use super::index::Index;
+use super::index::{Index, Present};
 use crate::domain::findings::{Direction, Finding, FindingKind, Fix, Rule, Severity};
-use crate::domain::model::{AclEntry, Instance, NetworkAcl, Subnet, VpcEndpoint};
+use crate::domain::model::{AclEntry, Instance, NetworkAcl, Subnet};
 
 /// The catch-all entry every ACL ends with (`*` in the console).
 pub const IMPLICIT_RULE: i32 = 32767;
@@ -144,7 +144,7 @@ struct Crossing<'a> {
 pub(super) fn endpoint_rules(
     inst: &Instance,
     subnet: &Subnet,
-    present: &[&VpcEndpoint],
+    present: &[&Present],
     ix: &Index,
     findings: &mut Vec<Finding>,
 ) {
@@ -160,19 +160,19 @@ pub(super) fn endpoint_rules(
         .map(Ipv4Net::from)
         .unwrap_or(own_net);
     let mut endpoint_subnets: Vec<&Subnet> = Vec::new();
-    for ep in present {
-        let subnets: Vec<&Subnet> = ep
-            .subnet_ids
-            .iter()
-            .filter_map(|id| ix.topo.subnet(id))
-            .collect();
+    for p in present {
         // The agent resolves to the endpoint's address in its own AZ where there is one.
-        let same_az: Vec<&Subnet> = subnets
+        let same_az: Vec<&Subnet> = p
+            .subnets
             .iter()
             .copied()
             .filter(|s| inst.az.as_deref() == Some(s.az.as_str()))
             .collect();
-        let used = if same_az.is_empty() { subnets } else { same_az };
+        let used = if same_az.is_empty() {
+            &p.subnets
+        } else {
+            &same_az
+        };
         for s in used {
             if s.id != subnet.id && !endpoint_subnets.iter().any(|x| x.id == s.id) {
                 endpoint_subnets.push(s);

@@ -8,8 +8,8 @@ use super::iam::{RoleAccess, role_access};
 use super::{REQUIRED_SERVICES, service_name};
 use crate::domain::fast_map::FastMap;
 use crate::domain::model::{
-    AssociationState, EndpointState, InstanceProfile, ManagedNode, ProfileAssociation, Role,
-    VpcEndpoint,
+    AssociationState, EndpointState, EndpointType, InstanceProfile, ManagedNode,
+    ProfileAssociation, Role, Subnet, VpcEndpoint,
 };
 use crate::domain::policy::{Decision, PolicyDocument};
 use crate::domain::snapshot::Snapshot;
@@ -32,12 +32,69 @@ pub(super) struct Index<'a> {
     pub egress_rules: FastMap<&'a str, Vec<EgressRule<'a>>>,
     /// `com.amazonaws.R.X` of the required services, built once.
     pub required_names: [String; 3],
+    /// Each VPC's endpoints for the required services.
+    pub required_by_vpc: FastMap<&'a str, RequiredEndpoints<'a>>,
     /// What each role's policies let the agent do.
     pub role_access: FastMap<&'a str, RoleAccess>,
     /// Endpoint policies other than the default, parsed once.
     pub endpoint_policies: FastMap<&'a str, Result<PolicyDocument, String>>,
     /// (endpoint, role ARN) → the worst decision over the agent's actions and its action.
     pub endpoint_decisions: RefCell<FastMap<EndpointRole<'a>, (String, Decision)>>,
+}
+
+/// A required service's interface endpoint and the subnets it is in.
+pub(super) struct Present<'a> {
+    pub endpoint: &'a VpcEndpoint,
+    pub subnets: Vec<&'a Subnet>,
+}
+
+/// What every instance of a VPC asks of its endpoints, worked out once per VPC.
+#[derive(Default)]
+pub(super) struct RequiredEndpoints<'a> {
+    /// In `REQUIRED_SERVICES` order: `None` where the service has no interface endpoint.
+    pub services: [Option<Present<'a>>; 3],
+    /// Where instances must be able to send 443 (rule 9): the endpoints' subnets, and the
+    /// VPC's CIDR while an endpoint is missing (where it would be made).
+    pub destinations: Vec<Ipv4Net>,
+    /// The endpoints' security groups: egress to one of them reaches the endpoints.
+    pub peer_groups: Vec<&'a str>,
+}
+
+impl<'a> RequiredEndpoints<'a> {
+    fn new(
+        endpoints: &[&'a VpcEndpoint],
+        names: &[String; 3],
+        vpc_net: Option<Ipv4Net>,
+        topo: &Topology<'a>,
+    ) -> Self {
+        let services = names.each_ref().map(|name| {
+            let endpoint = *endpoints
+                .iter()
+                .find(|e| &e.service_name == name && e.kind == EndpointType::Interface)?;
+            let subnets = endpoint
+                .subnet_ids
+                .iter()
+                .filter_map(|id| topo.subnet(id))
+                .collect();
+            Some(Present { endpoint, subnets })
+        });
+        let present = || services.iter().flatten();
+        let mut destinations: Vec<Ipv4Net> = present()
+            .flat_map(|p| p.endpoint.subnet_ids.iter())
+            .filter_map(|id| topo.subnet_net(id))
+            .collect();
+        if present().count() < services.len() || destinations.is_empty() {
+            destinations.extend(vpc_net);
+        }
+        let peer_groups = present()
+            .flat_map(|p| p.endpoint.security_group_ids.iter().map(String::as_str))
+            .collect();
+        RequiredEndpoints {
+            services,
+            destinations,
+            peer_groups,
+        }
+    }
 }
 
 /// An inbound rule that covers TCP 443: where it lets traffic in from.
@@ -74,9 +131,25 @@ impl<'a> Index<'a> {
                 associations.insert(a.instance_id.as_str(), a);
             }
         }
+        let topo = Topology::new(n);
+        let required_names = REQUIRED_SERVICES.map(|short| service_name(&s.identity.region, short));
+        let required_by_vpc = n
+            .vpcs
+            .iter()
+            .map(|v| v.id.as_str())
+            .chain(endpoints_by_vpc.keys().copied())
+            .map(|vpc| {
+                let endpoints = endpoints_by_vpc.get(vpc).map_or(&[][..], Vec::as_slice);
+                let required =
+                    RequiredEndpoints::new(endpoints, &required_names, topo.vpc_net(vpc), &topo);
+                (vpc, required)
+            })
+            .collect();
         Index {
-            topo: Topology::new(n),
+            topo,
             endpoints_by_vpc,
+            required_names,
+            required_by_vpc,
             profiles_by_arn: s.iam.profiles.iter().map(|p| (p.arn.as_str(), p)).collect(),
             profiles_by_name: s
                 .iam
@@ -125,7 +198,6 @@ impl<'a> Index<'a> {
                     (g.id.as_str(), rules)
                 })
                 .collect(),
-            required_names: REQUIRED_SERVICES.map(|short| service_name(&s.identity.region, short)),
             role_access: s
                 .iam
                 .roles

@@ -158,12 +158,35 @@ pub struct Readiness {
     pub summary: FleetSummary,
 }
 
+/// The rules of one instance over a snapshot's network, IAM and nodes, indexed once: the
+/// sandbox asks them of instances that are not in the snapshot.
+pub struct InstanceRules<'a> {
+    ix: Index<'a>,
+    s: &'a Snapshot,
+    iam_known: bool,
+    nodes_known: bool,
+}
+
+impl<'a> InstanceRules<'a> {
+    pub fn new(s: &'a Snapshot) -> Self {
+        InstanceRules {
+            ix: Index::new(s),
+            s,
+            iam_known: s.has_data(Source::Iam),
+            nodes_known: s.has_data(Source::Nodes),
+        }
+    }
+
+    pub fn report(&self, inst: &Instance) -> InstanceReport {
+        evaluate_instance(inst, &self.ix, self.s, self.iam_known, self.nodes_known)
+    }
+}
+
 /// Evaluate every rule over the snapshot.
 pub fn evaluate(s: &Snapshot) -> Readiness {
-    let ix = Index::new(s);
+    let rules = InstanceRules::new(s);
+    let ix = &rules.ix;
     let region = s.identity.region.as_str();
-    let iam_known = s.has_data(Source::Iam);
-    let nodes_known = s.has_data(Source::Nodes);
 
     let mut instances = Vec::with_capacity(s.instances.instances.len());
     let mut per_vpc_instances: FastMap<&str, Vec<&Instance>> = FastMap::default();
@@ -176,7 +199,7 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
         if inst.state == InstanceState::Terminated {
             continue;
         }
-        let report = evaluate_instance(inst, &ix, s, iam_known, nodes_known);
+        let report = rules.report(inst);
         if let Some(vpc) = inst.vpc_id.as_deref() {
             per_vpc_instances.entry(vpc).or_default().push(inst);
             if report.path == NetworkPath::Endpoints && inst.state == InstanceState::Running {
@@ -220,7 +243,7 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             let dependent = per_vpc_dependent.get(vpc.id.as_str()).copied().unwrap_or(0);
-            let mut report = vpc::vpc_report(vpc, members, dependent, &ix, region);
+            let mut report = vpc::vpc_report(vpc, members, dependent, ix, region);
             if let Some(policy) = per_vpc_policy.remove(vpc.id.as_str()) {
                 report.findings.extend(policy);
             }
@@ -239,7 +262,7 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
     for p in instances.iter().filter_map(|r| r.profile_name.as_deref()) {
         *profile_use.entry(p).or_default() += 1;
     }
-    let roles = iam::role_reports(s, &ix, &profile_use);
+    let roles = iam::role_reports(s, ix, &profile_use);
     let default_role_ready = roles.iter().any(|r| {
         r.name == DEFAULT_ROLE_NAME
             && r.trusts_ec2
@@ -275,6 +298,8 @@ fn evaluate_instance(
     let node = ix.nodes.get(inst.id.as_str()).copied();
     let verdict = agent::verdict(inst, node, nodes_known, &mut findings);
     findings.sort_by_key(|f| (f.severity, f.rule));
+    // Kept for the whole fleet: no room for findings that will never come.
+    findings.shrink_to_fit();
 
     InstanceReport {
         instance_id: inst.id.clone(),

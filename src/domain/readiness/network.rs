@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use super::index::Index;
+use super::index::{Index, Present, RequiredEndpoints};
 use super::{NetworkPath, REQUIRED_SERVICES, acl, short_service};
 use crate::domain::findings::{Finding, FindingKind, Fix, Rule, Severity};
 use crate::domain::model::{
@@ -108,23 +108,22 @@ fn endpoint_rules<'a>(
     s: &Snapshot,
     findings: &mut Vec<Finding>,
 ) {
-    let endpoints = ix.endpoints(vpc_id);
+    let unknown_vpc = RequiredEndpoints::default();
+    let required = ix.required_by_vpc.get(vpc_id).unwrap_or(&unknown_vpc);
     let mut missing = Vec::new();
     let mut pending = Vec::new();
     let mut failed = Vec::new();
     let mut dns_off = Vec::new();
     let mut blocked = Vec::new();
     let mut other_az = Vec::new();
-    let mut present: Vec<&'a VpcEndpoint> = Vec::new();
-    for (short, name) in REQUIRED_SERVICES.iter().zip(&ix.required_names) {
-        let Some(ep) = endpoints
-            .iter()
-            .find(|e| &e.service_name == name && e.kind == EndpointType::Interface)
-        else {
+    let mut present: Vec<&Present<'a>> = Vec::with_capacity(REQUIRED_SERVICES.len());
+    for (short, found) in REQUIRED_SERVICES.iter().zip(&required.services) {
+        let Some(p) = found else {
             missing.push(short.to_string());
             continue;
         };
-        present.push(ep);
+        present.push(p);
+        let ep = p.endpoint;
         match ep.state {
             EndpointState::Available => {}
             EndpointState::Pending => pending.push(short.to_string()),
@@ -137,11 +136,7 @@ fn endpoint_rules<'a>(
             blocked.push(short.to_string());
         }
         if let Some(az) = &inst.az {
-            let covered = ep
-                .subnet_ids
-                .iter()
-                .filter_map(|id| ix.topo.subnet(id))
-                .any(|s| &s.az == az);
+            let covered = p.subnets.iter().any(|s| &s.az == az);
             if !covered && !ep.subnet_ids.is_empty() {
                 other_az.push(short.to_string());
             }
@@ -243,7 +238,7 @@ fn endpoint_rules<'a>(
             },
         );
     }
-    endpoint_egress(inst, vpc_id, &present, ix, findings);
+    endpoint_egress(inst, vpc_id, required, ix, findings);
     acl::endpoint_rules(inst, subnet, &present, ix, findings);
     endpoint_policies(inst, &present, role, ix, s, findings);
 }
@@ -345,25 +340,14 @@ fn egress_to(
 fn endpoint_egress(
     inst: &Instance,
     vpc_id: &str,
-    present: &[&VpcEndpoint],
+    required: &RequiredEndpoints,
     ix: &Index,
     findings: &mut Vec<Finding>,
 ) {
     let Some(vpc_net) = ix.topo.vpc_net(vpc_id) else {
         return;
     };
-    let mut destinations: Vec<Ipv4Net> = present
-        .iter()
-        .flat_map(|e| e.subnet_ids.iter().filter_map(|id| ix.topo.subnet_net(id)))
-        .collect();
-    if present.len() < REQUIRED_SERVICES.len() || destinations.is_empty() {
-        destinations.push(vpc_net);
-    }
-    let peer_groups: Vec<&str> = present
-        .iter()
-        .flat_map(|e| e.security_group_ids.iter().map(String::as_str))
-        .collect();
-    let verdict = egress_to(inst, &destinations, &peer_groups, ix);
+    let verdict = egress_to(inst, &required.destinations, &required.peer_groups, ix);
     if matches!(verdict, None | Some(Egress::Allowed)) {
         return;
     }
@@ -442,13 +426,13 @@ fn internet_egress(inst: &Instance, ix: &Index, findings: &mut Vec<Finding>) {
 /// agent's actions of its service (`ssm:*` on ssm, `ssmmessages:*` on ssmmessages, …).
 fn endpoint_policies<'a>(
     inst: &Instance,
-    present: &[&'a VpcEndpoint],
+    present: &[&Present<'a>],
     role: Option<&'a Role>,
     ix: &Index<'a>,
     s: &Snapshot,
     findings: &mut Vec<Finding>,
 ) {
-    for ep in present {
+    for ep in present.iter().map(|p| p.endpoint) {
         let Some((action, decision)) = endpoint_decision(ep, role, ix, s) else {
             continue;
         };

@@ -7,7 +7,7 @@ use super::index::Index;
 use super::network::https_allowed;
 use super::{OPTIONAL_SERVICES, REQUIRED_SERVICES, ServiceStatus, VpcReport, service_name};
 use crate::domain::findings::{Finding, FindingKind, Fix, Rule, Severity};
-use crate::domain::model::{EndpointType, Instance, InstanceState, Vpc};
+use crate::domain::model::{EndpointType, Instance, InstanceState, Subnet, Vpc};
 
 pub(super) fn vpc_report(
     vpc: &Vpc,
@@ -17,10 +17,11 @@ pub(super) fn vpc_report(
     region: &str,
 ) -> VpcReport {
     let endpoints = ix.endpoints(&vpc.id);
-    let running: Vec<&Instance> = members
+    let running: Vec<(&Instance, &Subnet)> = members
         .iter()
         .copied()
         .filter(|i| i.state == InstanceState::Running)
+        .filter_map(|i| Some((i, ix.topo.subnet(i.path_subnet_id()?)?)))
         .collect();
     let mut findings = Vec::new();
     let mut services = Vec::new();
@@ -62,10 +63,9 @@ pub(super) fn vpc_report(
         let https = ep
             .filter(|e| e.kind == EndpointType::Interface)
             .and_then(|e| {
-                let mut verdicts = running.iter().filter_map(|inst| {
-                    let subnet = inst.path_subnet_id().and_then(|id| ix.topo.subnet(id))?;
-                    https_allowed(e, inst, subnet, ix)
-                });
+                let mut verdicts = running
+                    .iter()
+                    .filter_map(|(inst, subnet)| https_allowed(e, inst, subnet, ix));
                 let first = verdicts.next()?;
                 Some(verdicts.fold(first, |acc, v| acc && v))
             });
