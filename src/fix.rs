@@ -5,14 +5,17 @@ use std::io::{BufRead, IsTerminal, Write};
 use color_eyre::eyre::{Result, bail};
 
 use crate::cloud::Cloud;
-use crate::domain::plan::{Plan, plan_fix};
+use crate::domain::plan::{Plan, PlanScope, blockers_in_scope, plan_fix};
 use crate::domain::readiness;
 use crate::domain::snapshot::Source;
 use crate::engine::audit::{Audit, AuditLog};
 use crate::engine::executor::{self, Outcome, PlanEvent, Verdict};
 use crate::engine::fetch;
 use crate::i18n::{Lang, t, tf};
-use crate::present::{error_text, verdict_text};
+use crate::present::{
+    call_text, error_text, finding_fix, finding_short, note_text, plan_title, step_title,
+    verdict_text,
+};
 
 pub struct FixOptions {
     pub dry_run: bool,
@@ -28,31 +31,28 @@ pub struct FixOptions {
 pub fn print_plan(plan: &Plan, lang: Lang) {
     println!(
         "{}",
-        tf(
-            lang,
-            "cli.fix.plan",
-            &[("title", &crate::tui::dialog::plan_title(plan, lang))]
-        )
+        tf(lang, "cli.fix.plan", &[("title", &plan_title(plan, lang))])
     );
     let mut index = 0;
     for step in &plan.steps {
         println!(
             "  [{}] {}",
             if step.selected { "x" } else { " " },
-            crate::tui::dialog::step_title(step, lang)
+            step_title(step, lang)
         );
         for call in &step.calls {
             index += 1;
-            println!("      {index}. {}", call.describe());
+            println!("      {index}. {}", call_text(call));
         }
         for note in &step.notes {
-            println!("      ! {note}");
+            println!("      ! {}", note_text(note, lang));
         }
     }
 }
 
-/// Runs `fix` and returns the exit code: 0 done (or nothing to do), 1 not applied, 2 refused
-/// (or a dry run that an endpoint performed).
+/// Runs `fix` and returns the exit code: 0 when nothing blocks after the plan, 1 when
+/// something still does (manual steps, or a plan not applied), 2 refused (or a dry run
+/// that an endpoint performed).
 pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
     let lang = opts.lang;
     let snapshot = fetch::snapshot(cloud).await;
@@ -91,15 +91,23 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
         &opts.role_name,
         &day,
     );
+    let scope = PlanScope {
+        vpcs: &opts.vpcs,
+        instances: &opts.instances,
+    };
     if plan.is_empty() {
-        let notes: Vec<&String> = plan.steps.iter().flat_map(|s| s.notes.iter()).collect();
-        if notes.is_empty() {
+        let blocked = !blockers_in_scope(&snapshot, &readiness, scope).is_empty();
+        if plan.steps.is_empty() && !blocked {
             println!("{}", t(lang, "cli.fix.nothing_to_do"));
             return Ok(0);
         }
         print_plan(&plan, lang);
-        println!("{}", t(lang, "cli.fix.nothing_possible"));
-        return Ok(1);
+        if blocked {
+            println!("{}", t(lang, "cli.fix.manual_remains"));
+            return Ok(1);
+        }
+        println!("{}", t(lang, "cli.fix.nothing_blocks"));
+        return Ok(0);
     }
     print_plan(&plan, lang);
     if opts.read_only {
@@ -115,6 +123,10 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
     if opts.dry_run {
         let code = dry_run(cloud, &plan, &audit, lang).await;
         audit.log.flush().await;
+        if code == 0 && plan.manual_steps_remain() {
+            println!("{}", t(lang, "cli.fix.manual_remains"));
+            return Ok(1);
+        }
         return Ok(code);
     }
     if !opts.yes {
@@ -144,6 +156,7 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
                 describe(index),
                 tf(lang, "cli.fix.skipped", &[("reason", &reason)])
             ),
+            Outcome::Unconfirmed { detail } => println!("  ? {} → {detail}", describe(index)),
             Outcome::Failed { message, hint } => {
                 println!(
                     "  ✗ {}\n      {message}\n      {}",
@@ -152,23 +165,72 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
                 );
             }
         },
-        PlanEvent::Completed { done, skipped } => println!(
-            "{}",
-            tf(
-                lang,
-                "cli.fix.completed",
-                &[
-                    ("done", &done.to_string()),
-                    ("skipped", &skipped.to_string())
-                ]
-            )
-        ),
+        PlanEvent::Completed {
+            done,
+            skipped,
+            unconfirmed,
+        } => {
+            println!(
+                "{}",
+                tf(
+                    lang,
+                    "cli.fix.completed",
+                    &[
+                        ("done", &done.to_string()),
+                        ("skipped", &skipped.to_string())
+                    ]
+                )
+            );
+            if unconfirmed > 0 {
+                println!(
+                    "{}",
+                    tf(
+                        lang,
+                        "cli.fix.unconfirmed",
+                        &[("count", &unconfirmed.to_string())]
+                    )
+                );
+            }
+        }
         PlanEvent::Aborted { .. } => println!("{}", t(lang, "cli.fix.stopped")),
         _ => {}
     };
     let completed = executor::apply(cloud, &plan, Some(&audit), &mut emit).await;
     audit.log.flush().await;
-    Ok(if completed { 0 } else { 1 })
+    if !completed {
+        return Ok(1);
+    }
+    Ok(still_blocking(cloud, &opts, lang).await)
+}
+
+/// The account read again after the plan: 0 when nothing in scope blocks, else 1 with
+/// what still does and how it is fixed.
+async fn still_blocking<C: Cloud>(cloud: &C, opts: &FixOptions, lang: Lang) -> u8 {
+    let snapshot = fetch::snapshot(cloud).await;
+    let readiness = readiness::evaluate(&snapshot);
+    let scope = PlanScope {
+        vpcs: &opts.vpcs,
+        instances: &opts.instances,
+    };
+    let blockers = blockers_in_scope(&snapshot, &readiness, scope);
+    if blockers.is_empty() {
+        return 0;
+    }
+    println!("\n{}", t(lang, "cli.fix.still_blocking"));
+    let mut shown: Vec<String> = Vec::new();
+    for f in blockers {
+        let line = format!(
+            "  ✗ {}: {} → {}",
+            f.subject,
+            finding_short(f, lang),
+            finding_fix(f, lang)
+        );
+        if !shown.contains(&line) {
+            println!("{line}");
+            shown.push(line);
+        }
+    }
+    1
 }
 
 /// `--dry-run`: a verdict per call; exit 2 when the endpoint performed one of them.
@@ -209,7 +271,7 @@ async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, audit: &Audit, lang: Lang) ->
 fn describer(plan: &Plan) -> impl Fn(usize) -> String + '_ {
     let calls: Vec<(usize, String)> = executor::indexed_calls(plan)
         .iter()
-        .map(|(i, c)| (*i, c.describe()))
+        .map(|(i, c)| (*i, call_text(c)))
         .collect();
     move |index| {
         calls

@@ -6,9 +6,11 @@ use serde::Serialize;
 
 use crate::domain::error::ErrorReport;
 use crate::domain::findings::{Finding, Severity};
-use crate::domain::model::{Instance, ManagedNode};
+use crate::domain::model::{Instance, ManagedNode, SsmPolicy};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
+use crate::i18n::Lang;
+use crate::present::{finding_fix, finding_what, instance_summary};
 
 pub const SCHEMA: u32 = 2;
 
@@ -124,7 +126,7 @@ impl Serialize for InstancesJson<'_> {
                     .get(r.instance_id.as_str())
                     .map(|n| n.ping.as_str()),
                 verdict: &r.verdict,
-                summary: r.summary(),
+                summary: instance_summary(r, Lang::En),
                 findings: &r.findings,
             }
         }))
@@ -271,12 +273,7 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
         if v.instance_count == 0 {
             continue;
         }
-        let missing = v.missing_required();
-        let mark = if missing.is_empty() || v.endpoint_dependent_instances == 0 {
-            "✓"
-        } else {
-            "✗"
-        };
+        let mark = worst_mark(&v.findings);
         let _ = writeln!(
             out,
             "  {mark} {} ({}) · {} instance(s) · DNS support {} hostnames {}",
@@ -302,8 +299,8 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
                 out,
                 "      {} {} → {}",
                 mark_of(f.severity),
-                f.what(),
-                f.fix.describe()
+                finding_what(f, Lang::En),
+                finding_fix(f, Lang::En)
             );
         }
     }
@@ -315,12 +312,14 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
         let _ = writeln!(
             out,
             "  {} {} · SSM policy {} · profiles {}",
-            if r.findings.is_empty() { "✓" } else { "!" },
+            worst_mark(&r.findings),
             r.name,
             match r.policy {
-                crate::domain::model::SsmPolicy::Core => "AmazonSSMManagedInstanceCore",
-                crate::domain::model::SsmPolicy::Deprecated => "AmazonEC2RoleforSSM (deprecated)",
-                crate::domain::model::SsmPolicy::None => "none",
+                SsmPolicy::Core => "AmazonSSMManagedInstanceCore",
+                SsmPolicy::Deprecated => "AmazonEC2RoleforSSM (deprecated)",
+                SsmPolicy::Custom => "custom (grants the agent's actions)",
+                SsmPolicy::None => "none",
+                SsmPolicy::Unknown => "unknown",
             },
             if r.profiles.is_empty() {
                 "none".into()
@@ -337,26 +336,28 @@ pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
             Verdict::Waiting | Verdict::Unknown => "…",
             _ => "✗",
         };
-        let _ = writeln!(out, "  {mark} {} {}", r.instance_id, r.summary());
-        for f in r
-            .findings
-            .iter()
-            .filter(|f| f.severity != Severity::Warning || r.verdict == Verdict::Managed)
-        {
+        let _ = writeln!(
+            out,
+            "  {mark} {} {}",
+            r.instance_id,
+            instance_summary(r, Lang::En)
+        );
+        for f in r.findings.iter().filter(|f| f.severity != Severity::Info) {
             let _ = writeln!(
                 out,
-                "      rule {} {} → {}",
+                "      {} rule {} {} → {}",
+                mark_of(f.severity),
                 f.rule.number(),
-                f.what(),
-                f.fix.describe()
+                finding_what(f, Lang::En),
+                finding_fix(f, Lang::En)
             );
         }
     }
     let s = &readiness.summary;
     let _ = writeln!(
         out,
-        "\n{} online · {} connection lost · {} waiting · {} not managed · {} not running",
-        s.online, s.connection_lost, s.waiting, s.not_managed, s.not_running
+        "\n{} online · {} connection lost · {} waiting · {} not managed · {} not running · {} unknown",
+        s.online, s.connection_lost, s.waiting, s.not_managed, s.not_running, s.unknown
     );
     let verdict = match outcome(snapshot, readiness) {
         Outcome::Ready => "READY",
@@ -380,7 +381,18 @@ fn mark_of(s: Severity) -> &'static str {
         Severity::Blocker => "✗",
         Severity::Waiting => "…",
         Severity::Warning => "!",
+        Severity::Info => "i",
     }
+}
+
+/// A resource's mark: that of its worst finding, ✓ without any that matters.
+fn worst_mark(findings: &[Finding]) -> &'static str {
+    findings
+        .iter()
+        .map(|f| f.severity)
+        .filter(|s| *s != Severity::Info)
+        .min()
+        .map_or("✓", mark_of)
 }
 
 /// The `check --json` document of a check that could not produce a report at all (an

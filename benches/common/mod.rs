@@ -86,6 +86,7 @@ pub fn endpoint_vpcs(cloud: &SandboxCloud, rows: usize) {
                         subnet_ids: vec![subnet.clone()],
                         security_group_ids: vec![],
                         route_table_ids: vec![],
+                        policy_document: None,
                     },
                     created,
                     client_token: format!("bench-{v}-{short}"),

@@ -10,8 +10,9 @@ use jiff::Timestamp;
 
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState, PolicyText,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};
@@ -53,14 +54,7 @@ pub enum DryRunTrust {
     Ignored { action: String },
 }
 
-/// What `iam:SimulatePrincipalPolicy` says about one action for the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Simulated {
-    Allowed,
-    ExplicitDeny,
-    ImplicitDeny,
-}
+pub use crate::domain::model::Simulated;
 
 pub use crate::domain::model::VpcDnsAttribute;
 
@@ -76,6 +70,36 @@ pub struct CreateEndpointRequest {
     /// Idempotency token: the same token never creates a second endpoint.
     pub client_token: String,
     pub tags: Vec<(String, String)>,
+}
+
+/// ModifyVpcEndpoint: what to change on one interface endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModifyEndpointRequest {
+    pub endpoint_id: String,
+    /// `PrivateDnsEnabled`, when it is to change.
+    pub private_dns: Option<bool>,
+    /// `AddSubnetIds`: subnets in Availability Zones the endpoint does not cover yet.
+    pub add_subnet_ids: Vec<String>,
+}
+
+/// CreateNetworkAclEntry: one allow entry for TCP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclEntryRequest {
+    pub acl_id: String,
+    pub rule_number: i32,
+    pub egress: bool,
+    pub cidr: String,
+    pub from_port: i32,
+    pub to_port: i32,
+}
+
+/// The policies of one role: what is attached, and the documents that were read (every
+/// inline policy and every attached one but the two SSM managed policies, whose grants are
+/// known).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RolePolicySet {
+    pub attached_policy_arns: Vec<String>,
+    pub documents: Vec<PolicyText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +158,8 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
     ) -> impl Future<Output = CloudResult<Vec<SecurityGroup>>> + Send;
     fn describe_vpc_endpoints(&self) -> impl Future<Output = CloudResult<Vec<VpcEndpoint>>> + Send;
+    fn describe_network_acls(&self) -> impl Future<Output = CloudResult<Vec<NetworkAcl>>> + Send;
+    fn describe_nat_gateways(&self) -> impl Future<Output = CloudResult<Vec<NatGateway>>> + Send;
     /// Service names offered in this region (e.g. `com.amazonaws.R.ssm`).
     fn describe_vpc_endpoint_services(
         &self,
@@ -146,16 +172,26 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = CloudResult<Vec<ProfileAssociation>>> + Send;
 
     // IAM
-    /// Roles with their trust principals and attached managed policies.
+    /// Roles with their trust principals; the attached managed policies of those EC2 can
+    /// assume (their documents are read by [`Cloud::role_policies`]).
     fn list_roles(&self) -> impl Future<Output = CloudResult<Vec<Role>>> + Send;
     fn list_instance_profiles(
         &self,
     ) -> impl Future<Output = CloudResult<Vec<InstanceProfile>>> + Send;
+    /// Every policy of one role: ListRolePolicies / GetRolePolicy, and GetPolicy /
+    /// GetPolicyVersion (the default version) for attached policies. `attached`: the
+    /// attached policies when [`Cloud::list_roles`] listed them already (not asked again).
+    fn role_policies(
+        &self,
+        role_name: &str,
+        attached: Option<&[String]>,
+    ) -> impl Future<Output = CloudResult<RolePolicySet>> + Send;
 
     // SSM fleet
     fn describe_managed_nodes(&self) -> impl Future<Output = CloudResult<Vec<ManagedNode>>> + Send;
-    /// Default Host Management Configuration: `Some(true)` when the service setting names a role.
-    fn default_host_management(&self) -> impl Future<Output = CloudResult<bool>> + Send;
+    /// Default Host Management Configuration: the role the service setting names, `None`
+    /// when it is off.
+    fn default_host_management(&self) -> impl Future<Output = CloudResult<Option<String>>> + Send;
     /// At most [`PATCH_STATES_MAX_IDS`] ids; callers batch.
     fn describe_instance_patch_states(
         &self,
@@ -209,6 +245,13 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         actions: &[String],
     ) -> impl Future<Output = CloudResult<Vec<(String, Simulated)>>> + Send;
+    /// `iam:SimulatePrincipalPolicy` for a role (boundaries included), one decision per
+    /// action; `None` where the simulator lacked a condition's context and could not decide.
+    fn simulate_role(
+        &self,
+        role_arn: &str,
+        actions: &[String],
+    ) -> impl Future<Output = CloudResult<Vec<(String, Option<Simulated>)>>> + Send;
 
     // Writes: EC2
     fn create_vpc_endpoint(
@@ -235,6 +278,29 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         group_id: &str,
         cidr: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    fn modify_vpc_endpoint(
+        &self,
+        request: &ModifyEndpointRequest,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    /// AuthorizeSecurityGroupEgress: TCP 443 to `cidr`.
+    fn authorize_https_egress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    /// ModifyInstanceMetadataOptions `HttpEndpoint=enabled`.
+    fn enable_instance_metadata(
+        &self,
+        instance_id: &str,
+        mode: WriteMode,
+    ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
+    fn create_network_acl_entry(
+        &self,
+        request: &AclEntryRequest,
         mode: WriteMode,
     ) -> impl Future<Output = CloudResult<Written<()>>> + Send;
     /// AssociateIamInstanceProfile has no `DryRun` parameter.

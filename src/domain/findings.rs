@@ -1,8 +1,9 @@
-//! What a readiness rule found: what is wrong, why it matters, which step fixes it.
+//! What a readiness rule found: what is wrong, which step fixes it. Data only: the words
+//! are chosen where findings are shown (`present::findings`).
 
 use serde::Serialize;
 
-use crate::i18n::{Lang, t, tf};
+use super::policy::UnverifiedReason;
 
 /// The readiness rules of DESIGN.md, numbered as there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -15,6 +16,11 @@ pub enum Rule {
     NetworkPath = 5,
     InstanceProfile = 6,
     Agent = 7,
+    NetworkAcl = 8,
+    Egress = 9,
+    Imds = 10,
+    Policy = 11,
+    RemoteRoute = 12,
 }
 
 impl Rule {
@@ -30,49 +36,74 @@ pub enum Severity {
     Blocker,
     /// Will resolve by itself (a resource is still being created).
     Waiting,
-    /// Works, but should be changed.
+    /// Works, or cannot be verified from here, but should be looked at.
     Warning,
+    /// Worth knowing; nothing to change for Systems Manager.
+    Info,
 }
 
-/// The remediation step that fixes a finding.
+/// The remediation that fixes a finding: a plan step, or a change made by hand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Fix {
-    CreateEndpoints { vpc_id: String },
-    EnableVpcDns { vpc_id: String },
-    AllowHttps { vpc_id: String },
+    CreateEndpoints {
+        vpc_id: String,
+    },
+    EnableVpcDns {
+        vpc_id: String,
+    },
+    /// ModifyVpcEndpoint `PrivateDnsEnabled` on the VPC's required endpoints.
+    EnablePrivateDns {
+        vpc_id: String,
+    },
+    /// ModifyVpcEndpoint `AddSubnetIds`: a subnet in `az` for the endpoints.
+    AddEndpointZone {
+        vpc_id: String,
+        az: String,
+    },
+    AllowHttps {
+        vpc_id: String,
+    },
+    /// AuthorizeSecurityGroupEgress TCP 443 to `cidr`.
+    AllowEgress {
+        group_id: String,
+        cidr: String,
+    },
+    /// CreateNetworkAclEntry: an allow entry numbered `rule_number` (`None`: no free
+    /// number comes before the denying entry, so it is a change by hand).
+    AllowNetworkAcl {
+        acl_id: String,
+        egress: bool,
+        from_port: i32,
+        to_port: i32,
+        cidr: String,
+        rule_number: Option<i32>,
+    },
+    /// ModifyInstanceMetadataOptions `HttpEndpoint=enabled`.
+    EnableImds {
+        instance_id: String,
+    },
     CreateRole,
-    AttachCorePolicy { role: String },
-    AttachProfile { instance_id: String },
-    StartInstance { instance_id: String },
-    CheckAgent { instance_id: String },
+    AttachCorePolicy {
+        role: String,
+    },
+    AttachProfile {
+        instance_id: String,
+    },
+    CheckAgent {
+        instance_id: String,
+    },
+    /// No safe API call: the change is described with the finding.
+    Manual,
     Wait,
 }
 
-impl Fix {
-    pub fn describe(&self) -> String {
-        self.describe_in(Lang::En)
-    }
-
-    pub fn describe_in(&self, lang: Lang) -> String {
-        match self {
-            Fix::CreateEndpoints { vpc_id } => tf(lang, "fix.create_endpoints", &[("vpc", vpc_id)]),
-            Fix::EnableVpcDns { vpc_id } => tf(lang, "fix.enable_vpc_dns", &[("vpc", vpc_id)]),
-            Fix::AllowHttps { vpc_id } => tf(lang, "fix.allow_https", &[("vpc", vpc_id)]),
-            Fix::CreateRole => t(lang, "fix.create_role"),
-            Fix::AttachCorePolicy { role } => tf(lang, "fix.attach_core_policy", &[("role", role)]),
-            Fix::AttachProfile { instance_id } => {
-                tf(lang, "fix.attach_profile", &[("instance", instance_id)])
-            }
-            Fix::StartInstance { instance_id } => {
-                tf(lang, "fix.start_instance", &[("instance", instance_id)])
-            }
-            Fix::CheckAgent { instance_id } => {
-                tf(lang, "fix.check_agent", &[("instance", instance_id)])
-            }
-            Fix::Wait => t(lang, "fix.wait"),
-        }
-    }
+/// Which way traffic crosses a network ACL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Outbound,
+    Inbound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -105,6 +136,68 @@ pub enum FindingKind {
         services: Vec<String>,
         az: String,
     },
+    /// The endpoint policy of `service` denies (or does not allow) `action`.
+    EndpointPolicyDenies {
+        service: String,
+        endpoint_id: String,
+        action: String,
+    },
+    EndpointPolicyUnverified {
+        service: String,
+        endpoint_id: String,
+        action: String,
+        reason: UnverifiedReason,
+    },
+    /// A public subnet (default route to an internet gateway), but no public IP.
+    NoPublicIp {
+        subnet_id: String,
+    },
+    /// The default route goes to a NAT gateway that is not `available` (or gone).
+    NatNotAvailable {
+        nat_id: String,
+        state: String,
+    },
+    /// The default route leaves the VPC (transit gateway, peering, VPN gateway): whether
+    /// Systems Manager is reachable that way cannot be seen from this account.
+    RouteNotVerifiable {
+        target: String,
+    },
+    /// A network ACL entry (or its implicit deny when `rule` is `None`) drops the traffic.
+    NetworkAclDenies {
+        acl_id: String,
+        subnet_id: String,
+        direction: Direction,
+        from_port: i32,
+        to_port: i32,
+        peer: String,
+        rule: Option<i32>,
+    },
+    /// The first matching entry covers only part of the addresses or ports.
+    NetworkAclPartly {
+        acl_id: String,
+        subnet_id: String,
+        direction: Direction,
+        from_port: i32,
+        to_port: i32,
+        peer: String,
+        rule: i32,
+    },
+    /// No egress rule of the instance's security groups allows TCP 443 to `destination`.
+    EgressBlocked {
+        groups: Vec<String>,
+        destination: String,
+    },
+    /// Egress is allowed only to prefix lists or some addresses: it may not reach
+    /// `destination`.
+    EgressUnverified {
+        groups: Vec<String>,
+        destination: String,
+    },
+    ImdsDisabled,
+    /// IMDSv2 required with a hop limit of 1: containers on the instance get no token.
+    ImdsHopLimit {
+        hop_limit: i32,
+    },
     NoInstanceProfile {
         dhmc_without_imdsv2: bool,
     },
@@ -121,11 +214,36 @@ pub enum FindingKind {
     RoleNotTrustingEc2 {
         role: String,
     },
+    /// No policy of the role allows `action` (implicit deny).
     RoleWithoutSsmPolicy {
+        role: String,
+    },
+    RolePolicyDenies {
+        role: String,
+        action: String,
+        statement: Option<String>,
+    },
+    RolePolicyUnverified {
+        role: String,
+        action: String,
+        reason: UnverifiedReason,
+    },
+    RolePoliciesUnreadable {
         role: String,
     },
     DeprecatedPolicy {
         role: String,
+    },
+    /// Default Host Management names a role that does not exist.
+    DhmcRoleMissing {
+        role: String,
+    },
+    DhmcRoleNotTrustingSsm {
+        role: String,
+    },
+    /// Default Host Management needs agent 3.2.582 or later.
+    DhmcAgentTooOld {
+        version: String,
     },
     AgentNotRegistered,
     ConnectionLost,
@@ -143,45 +261,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A few words for a table cell: "no instance profile".
-    pub fn short(&self) -> String {
-        self.short_in(Lang::En)
-    }
-
-    /// What is wrong, in one sentence.
-    pub fn what(&self) -> String {
-        self.what_in(Lang::En)
-    }
-
-    /// Why it matters.
-    pub fn why(&self) -> String {
-        self.why_in(Lang::En)
-    }
-
-    pub fn short_in(&self, lang: Lang) -> String {
-        match &self.kind {
-            FindingKind::EndpointsMissing { services } if services.len() >= 3 => {
-                t(lang, "finding.endpoints_missing.short_all")
-            }
-            _ => self.text(lang, "short"),
+    pub fn new(rule: Rule, severity: Severity, subject: &str, kind: FindingKind, fix: Fix) -> Self {
+        Self {
+            rule,
+            severity,
+            subject: subject.to_string(),
+            kind,
+            fix,
         }
     }
+}
 
-    pub fn what_in(&self, lang: Lang) -> String {
-        match &self.kind {
-            FindingKind::NoInstanceProfile {
-                dhmc_without_imdsv2: true,
-            } => t(lang, "finding.no_instance_profile.what_dhmc"),
-            _ => self.text(lang, "what"),
-        }
-    }
-
-    pub fn why_in(&self, lang: Lang) -> String {
-        t(lang, &format!("finding.{}.why", self.kind_name()))
-    }
-
-    fn kind_name(&self) -> &'static str {
-        match &self.kind {
+impl FindingKind {
+    /// The kind's name as `check --json` writes it (`endpoints_missing`).
+    pub fn name(&self) -> &'static str {
+        match self {
             FindingKind::EndpointsMissing { .. } => "endpoints_missing",
             FindingKind::EndpointsPending { .. } => "endpoints_pending",
             FindingKind::EndpointsFailed { .. } => "endpoints_failed",
@@ -190,6 +284,17 @@ impl Finding {
             FindingKind::HttpsNotAllowed { .. } => "https_not_allowed",
             FindingKind::DuplicateSubnetsInZone { .. } => "duplicate_subnets_in_zone",
             FindingKind::EndpointNotInZone { .. } => "endpoint_not_in_zone",
+            FindingKind::EndpointPolicyDenies { .. } => "endpoint_policy_denies",
+            FindingKind::EndpointPolicyUnverified { .. } => "endpoint_policy_unverified",
+            FindingKind::NoPublicIp { .. } => "no_public_ip",
+            FindingKind::NatNotAvailable { .. } => "nat_not_available",
+            FindingKind::RouteNotVerifiable { .. } => "route_not_verifiable",
+            FindingKind::NetworkAclDenies { .. } => "network_acl_denies",
+            FindingKind::NetworkAclPartly { .. } => "network_acl_partly",
+            FindingKind::EgressBlocked { .. } => "egress_blocked",
+            FindingKind::EgressUnverified { .. } => "egress_unverified",
+            FindingKind::ImdsDisabled => "imds_disabled",
+            FindingKind::ImdsHopLimit { .. } => "imds_hop_limit",
             FindingKind::NoInstanceProfile { .. } => "no_instance_profile",
             FindingKind::AssociationPending => "association_pending",
             FindingKind::ProfileNotFound { .. } => "profile_not_found",
@@ -197,55 +302,15 @@ impl Finding {
             FindingKind::RoleNotFound { .. } => "role_not_found",
             FindingKind::RoleNotTrustingEc2 { .. } => "role_not_trusting_ec2",
             FindingKind::RoleWithoutSsmPolicy { .. } => "role_without_ssm_policy",
+            FindingKind::RolePolicyDenies { .. } => "role_policy_denies",
+            FindingKind::RolePolicyUnverified { .. } => "role_policy_unverified",
+            FindingKind::RolePoliciesUnreadable { .. } => "role_policies_unreadable",
             FindingKind::DeprecatedPolicy { .. } => "deprecated_policy",
+            FindingKind::DhmcRoleMissing { .. } => "dhmc_role_missing",
+            FindingKind::DhmcRoleNotTrustingSsm { .. } => "dhmc_role_not_trusting_ssm",
+            FindingKind::DhmcAgentTooOld { .. } => "dhmc_agent_too_old",
             FindingKind::AgentNotRegistered => "agent_not_registered",
             FindingKind::ConnectionLost => "connection_lost",
-        }
-    }
-
-    /// `finding.KIND.PART` with the finding's data as `%{…}` arguments.
-    fn text(&self, lang: Lang, part: &str) -> String {
-        let key = format!("finding.{}.{part}", self.kind_name());
-        let on = |v: bool| t(lang, if v { "word.on" } else { "word.off" });
-        match &self.kind {
-            FindingKind::EndpointsMissing { services }
-            | FindingKind::EndpointsPending { services }
-            | FindingKind::EndpointsFailed { services }
-            | FindingKind::PrivateDnsOff { services }
-            | FindingKind::HttpsNotAllowed { services } => {
-                tf(lang, &key, &[("services", &services.join(", "))])
-            }
-            FindingKind::VpcDnsOff {
-                dns_support,
-                dns_hostnames,
-            } => tf(
-                lang,
-                &key,
-                &[
-                    ("support", &on(*dns_support)),
-                    ("hostnames", &on(*dns_hostnames)),
-                ],
-            ),
-            FindingKind::DuplicateSubnetsInZone { service, az } => {
-                tf(lang, &key, &[("service", service), ("az", az)])
-            }
-            FindingKind::EndpointNotInZone { services, az } => tf(
-                lang,
-                &key,
-                &[("services", &services.join(", ")), ("az", az)],
-            ),
-            FindingKind::ProfileNotFound { profile_arn } => {
-                tf(lang, &key, &[("profile", profile_arn)])
-            }
-            FindingKind::ProfileWithoutRole { profile } => tf(lang, &key, &[("profile", profile)]),
-            FindingKind::RoleNotFound { role }
-            | FindingKind::RoleNotTrustingEc2 { role }
-            | FindingKind::RoleWithoutSsmPolicy { role }
-            | FindingKind::DeprecatedPolicy { role } => tf(lang, &key, &[("role", role)]),
-            FindingKind::NoInstanceProfile { .. }
-            | FindingKind::AssociationPending
-            | FindingKind::AgentNotRegistered
-            | FindingKind::ConnectionLost => t(lang, &key),
         }
     }
 }

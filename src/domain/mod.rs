@@ -1,9 +1,11 @@
-//! Pure types and rules: no IO, no async, no SDK types.
+//! Pure types and rules: no IO, no async, no SDK types, no words.
 
 pub mod error;
+pub mod fast_map;
 pub mod findings;
 pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod readiness;
 pub mod snapshot;
+pub mod topology;

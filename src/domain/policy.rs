@@ -95,6 +95,8 @@ pub enum UnverifiedReason {
     Resource,
     NotPrincipal,
     PolicyVariable,
+    /// The document itself could not be read (not JSON, an unknown element).
+    Unreadable,
 }
 
 /// Identity policies (the union of a role's policies, as IAM evaluates them).

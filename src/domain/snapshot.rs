@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::model::{
     Command, Identity, Instance, InstanceProfile, InventorySummary, MaintenanceWindow, ManagedNode,
-    PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint,
+    NatGateway, NetworkAcl, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint,
 };
 
 /// One independently polled group of reads.
@@ -75,6 +76,11 @@ pub struct NetworkData {
     pub route_tables: Vec<RouteTable>,
     pub security_groups: Vec<SecurityGroup>,
     pub endpoints: Vec<VpcEndpoint>,
+    /// Empty when they could not be read: the rules that need them are then skipped.
+    pub network_acls: Vec<NetworkAcl>,
+    pub nat_gateways: Vec<NatGateway>,
+    /// Whether the NAT gateways were read (an empty list is then a fact).
+    pub nat_gateways_known: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -94,6 +100,8 @@ pub struct NodeData {
     pub nodes: Vec<ManagedNode>,
     /// Default Host Management Configuration; `None` when unknown.
     pub dhmc: Option<bool>,
+    /// The role the DHMC service setting names (`service-role/…`), when it is on.
+    pub dhmc_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

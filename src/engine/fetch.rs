@@ -3,11 +3,17 @@
 use futures::{StreamExt, TryFutureExt, stream};
 
 use crate::cloud::{Cloud, CloudError, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
-use crate::domain::model::{Command, InventorySummary, MaintenanceWindow, PatchState};
+use crate::domain::model::{
+    Command, InventorySummary, MaintenanceWindow, PatchState, Role, RolePolicies,
+};
+use crate::domain::policy::AGENT_ACTIONS;
+use crate::domain::readiness::{Access, role_access};
 use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
 
 /// Concurrent DescribeVpcAttribute calls at most.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
+/// Roles whose policies are read at once.
+const ROLE_POLICY_CONCURRENCY: usize = 8;
 
 #[derive(Debug, Clone)]
 pub enum Fetched {
@@ -85,14 +91,29 @@ pub async fn patch_states<C: Cloud>(cloud: &C, ids: &[String]) -> CloudResult<Ve
     Ok(out)
 }
 
+/// The network. Network ACLs and NAT gateways are read beside it: when they cannot be,
+/// the rules that need them are left out instead of the whole source failing.
 pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
-    let (mut vpcs, subnets, route_tables, security_groups, endpoints) = futures::try_join!(
-        cloud.describe_vpcs(),
-        cloud.describe_subnets(),
-        cloud.describe_route_tables(),
-        cloud.describe_security_groups(),
-        cloud.describe_vpc_endpoints(),
-    )?;
+    let (core, acls, nats) = futures::join!(
+        async {
+            futures::try_join!(
+                cloud.describe_vpcs(),
+                cloud.describe_subnets(),
+                cloud.describe_route_tables(),
+                cloud.describe_security_groups(),
+                cloud.describe_vpc_endpoints(),
+            )
+        },
+        cloud.describe_network_acls(),
+        cloud.describe_nat_gateways(),
+    );
+    let (mut vpcs, subnets, route_tables, security_groups, endpoints) = core?;
+    let network_acls = acls
+        .inspect_err(|e| tracing::warn!(error = %e, "network ACLs unknown"))
+        .unwrap_or_default();
+    let nat_gateways = nats
+        .inspect_err(|e| tracing::warn!(error = %e, "NAT gateways unknown"))
+        .ok();
     let ids: Vec<(usize, String)> = vpcs.iter().map(|v| v.id.clone()).enumerate().collect();
     let attributes: Vec<(usize, Option<bool>, Option<bool>)> = stream::iter(ids)
         .map(|(i, vpc_id)| async move {
@@ -120,6 +141,9 @@ pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
         route_tables,
         security_groups,
         endpoints,
+        network_acls,
+        nat_gateways_known: nat_gateways.is_some(),
+        nat_gateways: nat_gateways.unwrap_or_default(),
     })
 }
 
@@ -134,9 +158,59 @@ pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
     })
 }
 
+/// Roles and instance profiles, and the policies of every role EC2 can assume or an
+/// instance profile holds (the others cannot give an instance credentials). A role whose
+/// policies cannot be read keeps what ListRoles said, marked unreadable.
 pub async fn iam<C: Cloud>(cloud: &C) -> CloudResult<IamData> {
     let (roles, profiles) = futures::try_join!(cloud.list_roles(), cloud.list_instance_profiles())?;
+    let held: std::collections::HashSet<&str> = profiles
+        .iter()
+        .flat_map(|p| p.role_names.iter().map(String::as_str))
+        .collect();
+    let roles: Vec<Role> = stream::iter(roles)
+        .map(|role| {
+            let read = role.trusts_ec2() || held.contains(role.name.as_str());
+            async move {
+                if read {
+                    with_policies(cloud, role).await
+                } else {
+                    role
+                }
+            }
+        })
+        .buffered(ROLE_POLICY_CONCURRENCY)
+        .collect()
+        .await;
     Ok(IamData { roles, profiles })
+}
+
+async fn with_policies<C: Cloud>(cloud: &C, mut role: Role) -> Role {
+    let listed = role
+        .trusts_ec2()
+        .then_some(role.attached_policy_arns.as_slice());
+    match cloud.role_policies(&role.name, listed).await {
+        Ok(set) => {
+            role.attached_policy_arns = set.attached_policy_arns;
+            role.policies = RolePolicies::Read {
+                documents: set.documents,
+            };
+        }
+        Err(e) => {
+            tracing::warn!(role = %role.name, error = %e, "role policies unknown");
+            role.policies = RolePolicies::Unreadable {
+                error: e.to_string(),
+            };
+        }
+    }
+    // What the documents cannot decide, the policy simulator may (where it is allowed).
+    if let Access::Unverified { .. } = role_access(&role).access {
+        let actions: Vec<String> = AGENT_ACTIONS.iter().map(ToString::to_string).collect();
+        match cloud.simulate_role(&role.arn, &actions).await {
+            Ok(decisions) => role.simulated = decisions,
+            Err(e) => tracing::debug!(role = %role.name, error = %e, "no simulator for the role"),
+        }
+    }
+    role
 }
 
 pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
@@ -146,9 +220,11 @@ pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
             .default_host_management()
             .inspect_err(|e| tracing::debug!(error = %e, "DHMC setting unknown")),
     );
+    let dhmc = dhmc.ok();
     Ok(NodeData {
         nodes: nodes?,
-        dhmc: dhmc.ok(),
+        dhmc: dhmc.as_ref().map(Option::is_some),
+        dhmc_role: dhmc.flatten(),
     })
 }
 

@@ -1,9 +1,16 @@
-//! Words for what the engine and the adapters return as data: errors and dry-run
-//! verdicts, in the interface's language. API names, ids and AWS's own messages stay as
-//! they are.
+//! Words for what the domain, the engine and the adapters return as data: findings,
+//! verdicts, plans, errors and dry-run verdicts, in the interface's language. API names,
+//! ids and AWS's own messages stay as they are.
 
 mod errors;
+mod findings;
+mod plans;
 mod verdicts;
 
 pub use errors::error_text;
+pub use findings::{
+    finding_fix, finding_short, finding_what, finding_why, fix_text, instance_summary,
+    manual_change,
+};
+pub use plans::{call_text, note_text, plan_title, step_title};
 pub use verdicts::{dry_run_trust_text, verdict_text};

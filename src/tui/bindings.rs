@@ -199,7 +199,12 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             &["a"],
         ),
         (RunCommand, "run_command", RUN, &["x"]),
-        (Scan, "scan", &[Pane(crate::tui::app::Pane::Patches)], &["s"]),
+        (
+            Scan,
+            "scan",
+            &[Pane(crate::tui::app::Pane::Patches)],
+            &["s"],
+        ),
         (
             Install,
             "install",
@@ -229,7 +234,12 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
         (ToggleOptional, "toggle_optional", &[Dialog], &["o"]),
         (Submit, "submit", &[Prompt], &["enter"]),
         (Cancel, "cancel", &[Prompt], &["esc"]),
-        (DeleteChar, "delete_char", &[Prompt], &["backspace", "ctrl-h"]),
+        (
+            DeleteChar,
+            "delete_char",
+            &[Prompt],
+            &["backspace", "ctrl-h"],
+        ),
         (DeleteWord, "delete_word", &[Prompt], &["ctrl-w"]),
         (ClearLine, "clear_line", &[Prompt], &["ctrl-u"]),
     ]
@@ -250,7 +260,10 @@ impl Action {
     }
 
     pub fn by_name(name: &str) -> Option<Action> {
-        DEFAULTS.iter().find(|(_, n, ..)| *n == name).map(|(a, ..)| *a)
+        DEFAULTS
+            .iter()
+            .find(|(_, n, ..)| *n == name)
+            .map(|(a, ..)| *a)
     }
 
     /// Every action's config name.

@@ -12,8 +12,16 @@ use super::theme;
 use crate::cloud::Simulated;
 use crate::domain::plan::{Plan, StepKind};
 use crate::engine::executor::Verdict;
-use crate::i18n::{Lang, t, tf};
-use crate::present::verdict_text;
+use crate::i18n::{Lang, t};
+use crate::present::{call_text, note_text, plan_title, step_title, verdict_text};
+
+/// Steps offered unselected: `o` selects them.
+pub fn offered(kind: StepKind) -> bool {
+    matches!(
+        kind,
+        StepKind::OptionalEndpoints | StepKind::EndpointZones | StepKind::NetworkAcl
+    )
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -30,11 +38,11 @@ impl Confirm {
         }
     }
 
-    /// `o` selects or unselects the optional steps.
+    /// `o` selects or unselects the steps offered unselected.
     pub fn toggle_optional(&mut self) -> bool {
         let mut any = false;
         for s in &mut self.plan.steps {
-            if s.kind == StepKind::OptionalEndpoints {
+            if offered(s.kind) {
                 s.selected = !s.selected;
                 any = true;
             }
@@ -47,7 +55,7 @@ impl Confirm {
         let mut index = 0;
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
-            let optional = if step.kind == StepKind::OptionalEndpoints {
+            let optional = if offered(step.kind) {
                 t(lang, "ui.dialog.optional")
             } else {
                 String::new()
@@ -88,14 +96,14 @@ impl Confirm {
                     None => Span::styled(t(lang, "ui.dialog.checking"), theme::tone(Tone::Warn)),
                 };
                 lines.push(Line::from(vec![
-                    Span::raw(format!("      {}", call.describe())),
+                    Span::raw(format!("      {}", call_text(call))),
                     verdict,
                 ]));
                 index += 1;
             }
             for note in &step.notes {
                 lines.push(Line::styled(
-                    format!("      ! {note}"),
+                    format!("      ! {}", note_text(note, lang)),
                     theme::tone(Tone::Warn),
                 ));
             }
@@ -133,26 +141,6 @@ pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, lang: Lang) {
 }
 
 /// A confirmation dialog for plain lines (Run Command, cancel).
-/// The plan's title in `lang`, with where it runs when several scopes are shown.
-pub fn plan_title(plan: &crate::domain::plan::Plan, lang: Lang) -> String {
-    use crate::domain::plan::Subject;
-    let title = if lang == Lang::En {
-        plan.title.clone()
-    } else {
-        match &plan.subject {
-            Subject::Endpoints { vpc_id } => tf(lang, "plan.title.endpoints", &[("vpc", vpc_id)]),
-            Subject::Role { name } => tf(lang, "plan.title.role", &[("role", name)]),
-            Subject::Attach { profile } => tf(lang, "plan.title.attach", &[("profile", profile)]),
-            Subject::Fix => t(lang, "plan.title.fix"),
-        }
-    };
-    if plan.place.is_empty() {
-        title
-    } else {
-        format!("{title} · {}", plan.place)
-    }
-}
-
 pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
     popup(frame, area, title, lines, 110, lang);
@@ -182,24 +170,4 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     frame.render_widget(Paragraph::new(prompt(lang)), footer);
-}
-
-/// A step's title in `lang`.
-pub fn step_title(step: &crate::domain::plan::Step, lang: Lang) -> String {
-    if lang == Lang::En {
-        step.title.clone()
-    } else {
-        t(lang, &format!("plan.{}", step_key(step.kind)))
-    }
-}
-
-fn step_key(kind: StepKind) -> &'static str {
-    match kind {
-        StepKind::VpcDns => "vpc_dns",
-        StepKind::EndpointGroup => "endpoint_group",
-        StepKind::Endpoints => "endpoints",
-        StepKind::OptionalEndpoints => "optional_endpoints",
-        StepKind::Role => "role",
-        StepKind::Attach => "attach",
-    }
 }

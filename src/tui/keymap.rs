@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Every action a key can be bound to, with its default key.
-pub const DEFAULTS: [(&str, &str); 23] = [
+pub const DEFAULTS: [(&str, &str); 24] = [
     ("quit", "q"),
     ("help", "?"),
     ("command", ":"),
@@ -24,6 +24,7 @@ pub const DEFAULTS: [(&str, &str); 23] = [
     ("create_endpoints", "c"),
     ("create_role", "n"),
     ("attach", "a"),
+    ("fix", "f"),
     ("run_command", "x"),
     ("scan", "s"),
     ("install", "I"),
@@ -31,8 +32,8 @@ pub const DEFAULTS: [(&str, &str); 23] = [
     ("lab_vpc", "L"),
 ];
 
-pub const ACTIONS: [&str; 23] = {
-    let mut out = [""; 23];
+pub const ACTIONS: [&str; 24] = {
+    let mut out = [""; 24];
     let mut i = 0;
     while i < DEFAULTS.len() {
         out[i] = DEFAULTS[i].0;

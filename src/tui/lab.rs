@@ -1,10 +1,13 @@
 //! The workshop lab as a checked walk: six steps whose state comes from live data.
 
 use super::rows::{Cell, Row, Tone};
+use crate::domain::findings::Severity;
 use crate::domain::model::{AssociationState, InstanceState, PingStatus};
 use crate::domain::readiness::{Readiness, Verdict};
 use crate::domain::snapshot::Snapshot;
+use crate::domain::topology::Topology;
 use crate::i18n::{Lang, t, tf};
+use crate::present::finding_short;
 
 /// The lab stack's VPC is found by this name prefix.
 pub const LAB_STACK_PREFIX: &str = "WellArchitectedLabsStack";
@@ -21,11 +24,23 @@ pub enum StepState {
 /// What Enter does for the step that is `Next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabAction {
-    CreateEndpoints { vpc_id: String },
+    CreateEndpoints {
+        vpc_id: String,
+    },
     CreateRole,
-    Attach { instance_ids: Vec<String> },
-    RunCommand { instance_ids: Vec<String> },
-    Scan { instance_ids: Vec<String> },
+    Attach {
+        instance_ids: Vec<String>,
+    },
+    /// Whatever else blocks the lab's instances (the plan of `f` on Instances).
+    Fix {
+        instance_ids: Vec<String>,
+    },
+    RunCommand {
+        instance_ids: Vec<String>,
+    },
+    Scan {
+        instance_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,23 +111,13 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
     let mut steps = Vec::new();
 
     // 1. Find the stack.
+    let topo = Topology::new(&s.network);
     let private: Vec<&crate::domain::model::Subnet> = s
         .network
         .subnets
         .iter()
         .filter(|x| Some(&x.vpc_id) == vpc_id.as_ref())
-        .filter(|x| {
-            !s.network.route_tables.iter().any(|t| {
-                t.subnet_ids.contains(&x.id)
-                    && t.routes.iter().any(|ro| {
-                        ro.destination == "0.0.0.0/0"
-                            && matches!(
-                                ro.target,
-                                crate::domain::model::RouteTarget::InternetGateway(_)
-                            )
-                    })
-            })
-        })
+        .filter(|x| !topo.is_public(x))
         .collect();
     let mut azs: Vec<&str> = private.iter().map(|x| x.az.as_str()).collect();
     azs.sort();
@@ -158,20 +163,16 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         .filter(|x| x.state.as_deref() == Some("pending"))
         .map(|x| x.short.as_str())
         .collect();
-    let blocked_https = required
-        .iter()
-        .any(|x| x.https_from_instances == Some(false));
-    let dns_off = required.iter().any(|x| x.private_dns == Some(false));
-    let endpoints_ok =
-        found && missing.is_empty() && pending.is_empty() && !blocked_https && !dns_off;
+    // What `c` fixes on the VPC: endpoints, their group, private DNS, the VPC's DNS.
+    let vpc_blocked =
+        report.is_some_and(|v| v.findings.iter().any(|f| f.severity == Severity::Blocker));
+    let endpoints_ok = found && missing.is_empty() && pending.is_empty() && !vpc_blocked;
     steps.push(LabStep {
         number: 2,
         state: if !found {
             StepState::Blocked(t(lang, "lab.blocked.step1"))
-        } else if !missing.is_empty() || blocked_https {
+        } else if !missing.is_empty() || vpc_blocked {
             StepState::Next
-        } else if dns_off {
-            StepState::Blocked(t(lang, "lab.step2.dns_off"))
         } else if !pending.is_empty() {
             StepState::Waiting(tf(
                 lang,
@@ -296,24 +297,50 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
         .count();
     let all_online = found && online.len() == running && running > 0;
     let earlier_done = endpoints_ok && role_ok && without.is_empty() && !associating;
+    // What still blocks the lab's instances once steps 2–4 are done (a network ACL, the
+    // security group's egress, instance metadata…): Enter offers the fix.
+    let blocker = r
+        .instances
+        .iter()
+        .filter(|x| instance_ids.contains(&x.instance_id))
+        .flat_map(|x| x.findings.iter())
+        .find(|f| f.severity == Severity::Blocker);
+    let blocked: Vec<String> = r
+        .instances
+        .iter()
+        .filter(|x| instance_ids.contains(&x.instance_id))
+        .filter(|x| x.findings.iter().any(|f| f.severity == Severity::Blocker))
+        .map(|x| x.instance_id.clone())
+        .collect();
     steps.push(LabStep {
         number: 5,
         state: if all_online {
             StepState::Done
+        } else if earlier_done && blocker.is_some() {
+            StepState::Next
         } else if earlier_done {
             StepState::Waiting(t(lang, "lab.step5.waiting"))
         } else {
             StepState::Blocked(t(lang, "lab.blocked.steps2to4"))
         },
-        facts: tf(
-            lang,
-            "lab.step5.facts",
-            &[
-                ("online", &online.len().to_string()),
-                ("total", &running.to_string()),
-            ],
-        ),
-        action: None,
+        facts: match blocker {
+            Some(f) if earlier_done => tf(
+                lang,
+                "lab.step5.blocked",
+                &[("what", &finding_short(f, lang)), ("instance", &f.subject)],
+            ),
+            _ => tf(
+                lang,
+                "lab.step5.facts",
+                &[
+                    ("online", &online.len().to_string()),
+                    ("total", &running.to_string()),
+                ],
+            ),
+        },
+        action: (!blocked.is_empty()).then_some(LabAction::Fix {
+            instance_ids: blocked,
+        }),
     });
 
     // 6. First operations: a Run Command, a patch scan, inventory.

@@ -5,9 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, Mode, Pane, StatusKind};
+use super::app::{App, Mode, Pane};
+use super::chrome::{draw_footer, draw_help, draw_status};
 use super::columns;
 use super::dialog;
 use super::fleet::DrillKind;
@@ -18,7 +19,7 @@ use super::fleet_rows::{
 use super::rows::{AUDIT_COLUMNS, ENDPOINT_COLUMNS, INSTANCE_COLUMNS, ROLE_COLUMNS, Tone};
 use super::theme;
 use crate::domain::findings::Severity;
-use crate::i18n::{Lang, t, tf};
+use crate::i18n::{t, tf};
 use unicode_width::UnicodeWidthStr;
 
 const MIN_WIDTH: u16 = 40;
@@ -450,6 +451,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             Severity::Blocker => ("✗", Tone::Bad),
             Severity::Waiting => ("…", Tone::Warn),
             Severity::Warning => ("!", Tone::Warn),
+            Severity::Info => ("i", Tone::Dim),
         };
         lines.push(Line::from(vec![
             Span::styled(
@@ -460,15 +462,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 theme::tone(tone),
             ),
-            Span::raw(f.what_in(app.lang)),
+            Span::raw(crate::present::finding_what(f, app.lang)),
         ]));
         lines.push(Line::styled(
             tf(
                 app.lang,
                 "ui.detail.why_fix",
                 &[
-                    ("why", &f.why_in(app.lang)),
-                    ("fix", &f.fix.describe_in(app.lang)),
+                    ("why", &crate::present::finding_why(f, app.lang)),
+                    ("fix", &crate::present::finding_fix(f, app.lang)),
                 ],
             ),
             theme::tone(Tone::Dim),
@@ -487,113 +489,6 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
             .block(block)
             .wrap(Wrap { trim: false }),
         area,
-    );
-}
-
-/// The catalog key of the pane's footer (its keys).
-pub fn footer_keys(pane: Pane) -> &'static str {
-    match pane {
-        Pane::Endpoints => "footer.endpoints",
-        Pane::Roles => "footer.roles",
-        Pane::Audit => "footer.audit",
-        Pane::Inventory => "footer.inventory",
-        Pane::Patches => "footer.patches",
-        Pane::Commands => "footer.commands",
-        Pane::Windows => "footer.windows",
-        Pane::Lab => "footer.lab",
-        Pane::Instances => "footer.instances",
-    }
-}
-
-fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            t(app.lang, footer_keys(app.pane)),
-            theme::tone(Tone::Dim),
-        )),
-        area,
-    );
-}
-
-fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
-    let line = match &app.mode {
-        Mode::Command(text) => Line::from(vec![
-            Span::styled(":", theme::accent()),
-            Span::raw(text.clone()),
-            Span::raw("▏"),
-        ]),
-        Mode::Filter(text) => Line::from(vec![
-            Span::styled("/", theme::accent()),
-            Span::raw(text.clone()),
-            Span::raw("▏"),
-        ]),
-        Mode::Input(text) => Line::from(vec![
-            Span::styled(t(app.lang, "ui.prompt.shell"), theme::accent()),
-            Span::raw(text.clone()),
-            Span::raw("▏"),
-        ]),
-        _ => match &app.status {
-            Some((StatusKind::Error, text)) => Line::styled(text.clone(), theme::tone(Tone::Bad)),
-            Some((StatusKind::Info, text)) => Line::styled(text.clone(), theme::accent()),
-            None => Line::raw(""),
-        },
-    };
-    frame.render_widget(Paragraph::new(line), area);
-}
-
-/// Help entries: catalog keys `help.X.keys` and `help.X.text`.
-pub const HELP: &[&str] = &[
-    "help.panes",
-    "help.command",
-    "help.region",
-    "help.move",
-    "help.filter",
-    "help.line",
-    "help.esc",
-    "help.enter",
-    "help.mark",
-    "help.c",
-    "help.n",
-    "help.a",
-    "help.x",
-    "help.s",
-    "help.cancel",
-    "help.y",
-    "help.copy",
-    "help.session",
-    "help.refresh",
-    "help.help",
-    "help.quit",
-];
-
-fn draw_help(frame: &mut Frame, area: Rect, lang: Lang) {
-    let w = 86.min(area.width.saturating_sub(2));
-    let h = (HELP.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = Rect {
-        x: area.x + (area.width.saturating_sub(w)) / 2,
-        y: area.y + (area.height.saturating_sub(h)) / 2,
-        width: w,
-        height: h,
-    };
-    let lines: Vec<Line> = HELP
-        .iter()
-        .map(|k| {
-            let keys = t(lang, &format!("{k}.keys"));
-            let pad = 40usize.saturating_sub(keys.width());
-            Line::from(vec![
-                Span::styled(format!("{keys}{}", " ".repeat(pad)), theme::accent()),
-                Span::raw(t(lang, &format!("{k}.text"))),
-            ])
-        })
-        .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(t(lang, "ui.help.title")),
-        ),
-        popup,
     );
 }
 

@@ -224,10 +224,12 @@ pub fn role_rows(r: &Readiness, lang: Lang) -> Vec<Row> {
         let policy = match role.policy {
             SsmPolicy::Core => cell(t(lang, "cell.core"), Tone::Good),
             SsmPolicy::Deprecated => cell(t(lang, "cell.deprecated"), Tone::Warn),
+            SsmPolicy::Custom => cell(t(lang, "cell.policy_custom"), Tone::Good),
             SsmPolicy::None => cell(t(lang, "cell.policy_none"), Tone::Bad),
+            SsmPolicy::Unknown => cell(t(lang, "cell.policy_unknown"), Tone::Warn),
         };
         let note = if let Some(f) = role.findings.first() {
-            cell(f.short_in(lang), Tone::Warn)
+            cell(crate::present::finding_short(f, lang), Tone::Warn)
         } else if role.profiles.is_empty() {
             cell(t(lang, "cell.no_profile"), Tone::Warn)
         } else {
@@ -354,7 +356,7 @@ pub fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang) -> Vec<Row> {
                 ping,
                 agent,
                 cell(platform, Tone::Normal),
-                cell(report.summary_in(lang), verdict_tone),
+                cell(crate::present::instance_summary(report, lang), verdict_tone),
             ],
             report.findings.clone(),
             detail,

@@ -40,16 +40,30 @@ pub fn endpoint(short: &str, subnets: &[&str]) -> VpcEndpoint {
         subnet_ids: subnets.iter().map(|s| s.to_string()).collect(),
         security_group_ids: vec![ENDPOINT_SG.into()],
         route_table_ids: vec![],
+        policy_document: None,
     }
 }
 
-pub fn https_rule(cidrs: &[&str], groups: &[&str]) -> IngressRule {
-    IngressRule {
+pub fn https_rule(cidrs: &[&str], groups: &[&str]) -> GroupRule {
+    GroupRule {
         protocol: "tcp".into(),
         from_port: Some(443),
         to_port: Some(443),
         cidrs: cidrs.iter().map(|s| s.to_string()).collect(),
-        source_group_ids: groups.iter().map(|s| s.to_string()).collect(),
+        group_ids: groups.iter().map(|s| s.to_string()).collect(),
+        prefix_list_ids: vec![],
+    }
+}
+
+/// The egress rule AWS gives every new security group: all traffic anywhere.
+pub fn all_egress() -> GroupRule {
+    GroupRule {
+        protocol: "-1".into(),
+        from_port: None,
+        to_port: None,
+        cidrs: vec!["0.0.0.0/0".into()],
+        group_ids: vec![],
+        prefix_list_ids: vec![],
     }
 }
 
@@ -63,6 +77,9 @@ pub fn role(name: &str, policy: &str) -> Role {
         } else {
             vec![policy.into()]
         },
+        // Read, and holding nothing but the attached policy.
+        policies: RolePolicies::Read { documents: vec![] },
+        simulated: vec![],
     }
 }
 
@@ -116,12 +133,14 @@ pub fn ready() -> Snapshot {
             vpc_id: VPC.into(),
             name: "endpoints".into(),
             ingress: vec![https_rule(&["10.0.0.0/16"], &[])],
+            egress: vec![all_egress()],
         },
         SecurityGroup {
             id: INSTANCE_SG.into(),
             vpc_id: VPC.into(),
             name: "instances".into(),
             ingress: vec![],
+            egress: vec![all_egress()],
         },
     ];
     s.network.endpoints = ["ssm", "ssmmessages", "ec2messages"]
@@ -139,8 +158,9 @@ pub fn ready() -> Snapshot {
         public_ip: None,
         platform: None,
         security_group_ids: vec![INSTANCE_SG.into()],
+        network_interfaces: vec![],
         profile_arn: Some(profile_arn(DEFAULT_ROLE_NAME)),
-        imds_v2_required: false,
+        metadata: MetadataOptions::default(),
         launch_time: None,
         tags: vec![("Env".into(), "lab".into())],
     });

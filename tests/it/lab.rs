@@ -220,17 +220,20 @@ fn every_message_key_exists_in_both_catalogs() {
     // Every key literal in the sources is in the catalogs (keys built with a prefix count when
     // some key starts with that prefix).
     let re = regex::Regex::new(
-        r#""((?:ui|cell|status|footer|pane|help|lab|finding|fix|verdict|word|proposal|plan)\.[a-z0-9_.]+)""#,
+        r#""((?:ui|cell|status|footer|pane|help|lab|finding|fix|verdict|word|proposal|plan|policy|cli)\.[a-z0-9_.]+)""#,
     )
     .expect("regex");
     let mut missing = Vec::new();
-    for dir in ["src/tui", "src/domain", "src"] {
-        let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
+    let mut dirs = vec![std::path::PathBuf::from(format!("{root}/src"))];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.flatten() {
             let path = e.path();
-            if path.extension().is_some_and(|x| x == "rs") {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
                 for c in re.captures_iter(&text) {
                     let key = &c[1];

@@ -6,6 +6,8 @@ use ssmdeck::domain::readiness::evaluate;
 use ssmdeck::domain::snapshot::Snapshot;
 
 use crate::fixtures::*;
+use ssmdeck::i18n::Lang;
+use ssmdeck::present::step_title;
 
 const DAY: &str = "20261128";
 
@@ -227,7 +229,8 @@ fn a_role_with_the_deprecated_policy_is_offered_core_not_replaced() {
             policy_arn: CORE_POLICY_ARN.into()
         }]
     );
-    assert!(plan.steps[0].title.contains("deprecated"));
+    let title = step_title(&plan.steps[0], Lang::En);
+    assert!(title.contains("deprecated"), "{title}");
 }
 
 #[test]
@@ -250,11 +253,8 @@ fn an_instance_with_another_profile_gets_a_replace_and_the_preview_says_so() {
             replaces: "web-app".into(),
         }]
     );
-    assert!(
-        plan.steps[0].title.contains("REPLACED"),
-        "{}",
-        plan.steps[0].title
-    );
+    let title = step_title(&plan.steps[0], Lang::En);
+    assert!(title.contains("REPLACED"), "{title}");
 }
 
 #[test]

@@ -272,6 +272,7 @@ async fn build_pool() -> Pool {
         ]);
     }
     events.push(EngineEvent::Plan(PlanEvent::Completed {
+        unconfirmed: 0,
         done: 2,
         skipped: 1,
     }));

@@ -6,6 +6,8 @@ use ssmdeck::domain::readiness::{NetworkPath, Verdict, evaluate};
 use ssmdeck::domain::snapshot::Snapshot;
 
 use crate::fixtures::*;
+use ssmdeck::i18n::Lang;
+use ssmdeck::present::{finding_fix, finding_what, finding_why, instance_summary};
 
 struct Case {
     name: &'static str,
@@ -128,12 +130,13 @@ fn cases() -> Vec<Case> {
         Case {
             name: "rule 3 holds: all traffic allowed",
             change: |s| {
-                s.network.security_groups[0].ingress = vec![IngressRule {
+                s.network.security_groups[0].ingress = vec![GroupRule {
                     protocol: "-1".into(),
                     from_port: None,
                     to_port: None,
                     cidrs: vec!["0.0.0.0/0".into()],
-                    source_group_ids: vec![],
+                    group_ids: vec![],
+                    prefix_list_ids: vec![],
                 }]
             },
             verdict: Verdict::Waiting,
@@ -227,7 +230,7 @@ fn cases() -> Vec<Case> {
             name: "rule 6 holds: Default Host Management with IMDSv2",
             change: |s| {
                 s.instances.instances[0].profile_arn = None;
-                s.instances.instances[0].imds_v2_required = true;
+                s.instances.instances[0].metadata.tokens_required = true;
                 s.nodes.dhmc = Some(true);
             },
             verdict: Verdict::Waiting,
@@ -332,11 +335,15 @@ fn findings_say_what_why_and_fix() {
     let r = evaluate(&snap);
     let report = &r.instances[0];
     assert_eq!(
-        report.summary(),
+        instance_summary(report, Lang::En),
         "not managed: no instance profile, no SSM endpoints"
     );
     for f in &report.findings {
-        assert!(!f.what().is_empty() && !f.why().is_empty() && !f.fix.describe().is_empty());
+        assert!(
+            !finding_what(f, Lang::En).is_empty()
+                && !finding_why(f, Lang::En).is_empty()
+                && !finding_fix(f, Lang::En).is_empty()
+        );
     }
     let rules: Vec<Rule> = report.findings.iter().map(|f| f.rule).collect();
     assert!(rules.contains(&Rule::Endpoints) && rules.contains(&Rule::InstanceProfile));

@@ -89,7 +89,7 @@ async fn three_keys_and_three_confirmations_make_the_lab_managed() {
         app.readiness
             .instances
             .iter()
-            .map(|i| i.summary())
+            .map(|i| ssmdeck::present::instance_summary(i, ssmdeck::i18n::Lang::En))
             .collect::<Vec<_>>()
     );
     assert_eq!(app.readiness.summary.online, 2);

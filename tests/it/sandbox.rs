@@ -106,7 +106,7 @@ async fn lab_starts_as_the_workshop_stack() {
     let r = evaluate(&snap);
     for i in &r.instances {
         assert_eq!(
-            i.summary(),
+            summary(i),
             "not managed: no instance profile, no SSM endpoints"
         );
     }
@@ -196,9 +196,9 @@ async fn endpoints_with_the_default_security_group_block_registration() {
     );
     let r = evaluate(&fetch::snapshot(&cloud).await);
     assert!(
-        r.instances.iter().all(|i| i.summary().contains("443")),
+        r.instances.iter().all(|i| summary(i).contains("443")),
         "{:?}",
-        r.instances[0].summary()
+        summary(&r.instances[0])
     );
 }
 
@@ -493,4 +493,8 @@ async fn create_lab_endpoints_if_lab(cloud: &SandboxCloud, scenario: Scenario) {
     if scenario == Scenario::Lab {
         create_lab_endpoints(cloud).await;
     }
+}
+
+fn summary(r: &ssmdeck::domain::readiness::InstanceReport) -> String {
+    ssmdeck::present::instance_summary(r, ssmdeck::i18n::Lang::En)
 }

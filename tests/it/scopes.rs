@@ -174,20 +174,21 @@ async fn accounts_read_iam_once_and_roles_are_labelled_global() {
     assert!(rows.iter().all(|r| r[0] == "global"), "{rows:?}");
     let prod: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "prod").collect();
     let dev: Vec<&Vec<String>> = rows.iter().filter(|r| r[1] == "dev").collect();
-    // Each account shows its roles once although two regions see them: the three of the
-    // fleet, and the role ssmdeck would create (missing in both).
-    assert_eq!(dev.len(), 4, "{rows:?}");
-    assert_eq!(prod.len(), 4, "{rows:?}");
+    // Each account shows its roles once although two regions see them: the eight of the
+    // fleet (one for each way a role goes wrong, Default Host Management's among them), and
+    // the role ssmdeck would create (missing in both).
+    assert_eq!(dev.len(), 9, "{rows:?}");
+    assert_eq!(prod.len(), 9, "{rows:?}");
     // A role's instances are counted over every region of its account: prod's
-    // fleet-ssm-role serves 16 instances in each of its two fleets.
+    // fleet-ssm-role serves 15 instances in each of its two fleets.
     let count = |rows: &[&Vec<String>], name: &str| {
         rows.iter()
             .find(|r| r[2] == name)
             .map(|r| r[6].clone())
             .unwrap_or_default()
     };
-    assert_eq!(count(&prod, "fleet-ssm-role"), "32", "{rows:?}");
-    assert_eq!(count(&dev, "fleet-ssm-role"), "16", "{rows:?}");
+    assert_eq!(count(&prod, "fleet-ssm-role"), "30", "{rows:?}");
+    assert_eq!(count(&dev, "fleet-ssm-role"), "15", "{rows:?}");
     let accounts: std::collections::BTreeSet<Option<String>> = app
         .scopes
         .iter()
@@ -199,11 +200,11 @@ async fn accounts_read_iam_once_and_roles_are_labelled_global() {
         .table()
         .map(|t| t.rows.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
-    assert_eq!(ids.len(), 8, "{ids:?}");
+    assert_eq!(ids.len(), 18, "{ids:?}");
     // The second region of prod evaluates readiness with the roles it shares.
     let prod_us = &app.scopes[3];
     assert!(!prod_us.reads_iam);
-    assert_eq!(prod_us.snapshot.iam.roles.len(), 3);
+    assert_eq!(prod_us.snapshot.iam.roles.len(), 8);
     assert!(
         prod_us
             .readiness

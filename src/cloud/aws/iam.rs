@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::errors::map_err;
 use super::logged;
 use crate::cloud::{CloudError, CloudResult};
-use crate::domain::model::{EC2_SERVICE_PRINCIPAL, InstanceProfile, Role};
+use crate::domain::model::{EC2_SERVICE_PRINCIPAL, InstanceProfile, Role, RolePolicies};
 
 /// ListRoles / ListInstanceProfiles / ListAttachedRolePolicies accept up to 1000 items a page.
 const MAX_ITEMS: i32 = 1000;
@@ -49,6 +49,8 @@ pub(crate) async fn list_roles(iam: &Client) -> CloudResult<Vec<Role>> {
                 arn,
                 trusted_services,
                 attached_policy_arns,
+                policies: RolePolicies::NotRead,
+                simulated: Vec::new(),
             })
         })
         .buffered(POLICY_CONCURRENCY)
@@ -56,7 +58,10 @@ pub(crate) async fn list_roles(iam: &Client) -> CloudResult<Vec<Role>> {
         .await
 }
 
-async fn list_attached_role_policies(iam: &Client, role: &str) -> CloudResult<Vec<String>> {
+pub(crate) async fn list_attached_role_policies(
+    iam: &Client,
+    role: &str,
+) -> CloudResult<Vec<String>> {
     const ACTION: &str = "iam:ListAttachedRolePolicies";
     let mut pages = iam
         .list_attached_role_policies()
@@ -190,6 +195,8 @@ pub(crate) async fn create_role(
             trusted
         },
         attached_policy_arns: Vec::new(),
+        policies: RolePolicies::NotRead,
+        simulated: Vec::new(),
     })
 }
 

@@ -1,38 +1,40 @@
+mod client;
 pub mod config;
 mod convert;
 mod ec2;
 mod errors;
 mod iam;
+mod iam_policies;
 pub mod intercept;
 mod simulate;
 mod ssm;
+mod ssm_commands;
 mod sts;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use aws_config::SdkConfig;
 use jiff::Timestamp;
 
 pub use iam::{trust_policy, trusted_services};
 pub use simulate::{Principal, principal_of};
 
-use aws_smithy_runtime::client::retries::RetryPartition;
 pub use config::{
     ATTEMPT_TIMEOUT, AwsSettings, CONNECT_TIMEOUT, FALLBACK_REGION, MAX_ATTEMPTS,
     OPERATION_TIMEOUT, config_loader, retry_config, timeout_config,
 };
-use intercept::{Classifier, Recorder, is_aws_endpoint};
+use intercept::{Recorder, is_aws_endpoint};
 
 use crate::cloud::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SendCommandRequest,
-    Simulated, VpcDnsAttribute, WriteMode, Written,
+    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
+    WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
@@ -74,189 +76,9 @@ pub struct AwsCloud {
     use_instance_information: Arc<AtomicBool>,
     /// The region's endpoint services: their answer does not change within a session.
     endpoint_services: Arc<tokio::sync::OnceCell<Vec<String>>>,
+    /// Managed policy documents read so far.
+    policies: iam_policies::PolicyCache,
     _summary: Arc<CallSummary>,
-}
-
-/// The EC2 endpoint configured outside the code: `AWS_ENDPOINT_URL_EC2`, then the
-/// configuration's own (`--endpoint-url`, `AWS_ENDPOINT_URL`, the profile's).
-fn configured_endpoint(conf: &SdkConfig) -> Option<String> {
-    let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-        .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    let from_env = (!ignored)
-        .then(|| std::env::var("AWS_ENDPOINT_URL_EC2").ok())
-        .flatten()
-        .filter(|v| !v.is_empty());
-    from_env.or_else(|| conf.endpoint_url().map(str::to_string))
-}
-
-impl AwsCloud {
-    /// Loads the configuration (credentials are resolved lazily, on the first call).
-    pub async fn connect(settings: &AwsSettings) -> color_eyre::Result<Self> {
-        let conf = config_loader(settings).load().await;
-        if conf.region().is_none() {
-            color_eyre::eyre::bail!("no AWS region configured (use --region or AWS_REGION)");
-        }
-        let cloud = Self::from_conf(&conf)
-            .with_label(settings.label())
-            .with_profile(config::selected_profile(settings));
-        tracing::debug!(region = %cloud.region, label = %cloud.label, "aws config loaded");
-        Ok(cloud)
-    }
-
-    /// Clients for every service from one configuration (tests: moto or a dummy config).
-    pub fn from_conf(conf: &SdkConfig) -> Self {
-        Self::build(
-            aws_sdk_ec2::Client::new(conf),
-            aws_sdk_iam::Client::new(conf),
-            aws_sdk_ssm::Client::new(conf),
-            aws_sdk_sts::Client::new(conf),
-            conf.region().map(ToString::to_string).unwrap_or_default(),
-            configured_endpoint(conf),
-        )
-    }
-
-    /// From ready clients (tests: a mocked SSM client next to unused others). Each client
-    /// gets the recorder and the retry rules of [`intercept`].
-    pub fn from_clients(
-        ec2: aws_sdk_ec2::Client,
-        iam: aws_sdk_iam::Client,
-        ssm: aws_sdk_ssm::Client,
-        sts: aws_sdk_sts::Client,
-        region: impl Into<String>,
-    ) -> Self {
-        Self::build(ec2, iam, ssm, sts, region.into(), None)
-    }
-
-    fn build(
-        ec2: aws_sdk_ec2::Client,
-        iam: aws_sdk_iam::Client,
-        ssm: aws_sdk_ssm::Client,
-        sts: aws_sdk_sts::Client,
-        region: String,
-        endpoint_url: Option<String>,
-    ) -> Self {
-        let recorder = Recorder::default();
-        let custom = endpoint_url.as_deref().is_some_and(|e| !is_aws_endpoint(e));
-        Self {
-            ec2,
-            iam,
-            ssm,
-            sts,
-            region,
-            label: "default credentials".to_string(),
-            profile: None,
-            endpoint_url,
-            recorder: recorder.clone(),
-            dry_run: Arc::new(Mutex::new(None)),
-            use_instance_information: Arc::new(AtomicBool::new(false)),
-            endpoint_services: Arc::new(tokio::sync::OnceCell::new()),
-            _summary: Arc::new(CallSummary(recorder)),
-        }
-        .instrumented(custom)
-    }
-
-    /// Rebuilds the clients with the recorder and the retry rules (once: the builders keep
-    /// what the clients had). Each cloud retries within a partition of its own: one
-    /// account's throttling never spends another's retry quota.
-    fn instrumented(mut self, custom_endpoint: bool) -> Self {
-        static PARTITIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = PARTITIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let partition = RetryPartition::new(format!("ssmdeck-{n}"));
-        let classifier = Classifier { custom_endpoint };
-        let r = self.recorder.clone();
-        self.ec2 = aws_sdk_ec2::Client::from_conf(
-            self.ec2
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.iam = aws_sdk_iam::Client::from_conf(
-            self.iam
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.ssm = aws_sdk_ssm::Client::from_conf(
-            self.ssm
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.sts = aws_sdk_sts::Client::from_conf(
-            self.sts
-                .config()
-                .to_builder()
-                .interceptor(r)
-                .retry_classifier(classifier)
-                .retry_partition(partition)
-                .build(),
-        );
-        self
-    }
-
-    /// Replaces the header label (`profile NAME`, …).
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
-        self.label = label.into();
-        self
-    }
-
-    /// The profile these clients use, named in credential messages.
-    pub fn with_profile(mut self, profile: Option<String>) -> Self {
-        self.profile = profile;
-        self
-    }
-
-    pub fn label(&self) -> &str {
-        &self.label
-    }
-
-    /// Requests per operation (`ec2:DescribeVpcs`) made through this cloud so far.
-    pub fn call_counts(&self) -> BTreeMap<String, u64> {
-        self.recorder.calls()
-    }
-
-    /// The endpoint of the last request, else the configured one.
-    fn endpoint(&self) -> String {
-        self.recorder
-            .endpoint()
-            .or_else(|| self.endpoint_url.clone())
-            .unwrap_or_else(|| format!("https://ec2.{}.amazonaws.com", self.region))
-    }
-
-    /// Completes an error with what only this cloud knows: its endpoint and profile.
-    fn own<T>(&self, result: CloudResult<T>) -> CloudResult<T> {
-        result.map_err(|e| match e {
-            CloudError::NotImplemented { action, endpoint } if endpoint.is_empty() => {
-                CloudError::NotImplemented {
-                    action,
-                    endpoint: self.endpoint(),
-                }
-            }
-            CloudError::Unreachable { endpoint, detail } if endpoint.is_empty() => {
-                CloudError::Unreachable {
-                    endpoint: self.endpoint(),
-                    detail,
-                }
-            }
-            CloudError::Credentials { profile, detail } if profile.is_empty() => {
-                let profile = self.profile.clone().unwrap_or_else(|| "default".into());
-                CloudError::Credentials {
-                    detail: config::credentials_message(Some(&profile), &detail),
-                    profile,
-                }
-            }
-            other => other,
-        })
-    }
 }
 
 impl Cloud for AwsCloud {
@@ -310,6 +132,14 @@ impl Cloud for AwsCloud {
         self.own(ec2::describe_vpc_endpoints(&self.ec2).await)
     }
 
+    async fn describe_network_acls(&self) -> CloudResult<Vec<NetworkAcl>> {
+        self.own(ec2::describe_network_acls(&self.ec2).await)
+    }
+
+    async fn describe_nat_gateways(&self) -> CloudResult<Vec<NatGateway>> {
+        self.own(ec2::describe_nat_gateways(&self.ec2).await)
+    }
+
     /// Read once per session (the services of a region do not come and go).
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
         self.own(
@@ -338,11 +168,19 @@ impl Cloud for AwsCloud {
         self.own(iam::list_instance_profiles(&self.iam).await)
     }
 
+    async fn role_policies(
+        &self,
+        role_name: &str,
+        attached: Option<&[String]>,
+    ) -> CloudResult<RolePolicySet> {
+        self.own(iam_policies::role_policies(&self.iam, role_name, attached, &self.policies).await)
+    }
+
     async fn describe_managed_nodes(&self) -> CloudResult<Vec<ManagedNode>> {
         self.own(ssm::describe_managed_nodes(&self.ssm, &self.use_instance_information).await)
     }
 
-    async fn default_host_management(&self) -> CloudResult<bool> {
+    async fn default_host_management(&self) -> CloudResult<Option<String>> {
         self.own(ssm::default_host_management(&self.ssm).await)
     }
 
@@ -370,11 +208,11 @@ impl Cloud for AwsCloud {
     }
 
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
-        self.own(ssm::list_commands(&self.ssm).await)
+        self.own(ssm_commands::list_commands(&self.ssm).await)
     }
 
     async fn list_command_invocations(&self, command_id: &str) -> CloudResult<Vec<Invocation>> {
-        self.own(ssm::list_command_invocations(&self.ssm, command_id).await)
+        self.own(ssm_commands::list_command_invocations(&self.ssm, command_id).await)
     }
 
     async fn get_command_invocation(
@@ -382,7 +220,7 @@ impl Cloud for AwsCloud {
         command_id: &str,
         instance_id: &str,
     ) -> CloudResult<Invocation> {
-        self.own(ssm::get_command_invocation(&self.ssm, command_id, instance_id).await)
+        self.own(ssm_commands::get_command_invocation(&self.ssm, command_id, instance_id).await)
     }
 
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
@@ -474,6 +312,14 @@ impl Cloud for AwsCloud {
         self.own(simulate::simulate_principal_policy(&self.iam, &source, actions).await)
     }
 
+    async fn simulate_role(
+        &self,
+        role_arn: &str,
+        actions: &[String],
+    ) -> CloudResult<Vec<(String, Option<Simulated>)>> {
+        self.own(simulate::simulate_role(&self.iam, role_arn, actions).await)
+    }
+
     async fn create_vpc_endpoint(
         &self,
         request: &CreateEndpointRequest,
@@ -510,6 +356,39 @@ impl Cloud for AwsCloud {
         self.own(ec2::authorize_https_ingress(&self.ec2, group_id, cidr, mode).await)
     }
 
+    async fn modify_vpc_endpoint(
+        &self,
+        request: &ModifyEndpointRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::modify_vpc_endpoint(&self.ec2, request, mode).await)
+    }
+
+    async fn authorize_https_egress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::authorize_https_egress(&self.ec2, group_id, cidr, mode).await)
+    }
+
+    async fn enable_instance_metadata(
+        &self,
+        instance_id: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::enable_instance_metadata(&self.ec2, instance_id, mode).await)
+    }
+
+    async fn create_network_acl_entry(
+        &self,
+        request: &AclEntryRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.own(ec2::create_network_acl_entry(&self.ec2, request, mode).await)
+    }
+
     async fn associate_iam_instance_profile(
         &self,
         instance_id: &str,
@@ -534,7 +413,9 @@ impl Cloud for AwsCloud {
     }
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
-        self.own(iam::attach_role_policy(&self.iam, role_name, policy_arn).await)
+        let result = self.own(iam::attach_role_policy(&self.iam, role_name, policy_arn).await);
+        self.policies.forget_role(role_name);
+        result
     }
 
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {
@@ -550,10 +431,10 @@ impl Cloud for AwsCloud {
     }
 
     async fn send_command(&self, request: &SendCommandRequest) -> CloudResult<Command> {
-        self.own(ssm::send_command(&self.ssm, request).await)
+        self.own(ssm_commands::send_command(&self.ssm, request).await)
     }
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
-        self.own(ssm::cancel_command(&self.ssm, command_id).await)
+        self.own(ssm_commands::cancel_command(&self.ssm, command_id).await)
     }
 }

@@ -55,6 +55,41 @@ pub(crate) async fn role_arn(iam: &Client, name: &str) -> CloudResult<String> {
     Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
 }
 
+/// The simulator for a role: `None` for an action whose conditions needed context the
+/// request did not give (the decision is then the simulator's guess, not a fact).
+pub(crate) async fn simulate_role(
+    iam: &Client,
+    role_arn: &str,
+    actions: &[String],
+) -> CloudResult<Vec<(String, Option<Simulated>)>> {
+    const ACTION: &str = "iam:SimulatePrincipalPolicy";
+    let mut pages = iam
+        .simulate_principal_policy()
+        .policy_source_arn(role_arn)
+        .set_action_names(Some(actions.to_vec()))
+        .into_paginator()
+        .send();
+    let (mut out, mut n) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| map_err(ACTION, e))?;
+        n += 1;
+        out.extend(page.evaluation_results().iter().map(|r| {
+            let decided = r.missing_context_values().is_empty();
+            let decision = match r.eval_decision() {
+                PolicyEvaluationDecisionType::Allowed => Simulated::Allowed,
+                PolicyEvaluationDecisionType::ExplicitDeny => Simulated::ExplicitDeny,
+                _ => Simulated::ImplicitDeny,
+            };
+            (
+                r.eval_action_name().to_string(),
+                decided.then_some(decision),
+            )
+        }));
+    }
+    logged(ACTION, n, out.len());
+    Ok(out)
+}
+
 pub(crate) async fn simulate_principal_policy(
     iam: &Client,
     source_arn: &str,

@@ -1,9 +1,12 @@
 //! The embedded sandbox: an in-memory account that behaves like AWS.
 
 pub mod clock;
+mod ec2;
 pub mod faults;
+mod iam;
 pub mod scenario;
 pub mod simulate;
+mod ssm;
 pub mod world;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,17 +15,18 @@ use jiff::Timestamp;
 
 pub use clock::Clock;
 pub use scenario::{SANDBOX_REGIONS, SandboxScope, Scenario};
-use world::{SimAssociation, SimCommand, SimEndpoint, SimInvocation, World};
+use world::World;
 
 use super::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SEND_COMMAND_MAX_TARGETS,
-    SendCommandRequest, Simulated, VpcDnsAttribute, WriteMode, Written,
+    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
+    WriteMode, Written,
 };
 use crate::domain::model::{
-    AssociationState, Command, EndpointState, EndpointType, Identity, IngressRule, Instance,
-    InstanceProfile, InstanceState, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, PingStatus, ProfileAssociation, Role,
-    RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 #[derive(Clone)]
@@ -191,91 +195,14 @@ impl SandboxCloud {
     }
 }
 
-fn running_instance<'a>(w: &'a World, id: &str) -> CloudResult<&'a world::SimInstance> {
-    w.instances
-        .iter()
-        .find(|i| i.instance.id == id && i.instance.state != InstanceState::Terminated)
-        .ok_or_else(|| CloudError::NotFound(format!("instance {id} does not exist")))
-}
-
-fn invocation_view(w: &World, c: &SimCommand, inv: &SimInvocation, now: Timestamp) -> Invocation {
-    let t = w.timing;
-    let cancelled = c
-        .cancelled_at
-        .is_some_and(|at| at < c.sent + t.command_done);
-    let (status, details) = if cancelled {
-        ("Cancelled", "Cancelled")
-    } else if now < c.sent + t.command_in_progress {
-        ("Pending", "Pending")
-    } else if now < c.sent + t.command_done {
-        ("InProgress", "InProgress")
-    } else if inv.exit_code == 0 {
-        ("Success", "Success")
-    } else {
-        ("Failed", "Failed")
-    };
-    let finished = status == "Success" || status == "Failed";
-    Invocation {
-        command_id: c.id.clone(),
-        instance_id: inv.instance_id.clone(),
-        status: status.into(),
-        status_details: details.into(),
-        response_code: if finished { Some(inv.exit_code) } else { None },
-        stdout: if finished {
-            inv.stdout.clone()
-        } else {
-            String::new()
-        },
-        stderr: if finished {
-            inv.stderr.clone()
-        } else {
-            String::new()
-        },
-    }
-}
-
-fn command_view(w: &World, c: &SimCommand, now: Timestamp) -> Command {
-    let invs: Vec<Invocation> = c
-        .invocations
-        .iter()
-        .map(|i| invocation_view(w, c, i, now))
-        .collect();
-    let done = |s: &str| matches!(s, "Success" | "Failed" | "Cancelled");
-    let completed = invs.iter().filter(|i| done(&i.status)).count() as i32;
-    let errors = invs.iter().filter(|i| i.status == "Failed").count() as i32;
-    let status = if invs.iter().any(|i| i.status == "Cancelled") {
-        "Cancelled"
-    } else if invs.iter().all(|i| i.status == "Pending") {
-        "Pending"
-    } else if completed < invs.len() as i32 {
-        "InProgress"
-    } else if errors > 0 {
-        "Failed"
-    } else {
-        "Success"
-    };
-    Command {
-        id: c.id.clone(),
-        document: c.document.clone(),
-        comment: c.comment.clone(),
-        instance_ids: c
-            .invocations
-            .iter()
-            .map(|i| i.instance_id.clone())
-            .collect(),
-        requested: Some(c.sent),
-        status: status.into(),
-        target_count: invs.len() as i32,
-        completed_count: completed,
-        error_count: errors,
-    }
-}
-
-fn dry<T>(mode: WriteMode, f: impl FnOnce() -> CloudResult<T>) -> CloudResult<Written<T>> {
-    match mode {
-        WriteMode::DryRun => Ok(Written::DryRunAllowed),
-        WriteMode::Apply => f().map(Written::Done),
-    }
+/// A window's details, or NotFound for a window that does not exist.
+fn window_detail<T: Clone>(
+    details: &std::collections::HashMap<String, Vec<T>>,
+    window_id: &str,
+) -> CloudResult<Vec<T>> {
+    details.get(window_id).cloned().ok_or_else(|| {
+        CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
+    })
 }
 
 impl Cloud for SandboxCloud {
@@ -321,16 +248,7 @@ impl Cloud for SandboxCloud {
     }
 
     async fn describe_vpcs(&self) -> CloudResult<Vec<Vpc>> {
-        self.with(|w, _| {
-            Ok(w.vpcs
-                .iter()
-                .map(|v| Vpc {
-                    dns_support: None,
-                    dns_hostnames: None,
-                    ..v.clone()
-                })
-                .collect())
-        })
+        self.with(|w, _| Ok(ec2::vpcs(w)))
     }
 
     async fn describe_vpc_attribute(
@@ -338,18 +256,7 @@ impl Cloud for SandboxCloud {
         vpc_id: &str,
         attribute: VpcDnsAttribute,
     ) -> CloudResult<bool> {
-        self.with(|w, _| {
-            let vpc = w
-                .vpcs
-                .iter()
-                .find(|v| v.id == vpc_id)
-                .ok_or_else(|| CloudError::NotFound(format!("VPC {vpc_id} does not exist")))?;
-            Ok(match attribute {
-                VpcDnsAttribute::EnableDnsSupport => vpc.dns_support,
-                VpcDnsAttribute::EnableDnsHostnames => vpc.dns_hostnames,
-            }
-            .unwrap_or(false))
-        })
+        self.with(|w, _| ec2::vpc_attribute(w, vpc_id, attribute))
     }
 
     async fn describe_subnets(&self) -> CloudResult<Vec<Subnet>> {
@@ -365,29 +272,19 @@ impl Cloud for SandboxCloud {
     }
 
     async fn describe_vpc_endpoints(&self) -> CloudResult<Vec<VpcEndpoint>> {
-        self.with(|w, now| {
-            Ok(w.endpoints
-                .iter()
-                .map(|e| w.endpoint_view(e, now))
-                .collect())
-        })
+        self.with(|w, now| Ok(ec2::endpoints(w, now)))
+    }
+
+    async fn describe_network_acls(&self) -> CloudResult<Vec<NetworkAcl>> {
+        self.with(|w, _| Ok(w.network_acls.clone()))
+    }
+
+    async fn describe_nat_gateways(&self) -> CloudResult<Vec<NatGateway>> {
+        self.with(|w, _| Ok(w.nat_gateways.clone()))
     }
 
     async fn describe_vpc_endpoint_services(&self) -> CloudResult<Vec<String>> {
-        self.with(|w, _| {
-            Ok([
-                "ssm",
-                "ssmmessages",
-                "ec2messages",
-                "ec2",
-                "kms",
-                "logs",
-                "s3",
-            ]
-            .iter()
-            .map(|s| crate::domain::readiness::service_name(&w.region, s))
-            .collect())
-        })
+        self.with(|w, _| Ok(ec2::endpoint_services(w)))
     }
 
     async fn describe_instances(&self) -> CloudResult<Vec<Instance>> {
@@ -397,56 +294,42 @@ impl Cloud for SandboxCloud {
     async fn describe_iam_instance_profile_associations(
         &self,
     ) -> CloudResult<Vec<ProfileAssociation>> {
-        self.with(|w, now| {
-            Ok(w.associations
-                .iter()
-                .map(|a| w.association_view(a, now))
-                .collect())
-        })
+        self.with(|w, now| Ok(ec2::associations(w, now)))
     }
 
     async fn list_roles(&self) -> CloudResult<Vec<Role>> {
-        self.with(|w, _| Ok(w.roles.clone()))
+        self.with(|w, _| Ok(iam::list_roles(w)))
     }
 
     async fn list_instance_profiles(&self) -> CloudResult<Vec<InstanceProfile>> {
         self.with(|w, _| Ok(w.profiles.clone()))
     }
 
+    async fn role_policies(
+        &self,
+        role_name: &str,
+        _attached: Option<&[String]>,
+    ) -> CloudResult<RolePolicySet> {
+        self.with(|w, _| iam::role_policies(w, role_name))
+    }
+
     async fn describe_managed_nodes(&self) -> CloudResult<Vec<ManagedNode>> {
         self.with(|w, now| Ok(w.node_views(now)))
     }
 
-    async fn default_host_management(&self) -> CloudResult<bool> {
-        self.with(|w, _| Ok(w.dhmc))
+    async fn default_host_management(&self) -> CloudResult<Option<String>> {
+        self.with(|w, _| Ok(w.dhmc_role.clone()))
     }
 
     async fn describe_instance_patch_states(
         &self,
         instance_ids: &[String],
     ) -> CloudResult<Vec<PatchState>> {
-        if instance_ids.len() > super::PATCH_STATES_MAX_IDS {
-            return Err(CloudError::Invalid(format!(
-                "DescribeInstancePatchStates takes at most {} instance ids, got {}",
-                super::PATCH_STATES_MAX_IDS,
-                instance_ids.len()
-            )));
-        }
-        self.with(|w, _| {
-            Ok(instance_ids
-                .iter()
-                .filter_map(|id| w.patch_states.get(id).cloned())
-                .collect())
-        })
+        self.with(|w, _| ssm::patch_states(w, instance_ids))
     }
 
     async fn describe_instance_patches(&self, instance_id: &str) -> CloudResult<Vec<PatchEntry>> {
-        self.with(|w, _| {
-            Ok(w.patch_states
-                .get(instance_id)
-                .map(simulate::patches)
-                .unwrap_or_default())
-        })
+        self.with(|w, _| Ok(ssm::patches(w, instance_id)))
     }
 
     async fn list_inventory_entries(
@@ -454,61 +337,19 @@ impl Cloud for SandboxCloud {
         instance_id: &str,
         type_name: &str,
     ) -> CloudResult<Vec<InventoryEntry>> {
-        self.with(|w, now| {
-            let inst = running_instance(w, instance_id)?;
-            let collected = inst
-                .registered_at
-                .is_some_and(|at| at + w.timing.inventory_after_registration <= now);
-            Ok(if collected {
-                simulate::inventory(inst, type_name, &w.region)
-            } else {
-                Vec::new()
-            })
-        })
+        self.with(|w, now| ssm::inventory_entries(w, now, instance_id, type_name))
     }
 
     async fn get_inventory(&self) -> CloudResult<Vec<InventorySummary>> {
-        self.with(|w, now| {
-            let after = w.timing.inventory_after_registration;
-            Ok(w.instances
-                .iter()
-                .filter_map(|i| {
-                    let at = i.registered_at? + after;
-                    (at <= now).then(|| InventorySummary {
-                        instance_id: i.instance.id.clone(),
-                        application_count: simulate::apps_of(i).len(),
-                        capture_time: Some(at),
-                    })
-                })
-                .collect())
-        })
+        self.with(|w, now| Ok(ssm::inventory(w, now)))
     }
 
     async fn list_commands(&self) -> CloudResult<Vec<Command>> {
-        self.with(|w, now| {
-            let mut out: Vec<Command> =
-                w.commands.iter().map(|c| command_view(w, c, now)).collect();
-            out.reverse();
-            Ok(out)
-        })
+        self.with(|w, now| Ok(ssm::commands(w, now)))
     }
 
     async fn list_command_invocations(&self, command_id: &str) -> CloudResult<Vec<Invocation>> {
-        self.with(|w, now| {
-            let c = w
-                .commands
-                .iter()
-                .find(|c| c.id == command_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!(
-                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
-                    ))
-                })?;
-            Ok(c.invocations
-                .iter()
-                .map(|i| invocation_view(w, c, i, now))
-                .collect())
-        })
+        self.with(|w, now| ssm::invocations(w, now, command_id))
     }
 
     async fn get_command_invocation(
@@ -516,31 +357,7 @@ impl Cloud for SandboxCloud {
         command_id: &str,
         instance_id: &str,
     ) -> CloudResult<Invocation> {
-        self.with(|w, now| {
-            let c = w
-                .commands
-                .iter()
-                .find(|c| c.id == command_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!(
-                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
-                    ))
-                })?;
-            let inv = c
-                .invocations
-                .iter()
-                .find(|i| i.instance_id == instance_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!(
-                        "ssm:GetCommandInvocation: InvocationDoesNotExist: no invocation of {command_id} on {instance_id}"
-                    ))
-                })?;
-            let mut view = invocation_view(w, c, inv, now);
-            // GetCommandInvocation returns at most 24,000 / 8,000 characters.
-            view.stdout = view.stdout.chars().take(24_000).collect();
-            view.stderr = view.stderr.chars().take(8_000).collect();
-            Ok(view)
-        })
+        self.with(|w, now| ssm::invocation(w, now, command_id, instance_id))
     }
 
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
@@ -551,33 +368,21 @@ impl Cloud for SandboxCloud {
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowTarget>> {
-        self.with(|w, _| {
-            w.window_targets.get(window_id).cloned().ok_or_else(|| {
-                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
-            })
-        })
+        self.with(|w, _| window_detail(&w.window_targets, window_id))
     }
 
     async fn describe_maintenance_window_tasks(
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowTask>> {
-        self.with(|w, _| {
-            w.window_tasks.get(window_id).cloned().ok_or_else(|| {
-                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
-            })
-        })
+        self.with(|w, _| window_detail(&w.window_tasks, window_id))
     }
 
     async fn describe_maintenance_window_executions(
         &self,
         window_id: &str,
     ) -> CloudResult<Vec<WindowExecution>> {
-        self.with(|w, _| {
-            w.window_executions.get(window_id).cloned().ok_or_else(|| {
-                CloudError::NotFound(format!("maintenance window {window_id} does not exist"))
-            })
-        })
+        self.with(|w, _| window_detail(&w.window_executions, window_id))
     }
 
     async fn dry_run_trust(&self) -> CloudResult<DryRunTrust> {
@@ -599,98 +404,33 @@ impl Cloud for SandboxCloud {
             .collect())
     }
 
+    /// The sandbox has no simulator for its roles: their documents decide alone, as
+    /// against moto.
+    async fn simulate_role(
+        &self,
+        _role_arn: &str,
+        _actions: &[String],
+    ) -> CloudResult<Vec<(String, Option<Simulated>)>> {
+        Err(CloudError::NotImplemented {
+            action: "iam:SimulatePrincipalPolicy".into(),
+            endpoint: "sandbox".into(),
+        })
+    }
+
     async fn create_vpc_endpoint(
         &self,
-        req: &CreateEndpointRequest,
+        request: &CreateEndpointRequest,
         mode: WriteMode,
     ) -> CloudResult<Written<VpcEndpoint>> {
-        self.write(|w, now| {
-            if !w.vpcs.iter().any(|v| v.id == req.vpc_id) {
-                return Err(CloudError::NotFound(format!("VPC {} does not exist", req.vpc_id)));
-            }
-            if let Some(existing) = w.endpoints.iter().find(|e| e.client_token == req.client_token) {
-                // Same token: AWS returns the endpoint it already created.
-                if existing.endpoint.service_name != req.service_name || existing.endpoint.vpc_id != req.vpc_id {
-                    // As the AWS adapter maps it: a racing run used the token first.
-                    return Err(CloudError::AlreadyExists(
-                        "ec2:CreateVpcEndpoint: IdempotentParameterMismatch: client token reused with other parameters".into(),
-                    ));
-                }
-                let view = w.endpoint_view(existing, now);
-                return dry(mode, || Ok(view));
-            }
-            let mut azs = Vec::new();
-            for id in &req.subnet_ids {
-                let s = w
-                    .subnets
-                    .iter()
-                    .find(|s| &s.id == id && s.vpc_id == req.vpc_id)
-                    .ok_or_else(|| CloudError::Invalid(format!("InvalidSubnetID.NotFound: {id}")))?;
-                if azs.contains(&s.az) {
-                    return Err(CloudError::Invalid(format!(
-                        "DuplicateSubnetsInSameZone: found another VPC endpoint subnet in the availability zone of {id}"
-                    )));
-                }
-                azs.push(s.az.clone());
-            }
-            if req.kind == EndpointType::Interface && req.private_dns {
-                let vpc = w.vpcs.iter().find(|v| v.id == req.vpc_id);
-                if vpc.is_some_and(|v| v.dns_support != Some(true) || v.dns_hostnames != Some(true)) {
-                    return Err(CloudError::Invalid(
-                        "InvalidParameter: enableDnsSupport and enableDnsHostnames must be true on the VPC to enable private DNS".into(),
-                    ));
-                }
-                let duplicate = w.endpoints.iter().any(|e| {
-                    e.endpoint.vpc_id == req.vpc_id
-                        && e.endpoint.service_name == req.service_name
-                        && e.endpoint.private_dns
-                        && e.endpoint.state != EndpointState::Deleting
-                });
-                if duplicate {
-                    return Err(CloudError::Invalid(format!(
-                        "InvalidParameter: private DNS can't be enabled because the existing field {} already has an endpoint with private DNS in this VPC",
-                        req.service_name
-                    )));
-                }
-            }
-            for g in &req.security_group_ids {
-                if !w.security_groups.iter().any(|s| &s.id == g) {
-                    return Err(CloudError::Invalid(format!("InvalidGroup.NotFound: {g}")));
-                }
-            }
-            if mode == WriteMode::DryRun {
-                return Ok(Written::DryRunAllowed);
-            }
-            let endpoint = VpcEndpoint {
-                id: w.new_id("vpce"),
-                vpc_id: req.vpc_id.clone(),
-                service_name: req.service_name.clone(),
-                kind: req.kind,
-                state: if req.kind == EndpointType::Gateway {
-                    EndpointState::Available
-                } else {
-                    EndpointState::Pending
-                },
-                private_dns: req.kind == EndpointType::Interface && req.private_dns,
-                subnet_ids: req.subnet_ids.clone(),
-                security_group_ids: if req.security_group_ids.is_empty() && req.kind == EndpointType::Interface {
-                    w.security_groups
-                        .iter()
-                        .filter(|g| g.vpc_id == req.vpc_id && g.name == "default")
-                        .map(|g| g.id.clone())
-                        .collect()
-                } else {
-                    req.security_group_ids.clone()
-                },
-                route_table_ids: req.route_table_ids.clone(),
-            };
-            w.endpoints.push(SimEndpoint {
-                endpoint: endpoint.clone(),
-                created: now,
-                client_token: req.client_token.clone(),
-            });
-            Ok(Written::Done(endpoint))
-        })
+        self.write(|w, now| ec2::create_vpc_endpoint(w, now, request, mode))
+    }
+
+    async fn modify_vpc_endpoint(
+        &self,
+        request: &ModifyEndpointRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.write(|w, _| ec2::modify_vpc_endpoint(w, request, mode))
     }
 
     async fn modify_vpc_attribute(
@@ -699,49 +439,17 @@ impl Cloud for SandboxCloud {
         attribute: VpcDnsAttribute,
         value: bool,
     ) -> CloudResult<()> {
-        self.write(|w, _| {
-            let vpc = w
-                .vpcs
-                .iter_mut()
-                .find(|v| v.id == vpc_id)
-                .ok_or_else(|| CloudError::NotFound(format!("VPC {vpc_id} does not exist")))?;
-            match attribute {
-                VpcDnsAttribute::EnableDnsSupport => vpc.dns_support = Some(value),
-                VpcDnsAttribute::EnableDnsHostnames => vpc.dns_hostnames = Some(value),
-            }
-            Ok(())
-        })
+        self.write(|w, _| ec2::modify_vpc_attribute(w, vpc_id, attribute, value))
     }
 
     async fn create_security_group(
         &self,
         vpc_id: &str,
         name: &str,
-        description: &str,
+        _description: &str,
         mode: WriteMode,
     ) -> CloudResult<Written<String>> {
-        let _ = description;
-        self.write(|w, _| {
-            if !w.vpcs.iter().any(|v| v.id == vpc_id) {
-                return Err(CloudError::NotFound(format!("VPC {vpc_id} does not exist")));
-            }
-            if w.security_groups.iter().any(|g| g.vpc_id == vpc_id && g.name == name) {
-                return Err(CloudError::AlreadyExists(format!(
-                    "InvalidGroup.Duplicate: the security group '{name}' already exists for VPC '{vpc_id}'"
-                )));
-            }
-            if mode == WriteMode::DryRun {
-                return Ok(Written::DryRunAllowed);
-            }
-            let id = w.new_id("sg");
-            w.security_groups.push(SecurityGroup {
-                id: id.clone(),
-                vpc_id: vpc_id.into(),
-                name: name.into(),
-                ingress: Vec::new(),
-            });
-            Ok(Written::Done(id))
-        })
+        self.write(|w, _| ec2::create_security_group(w, vpc_id, name, mode))
     }
 
     async fn authorize_https_ingress(
@@ -750,36 +458,32 @@ impl Cloud for SandboxCloud {
         cidr: &str,
         mode: WriteMode,
     ) -> CloudResult<Written<()>> {
-        self.write(|w, _| {
-            let g = w
-                .security_groups
-                .iter_mut()
-                .find(|g| g.id == group_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!("security group {group_id} does not exist"))
-                })?;
-            let exists = g.ingress.iter().any(|r| {
-                r.protocol == "tcp"
-                    && r.from_port == Some(443)
-                    && r.to_port == Some(443)
-                    && r.cidrs.iter().any(|c| c == cidr)
-            });
-            if exists {
-                return Err(CloudError::AlreadyExists(format!(
-                    "InvalidPermission.Duplicate: 443 from {cidr} already exists on {group_id}"
-                )));
-            }
-            dry(mode, || {
-                g.ingress.push(IngressRule {
-                    protocol: "tcp".into(),
-                    from_port: Some(443),
-                    to_port: Some(443),
-                    cidrs: vec![cidr.into()],
-                    source_group_ids: vec![],
-                });
-                Ok(())
-            })
-        })
+        self.write(|w, _| ec2::authorize_https(w, group_id, cidr, false, mode))
+    }
+
+    async fn authorize_https_egress(
+        &self,
+        group_id: &str,
+        cidr: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.write(|w, _| ec2::authorize_https(w, group_id, cidr, true, mode))
+    }
+
+    async fn enable_instance_metadata(
+        &self,
+        instance_id: &str,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.write(|w, _| ec2::enable_instance_metadata(w, instance_id, mode))
+    }
+
+    async fn create_network_acl_entry(
+        &self,
+        request: &AclEntryRequest,
+        mode: WriteMode,
+    ) -> CloudResult<Written<()>> {
+        self.write(|w, _| ec2::create_network_acl_entry(w, request, mode))
     }
 
     async fn associate_iam_instance_profile(
@@ -787,44 +491,7 @@ impl Cloud for SandboxCloud {
         instance_id: &str,
         profile_name: &str,
     ) -> CloudResult<ProfileAssociation> {
-        self.write(|w, now| {
-            running_instance(w, instance_id)?;
-            let profile = w
-                .profiles
-                .iter()
-                .find(|p| p.name == profile_name)
-                .ok_or_else(|| {
-                    CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}"))
-                })?
-                .arn
-                .clone();
-            let taken = w.associations.iter().any(|a| {
-                a.association.instance_id == instance_id
-                    && matches!(
-                        a.association.state,
-                        AssociationState::Associating | AssociationState::Associated
-                    )
-            }) || w
-                .instances
-                .iter()
-                .any(|i| i.instance.id == instance_id && i.instance.profile_arn.is_some());
-            if taken {
-                return Err(CloudError::Invalid(format!(
-                    "IncorrectState: there is an existing association for instance {instance_id}"
-                )));
-            }
-            let association = ProfileAssociation {
-                id: w.new_id("iip-assoc"),
-                instance_id: instance_id.into(),
-                profile_arn: profile,
-                state: AssociationState::Associating,
-            };
-            w.associations.push(SimAssociation {
-                association: association.clone(),
-                created: now,
-            });
-            Ok(association)
-        })
+        self.write(|w, now| ec2::associate_iam_instance_profile(w, now, instance_id, profile_name))
     }
 
     async fn replace_iam_instance_profile_association(
@@ -833,99 +500,20 @@ impl Cloud for SandboxCloud {
         profile_name: &str,
     ) -> CloudResult<ProfileAssociation> {
         self.write(|w, now| {
-            let profile = w
-                .profiles
-                .iter()
-                .find(|p| p.name == profile_name)
-                .ok_or_else(|| {
-                    CloudError::Invalid(format!("Invalid IAM Instance Profile name {profile_name}"))
-                })?
-                .arn
-                .clone();
-            let idx = w
-                .associations
-                .iter()
-                .position(|a| a.association.id == association_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!("association {association_id} does not exist"))
-                })?;
-            let instance_id = w.associations[idx].association.instance_id.clone();
-            w.associations[idx].association.state = AssociationState::Disassociated;
-            for i in &mut w.instances {
-                if i.instance.id == instance_id {
-                    i.instance.profile_arn = None;
-                }
-            }
-            let association = ProfileAssociation {
-                id: w.new_id("iip-assoc"),
-                instance_id,
-                profile_arn: profile,
-                state: AssociationState::Associating,
-            };
-            w.associations.push(SimAssociation {
-                association: association.clone(),
-                created: now,
-            });
-            Ok(association)
+            ec2::replace_iam_instance_profile_association(w, now, association_id, profile_name)
         })
     }
 
     async fn create_role(&self, name: &str, trusted_service: &str) -> CloudResult<Role> {
-        self.iam_write(|w, _| {
-            if w.roles.iter().any(|r| r.name == name) {
-                return Err(CloudError::AlreadyExists(format!(
-                    "EntityAlreadyExists: role with name {name} already exists"
-                )));
-            }
-            let role = Role {
-                name: name.into(),
-                arn: format!("arn:aws:iam::{}:role/{name}", w.account),
-                trusted_services: vec![trusted_service.into()],
-                attached_policy_arns: vec![],
-            };
-            w.roles.push(role.clone());
-            Ok(role)
-        })
+        self.iam_write(|w, _| iam::create_role(w, name, trusted_service))
     }
 
     async fn attach_role_policy(&self, role_name: &str, policy_arn: &str) -> CloudResult<()> {
-        self.iam_write(|w, _| {
-            let known = [
-                crate::domain::model::CORE_POLICY_ARN,
-                crate::domain::model::DEPRECATED_POLICY_ARN,
-            ];
-            if !known.contains(&policy_arn) {
-                return Err(CloudError::NotFound(format!(
-                    "policy {policy_arn} does not exist or is not attachable"
-                )));
-            }
-            let role = w
-                .roles
-                .iter_mut()
-                .find(|r| r.name == role_name)
-                .ok_or_else(|| CloudError::NotFound(format!("role {role_name} does not exist")))?;
-            if !role.attached_policy_arns.iter().any(|p| p == policy_arn) {
-                role.attached_policy_arns.push(policy_arn.into());
-            }
-            Ok(())
-        })
+        self.iam_write(|w, _| iam::attach_role_policy(w, role_name, policy_arn))
     }
 
     async fn create_instance_profile(&self, name: &str) -> CloudResult<InstanceProfile> {
-        self.iam_write(|w, _| {
-            if w.profiles.iter().any(|p| p.name == name) {
-                return Err(CloudError::AlreadyExists(format!(
-                    "EntityAlreadyExists: instance profile {name} already exists"
-                )));
-            }
-            let profile = InstanceProfile {
-                name: name.into(),
-                arn: format!("arn:aws:iam::{}:instance-profile/{name}", w.account),
-                role_names: vec![],
-            };
-            w.profiles.push(profile.clone());
-            Ok(profile)
-        })
+        self.iam_write(|w, _| iam::create_instance_profile(w, name))
     }
 
     async fn add_role_to_instance_profile(
@@ -933,153 +521,24 @@ impl Cloud for SandboxCloud {
         profile_name: &str,
         role_name: &str,
     ) -> CloudResult<()> {
-        self.iam_write(|w, _| {
-            if !w.roles.iter().any(|r| r.name == role_name) {
-                return Err(CloudError::NotFound(format!(
-                    "role {role_name} does not exist"
-                )));
-            }
-            let profile = w
-                .profiles
-                .iter_mut()
-                .find(|p| p.name == profile_name)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!("instance profile {profile_name} does not exist"))
-                })?;
-            if !profile.role_names.is_empty() {
-                return Err(CloudError::Invalid(
-                    "LimitExceeded: cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
-                        .into(),
-                ));
-            }
-            profile.role_names.push(role_name.into());
-            Ok(())
-        })
+        self.iam_write(|w, _| iam::add_role_to_instance_profile(w, profile_name, role_name))
     }
 
-    async fn send_command(&self, req: &SendCommandRequest) -> CloudResult<Command> {
-        if !req.targets.is_empty() && req.instance_ids.is_empty() {
+    async fn send_command(&self, request: &SendCommandRequest) -> CloudResult<Command> {
+        if !request.targets.is_empty() && request.instance_ids.is_empty() {
             // Tag targets resolve to the managed instances carrying the tag.
-            let ids = self.with(|w, now| {
-                let online: std::collections::HashSet<String> = w
-                    .node_views(now)
-                    .into_iter()
-                    .filter(|n| n.ping == PingStatus::Online)
-                    .map(|n| n.instance_id)
-                    .collect();
-                Ok(w.instances
-                    .iter()
-                    .filter(|i| online.contains(&i.instance.id))
-                    .filter(|i| {
-                        req.targets.iter().all(|(k, values)| {
-                            let key = k.strip_prefix("tag:").unwrap_or(k);
-                            i.instance
-                                .tags
-                                .iter()
-                                .any(|(tk, tv)| tk == key && values.contains(tv))
-                        })
-                    })
-                    .map(|i| i.instance.id.clone())
-                    .collect::<Vec<String>>())
-            })?;
-            if ids.is_empty() {
-                return Err(CloudError::Invalid(
-                    "InvalidTarget: no managed instance matches the targets".into(),
-                ));
-            }
+            let ids = self.with(|w, now| ssm::resolve_targets(w, now, &request.targets))?;
             let resolved = SendCommandRequest {
-                instance_ids: ids.into_iter().take(SEND_COMMAND_MAX_TARGETS).collect(),
+                instance_ids: ids,
                 targets: Vec::new(),
-                ..req.clone()
+                ..request.clone()
             };
-            return self.send_to_ids(&resolved);
+            return self.write(|w, now| ssm::send_to_ids(w, now, &resolved));
         }
-        self.send_to_ids(req)
+        self.write(|w, now| ssm::send_to_ids(w, now, request))
     }
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
-        self.cancel(command_id)
-    }
-}
-
-impl SandboxCloud {
-    fn send_to_ids(&self, req: &SendCommandRequest) -> CloudResult<Command> {
-        if req.instance_ids.is_empty() || req.instance_ids.len() > SEND_COMMAND_MAX_TARGETS {
-            return Err(CloudError::Invalid(format!(
-                "SendCommand takes 1 to {SEND_COMMAND_MAX_TARGETS} instance ids, got {}",
-                req.instance_ids.len()
-            )));
-        }
-        self.write(|w, now| {
-            let nodes = w.node_views(now);
-            let mut invocations = Vec::new();
-            for id in &req.instance_ids {
-                let online = nodes.iter().any(|n| &n.instance_id == id && n.ping == PingStatus::Online);
-                if !online {
-                    return Err(CloudError::Invalid(format!(
-                        "InvalidInstanceId: instance {id} is not in a valid state for account {}",
-                        w.account
-                    )));
-                }
-                let inst = running_instance(w, id)?;
-                let (stdout, stderr, exit_code) = match req.document.as_str() {
-                    "AWS-RunShellScript" | "AWS-RunPowerShellScript" => {
-                        let commands = req
-                            .parameters
-                            .iter()
-                            .find(|(k, _)| k == "commands")
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default();
-                        simulate::shell_output(inst, &commands, &w.region)
-                    }
-                    "AWS-RunPatchBaseline" => (
-                        "Patch operation completed.\nSee the patch compliance of this node for details.\n".to_string(),
-                        String::new(),
-                        0,
-                    ),
-                    other => {
-                        return Err(CloudError::Invalid(format!("InvalidDocument: document {other} does not exist")));
-                    }
-                };
-                invocations.push(SimInvocation {
-                    instance_id: id.clone(),
-                    stdout,
-                    stderr,
-                    exit_code,
-                });
-            }
-            let id = format!("{:08x}-sand-4box-8000-{:012x}", w.commands.len() + 1, scenario::mix(w.commands.len() as u64 ^ (w.id_salt << 40)) >> 16);
-            let cmd = SimCommand {
-                id,
-                document: req.document.clone(),
-                comment: req.comment.clone(),
-                parameters: req.parameters.clone(),
-                sent: now,
-                cancelled_at: None,
-                invocations,
-                applied: false,
-            };
-            let view = command_view(w, &cmd, now);
-            w.commands.push(cmd);
-            Ok(view)
-        })
-    }
-
-    fn cancel(&self, command_id: &str) -> CloudResult<()> {
-        self.write(|w, now| {
-            let c = w
-                .commands
-                .iter_mut()
-                .find(|c| c.id == command_id)
-                .ok_or_else(|| {
-                    CloudError::NotFound(format!(
-                        "ssm:GetCommandInvocation: InvocationDoesNotExist: command {command_id} does not exist"
-                    ))
-                })?;
-            if c.cancelled_at.is_none() {
-                c.cancelled_at = Some(now);
-            }
-            Ok(())
-        })
+        self.write(|w, now| ssm::cancel(w, now, command_id))
     }
 }

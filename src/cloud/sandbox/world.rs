@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::domain::fast_map::FastMap;
 use crate::domain::model::{
     AssociationState, EndpointState, Identity, Instance, InstanceProfile, InstanceState,
-    MaintenanceWindow, ManagedNode, PatchState, PingStatus, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchState, PingStatus,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
 use crate::domain::readiness::{self, Verdict};
 use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
@@ -96,9 +97,12 @@ pub struct World {
     pub subnets: Vec<Subnet>,
     pub route_tables: Vec<RouteTable>,
     pub security_groups: Vec<SecurityGroup>,
+    pub network_acls: Vec<NetworkAcl>,
+    pub nat_gateways: Vec<NatGateway>,
     pub endpoints: Vec<SimEndpoint>,
     pub instances: Vec<SimInstance>,
     pub associations: Vec<SimAssociation>,
+    /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
     pub profiles: Vec<InstanceProfile>,
     pub commands: Vec<SimCommand>,
@@ -107,7 +111,8 @@ pub struct World {
     pub window_targets: HashMap<String, Vec<crate::domain::model::WindowTarget>>,
     pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
-    pub dhmc: bool,
+    /// The role Default Host Management Configuration names; `None` when it is off.
+    pub dhmc_role: Option<String>,
     /// The sandbox honours `DryRun` until a fault makes it perform one.
     pub dry_run: crate::cloud::DryRunTrust,
     pub next_id: u64,
@@ -129,6 +134,8 @@ impl World {
             subnets: Vec::new(),
             route_tables: Vec::new(),
             security_groups: Vec::new(),
+            network_acls: Vec::new(),
+            nat_gateways: Vec::new(),
             endpoints: Vec::new(),
             instances: Vec::new(),
             associations: Vec::new(),
@@ -140,7 +147,7 @@ impl World {
             window_targets: HashMap::new(),
             window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
-            dhmc: false,
+            dhmc_role: None,
             dry_run: crate::cloud::DryRunTrust::Honoured,
             next_id: 1,
             id_salt: 0,
@@ -184,7 +191,7 @@ impl World {
     }
 
     /// Instance id → profile ARN of its associated (not merely associating) association.
-    fn associated_profiles(&self, now: Timestamp) -> HashMap<&str, &str> {
+    fn associated_profiles(&self, now: Timestamp) -> FastMap<&str, &str> {
         self.associations
             .iter()
             .filter(|a| self.association_view(a, now).state == AssociationState::Associated)
@@ -197,7 +204,7 @@ impl World {
             .collect()
     }
 
-    fn instance_view(i: &SimInstance, associated: &HashMap<&str, &str>) -> Instance {
+    fn instance_view(i: &SimInstance, associated: &FastMap<&str, &str>) -> Instance {
         let mut inst = i.instance.clone();
         if let Some(arn) = associated.get(inst.id.as_str()) {
             inst.profile_arn = Some((*arn).to_string());
@@ -216,12 +223,12 @@ impl World {
 
     /// DescribeInstanceProperties as of `now`: registered, running instances.
     pub fn node_views(&self, now: Timestamp) -> Vec<ManagedNode> {
-        let role_of_profile: HashMap<&str, &str> = self
+        let role_of_profile: FastMap<&str, &str> = self
             .profiles
             .iter()
             .filter_map(|p| Some((p.arn.as_str(), p.role_names.first()?.as_str())))
             .collect();
-        let role_of_instance: HashMap<&str, &str> = self
+        let role_of_instance: FastMap<&str, &str> = self
             .associations
             .iter()
             .filter_map(|a| {
@@ -308,7 +315,7 @@ impl World {
         self.tick(t);
         let mut snap = self.snapshot_without_instances(t);
         snap.nodes.nodes = self.node_views(t);
-        let associated: HashMap<String, String> = self
+        let associated: FastMap<String, String> = self
             .associated_profiles(t)
             .into_iter()
             .map(|(i, p)| (i.to_string(), p.to_string()))
@@ -347,14 +354,18 @@ impl World {
             .iter()
             .map(|e| self.endpoint_view(e, t))
             .collect();
+        snap.network.network_acls = self.network_acls.clone();
+        snap.network.nat_gateways = self.nat_gateways.clone();
+        snap.network.nat_gateways_known = true;
         snap.instances.associations = self
             .associations
             .iter()
             .map(|a| self.association_view(a, t))
             .collect();
-        snap.iam.roles = self.roles.clone();
+        snap.iam.roles = super::iam::roles_as_read(self);
         snap.iam.profiles = self.profiles.clone();
-        snap.nodes.dhmc = Some(self.dhmc);
+        snap.nodes.dhmc = Some(self.dhmc_role.is_some());
+        snap.nodes.dhmc_role = self.dhmc_role.clone();
         let fresh = SourceStatus {
             fetched_at: Some(t),
             ..SourceStatus::default()
@@ -368,16 +379,14 @@ impl World {
 
     /// The readiness of the (not terminated) instances that `pick` selects, as of `t`
     /// with no agent registered yet: `f(index into self.instances, report)` for each.
-    /// An instance's rules do not depend on the other instances, so they are evaluated
-    /// a chunk at a time, each instance lent to the snapshot and given back: the fleet
-    /// is never copied (fleet:100000 would copy 100k instances).
+    /// An instance's rules do not depend on the other instances: each is evaluated where
+    /// it stands, against the account without its instances (the fleet is never copied).
     pub fn evaluate_instances(
         &mut self,
         t: Timestamp,
         pick: impl Fn(&SimInstance) -> bool,
         mut f: impl FnMut(usize, &readiness::InstanceReport),
     ) {
-        const CHUNK: usize = 4096;
         let picked: Vec<usize> = self
             .instances
             .iter()
@@ -389,7 +398,7 @@ impl World {
             return;
         }
         // Instance index → the profile its association has attached by `t`.
-        let attached: HashMap<usize, String> = {
+        let attached: FastMap<usize, String> = {
             let associated = self.associated_profiles(t);
             self.instances
                 .iter()
@@ -397,34 +406,18 @@ impl World {
                 .filter_map(|(k, i)| Some((k, associated.get(i.instance.id.as_str())?.to_string())))
                 .collect()
         };
-        let mut snap = self.snapshot_without_instances(t);
-        for chunk in picked.chunks(CHUNK) {
-            let mut saved_arns = Vec::with_capacity(chunk.len());
-            snap.instances.instances = chunk
-                .iter()
-                .map(|&k| {
-                    let mut inst = std::mem::replace(&mut self.instances[k].instance, lent());
-                    saved_arns.push(match attached.get(&k) {
-                        Some(arn) => Some(inst.profile_arn.replace(arn.clone())),
-                        None => None,
-                    });
-                    inst
-                })
-                .collect();
-            let report = readiness::evaluate(&snap);
-            let lent_back = std::mem::take(&mut snap.instances.instances);
-            for ((&k, mut inst), saved) in chunk.iter().zip(lent_back).zip(saved_arns) {
-                if let Some(arn) = saved {
-                    inst.profile_arn = arn;
-                }
-                self.instances[k].instance = inst;
+        let snap = self.snapshot_without_instances(t);
+        let rules = readiness::InstanceRules::new(&snap);
+        for k in picked {
+            let inst = &mut self.instances[k].instance;
+            let saved = attached
+                .get(&k)
+                .map(|arn| inst.profile_arn.replace(arn.clone()));
+            let report = rules.report(inst);
+            if let Some(arn) = saved {
+                inst.profile_arn = arn;
             }
-            // One report per instance given, in order (none is terminated).
-            for (&k, r) in chunk.iter().zip(&report.instances) {
-                if r.instance_id == self.instances[k].instance.id {
-                    f(k, r);
-                }
-            }
+            f(k, &report);
         }
     }
 
@@ -538,24 +531,4 @@ fn only_agent_waiting(r: &readiness::InstanceReport) -> bool {
     r.findings.iter().all(|f| {
         f.severity == Severity::Warning || matches!(f.kind, FindingKind::AgentNotRegistered)
     })
-}
-
-/// What stands in for an instance while it is lent to a snapshot (allocates nothing).
-fn lent() -> Instance {
-    Instance {
-        id: String::new(),
-        name: None,
-        state: InstanceState::Terminated,
-        vpc_id: None,
-        subnet_id: None,
-        az: None,
-        private_ip: None,
-        public_ip: None,
-        platform: None,
-        security_group_ids: Vec::new(),
-        profile_arn: None,
-        imds_v2_required: false,
-        launch_time: None,
-        tags: Vec::new(),
-    }
 }

@@ -92,6 +92,8 @@ pub(super) enum Applied {
     Skipped(String),
     /// Sent, and answered "already there".
     Raced(String),
+    /// The write was accepted but reading the account back does not show its effect.
+    Unconfirmed(String),
 }
 
 pub(super) async fn run_call<C: Cloud>(
@@ -108,8 +110,19 @@ pub(super) async fn run_call<C: Cloud>(
                 return skip("already on");
             }
             cloud.modify_vpc_attribute(vpc_id, *attribute, true).await?;
-            Ok(Applied::Done(format!("{} on", attribute.name())))
+            if cloud.describe_vpc_attribute(vpc_id, *attribute).await? {
+                Ok(Applied::Done(format!("{} on", attribute.name())))
+            } else {
+                Ok(Applied::Unconfirmed(format!(
+                    "accepted, but {} is still off",
+                    attribute.name()
+                )))
+            }
         }
+        Call::ModifyVpcEndpoint { .. }
+        | Call::AuthorizeSecurityGroupEgress { .. }
+        | Call::ModifyInstanceMetadataOptions { .. }
+        | Call::CreateNetworkAclEntry { .. } => super::checked::run_checked(cloud, call).await,
         Call::CreateSecurityGroup {
             vpc_id,
             name,
@@ -206,8 +219,17 @@ pub(super) async fn run_call<C: Cloud>(
             Err(e) => Err(e),
         },
         Call::AttachRolePolicy { role, policy_arn } => {
+            if attached(cloud, role, policy_arn).await? {
+                return skip(&format!("{policy_arn} is already on {role}"));
+            }
             cloud.attach_role_policy(role, policy_arn).await?;
-            Ok(Applied::Done(format!("{policy_arn} on {role}")))
+            if attached(cloud, role, policy_arn).await? {
+                Ok(Applied::Done(format!("{policy_arn} on {role}")))
+            } else {
+                Ok(Applied::Unconfirmed(format!(
+                    "accepted, but {role} does not list {policy_arn}"
+                )))
+            }
         }
         Call::CreateInstanceProfile { name } => match cloud.create_instance_profile(name).await {
             Ok(p) => Ok(Applied::Done(p.arn)),
@@ -302,6 +324,12 @@ pub(super) async fn run_call<C: Cloud>(
             Ok(Applied::Done(format!("{} {}", a.id, a.state.as_str())))
         }
     }
+}
+
+/// Whether `role` lists `policy_arn` among its attached policies.
+async fn attached<C: Cloud>(cloud: &C, role: &str, policy_arn: &str) -> Result<bool, CloudError> {
+    let set = cloud.role_policies(role, None).await?;
+    Ok(set.attached_policy_arns.iter().any(|a| a == policy_arn))
 }
 
 /// CreateVpcEndpoint with its ClientToken. A token AWS has seen within its idempotency

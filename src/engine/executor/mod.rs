@@ -3,6 +3,7 @@
 //! nothing. Every write attempt is recorded in the audit log, failed ones too.
 
 mod calls;
+mod checked;
 mod verdicts;
 
 use serde::Serialize;
@@ -16,9 +17,20 @@ use crate::domain::plan::{Call, Plan};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Done { detail: String },
-    Skipped { reason: String },
-    Failed { message: String, hint: String },
+    Done {
+        detail: String,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// Accepted, but the account read back does not show it: not counted as done.
+    Unconfirmed {
+        detail: String,
+    },
+    Failed {
+        message: String,
+        hint: String,
+    },
 }
 
 /// Progress of a plan, by index into all the plan's calls (steps flattened).
@@ -39,6 +51,7 @@ pub enum PlanEvent {
     Completed {
         done: usize,
         skipped: usize,
+        unconfirmed: usize,
     },
     Aborted {
         index: usize,
@@ -72,7 +85,7 @@ pub async fn apply<C: crate::cloud::Cloud>(
     let calls = indexed_calls(plan);
     let total = calls.len();
     let mut created_group: Option<String> = None;
-    let (mut done, mut skipped) = (0, 0);
+    let (mut done, mut skipped, mut unconfirmed) = (0, 0, 0);
     for (index, call) in calls {
         emit(PlanEvent::Started { index, total });
         let outcome = match calls::run_call(cloud, call, &mut created_group).await {
@@ -93,6 +106,13 @@ pub async fn apply<C: crate::cloud::Cloud>(
                 }
                 skipped += 1;
                 Outcome::Skipped { reason }
+            }
+            Ok(calls::Applied::Unconfirmed(detail)) => {
+                if let Some(a) = audit {
+                    a.record(call, &format!("unconfirmed: {detail}"));
+                }
+                unconfirmed += 1;
+                Outcome::Unconfirmed { detail }
             }
             Err(e) => {
                 if let Some(a) = audit {
@@ -117,6 +137,10 @@ pub async fn apply<C: crate::cloud::Cloud>(
         };
         emit(PlanEvent::Finished { index, outcome });
     }
-    emit(PlanEvent::Completed { done, skipped });
+    emit(PlanEvent::Completed {
+        done,
+        skipped,
+        unconfirmed,
+    });
     true
 }

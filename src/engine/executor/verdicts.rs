@@ -7,7 +7,10 @@
 use serde::Serialize;
 
 use super::{PlanEvent, calls::endpoint_request, indexed_calls};
-use crate::cloud::{Cloud, CloudError, DryRunTrust, ErrorReport, Simulated, WriteMode, Written};
+use crate::cloud::{
+    AclEntryRequest, Cloud, CloudError, DryRunTrust, ErrorReport, ModifyEndpointRequest, Simulated,
+    WriteMode, Written,
+};
 use crate::domain::plan::{Call, GroupRef, Plan};
 use crate::engine::audit::Audit;
 
@@ -62,6 +65,10 @@ fn has_dry_run(call: &Call) -> bool {
         Call::CreateSecurityGroup { .. }
             | Call::AuthorizeSecurityGroupIngress { .. }
             | Call::CreateVpcEndpoint { .. }
+            | Call::ModifyVpcEndpoint { .. }
+            | Call::AuthorizeSecurityGroupEgress { .. }
+            | Call::ModifyInstanceMetadataOptions { .. }
+            | Call::CreateNetworkAclEntry { .. }
     )
 }
 
@@ -192,6 +199,51 @@ async fn ask_ec2<C: Cloud>(cloud: &C, call: &Call) -> Verdict {
                 .map(|w| created(w.map(|e| e.id))),
             None => Ok(None),
         },
+        Call::ModifyVpcEndpoint {
+            endpoint_id,
+            private_dns,
+            add_subnet_ids,
+            ..
+        } => {
+            let request = ModifyEndpointRequest {
+                endpoint_id: endpoint_id.clone(),
+                private_dns: *private_dns,
+                add_subnet_ids: add_subnet_ids.clone(),
+            };
+            cloud
+                .modify_vpc_endpoint(&request, WriteMode::DryRun)
+                .await
+                .map(|w| created(w.map(|()| format!("{endpoint_id} modified"))))
+        }
+        Call::AuthorizeSecurityGroupEgress { group_id, cidr } => cloud
+            .authorize_https_egress(group_id, cidr, WriteMode::DryRun)
+            .await
+            .map(|w| created(w.map(|()| format!("tcp/443 to {cidr} on {group_id}")))),
+        Call::ModifyInstanceMetadataOptions { instance_id } => cloud
+            .enable_instance_metadata(instance_id, WriteMode::DryRun)
+            .await
+            .map(|w| created(w.map(|()| format!("metadata endpoint of {instance_id} on")))),
+        Call::CreateNetworkAclEntry {
+            acl_id,
+            rule_number,
+            egress,
+            cidr,
+            from_port,
+            to_port,
+        } => {
+            let request = AclEntryRequest {
+                acl_id: acl_id.clone(),
+                rule_number: *rule_number,
+                egress: *egress,
+                cidr: cidr.clone(),
+                from_port: *from_port,
+                to_port: *to_port,
+            };
+            cloud
+                .create_network_acl_entry(&request, WriteMode::DryRun)
+                .await
+                .map(|w| created(w.map(|()| format!("{acl_id} rule {rule_number}"))))
+        }
         _ => Ok(None),
     };
     match result {

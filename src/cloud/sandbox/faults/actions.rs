@@ -12,6 +12,8 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
     ("describe_route_tables", &["ec2:DescribeRouteTables"]),
     ("describe_security_groups", &["ec2:DescribeSecurityGroups"]),
     ("describe_vpc_endpoints", &["ec2:DescribeVpcEndpoints"]),
+    ("describe_network_acls", &["ec2:DescribeNetworkAcls"]),
+    ("describe_nat_gateways", &["ec2:DescribeNatGateways"]),
     (
         "describe_vpc_endpoint_services",
         &["ec2:DescribeVpcEndpointServices"],
@@ -26,6 +28,18 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         &["iam:ListRoles", "iam:ListAttachedRolePolicies"],
     ),
     ("list_instance_profiles", &["iam:ListInstanceProfiles"]),
+    ("simulate_role", &["iam:SimulatePrincipalPolicy"]),
+    // ListAttachedRolePolicies again only for a role list_roles did not read them for.
+    (
+        "role_policies",
+        &[
+            "iam:ListRolePolicies",
+            "iam:GetRolePolicy",
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+            "iam:ListAttachedRolePolicies",
+        ],
+    ),
     // The adapter reads DescribeInstanceProperties and falls back to
     // DescribeInstanceInformation only where the former does not exist.
     (
@@ -76,6 +90,16 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         "authorize_https_ingress",
         &["ec2:AuthorizeSecurityGroupIngress"],
     ),
+    (
+        "authorize_https_egress",
+        &["ec2:AuthorizeSecurityGroupEgress"],
+    ),
+    ("modify_vpc_endpoint", &["ec2:ModifyVpcEndpoint"]),
+    (
+        "enable_instance_metadata",
+        &["ec2:ModifyInstanceMetadataOptions"],
+    ),
+    ("create_network_acl_entry", &["ec2:CreateNetworkAclEntry"]),
     // Attaching a profile passes its role to EC2.
     (
         "associate_iam_instance_profile",

@@ -17,13 +17,15 @@ use super::spec::Faults;
 use crate::cloud::aws::MAX_ATTEMPTS;
 use crate::cloud::sandbox::SandboxCloud;
 use crate::cloud::{
-    Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust, SendCommandRequest,
-    Simulated, VpcDnsAttribute, WriteMode, Written,
+    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
+    WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 /// How many faults were injected so far (attempts, not calls).
@@ -270,13 +272,17 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn describe_route_tables(&self) -> Vec<RouteTable>;
         fn describe_security_groups(&self) -> Vec<SecurityGroup>;
         fn describe_vpc_endpoints(&self) -> Vec<VpcEndpoint>;
+        fn describe_network_acls(&self) -> Vec<NetworkAcl>;
+        fn describe_nat_gateways(&self) -> Vec<NatGateway>;
         fn describe_vpc_endpoint_services(&self) -> Vec<String>;
         fn describe_instances(&self) -> Vec<Instance>;
         fn describe_iam_instance_profile_associations(&self) -> Vec<ProfileAssociation>;
         fn list_roles(&self) -> Vec<Role>;
         fn list_instance_profiles(&self) -> Vec<InstanceProfile>;
+        fn role_policies(&self, role_name: &str, attached: Option<&[String]>) -> RolePolicySet;
+        fn simulate_role(&self, role_arn: &str, actions: &[String]) -> Vec<(String, Option<Simulated>)>;
         fn describe_managed_nodes(&self) -> Vec<ManagedNode>;
-        fn default_host_management(&self) -> bool;
+        fn default_host_management(&self) -> Option<String>;
         fn describe_instance_patch_states(&self, instance_ids: &[String]) -> Vec<PatchState>;
         fn describe_instance_patches(&self, instance_id: &str) -> Vec<PatchEntry>;
         fn get_inventory(&self) -> Vec<InventorySummary>;
@@ -302,5 +308,9 @@ impl<C: Cloud> Cloud for Faulty<C> {
     gated_writes! {
         fn create_security_group(&self, vpc_id: &str, name: &str, description: &str) -> String;
         fn authorize_https_ingress(&self, group_id: &str, cidr: &str) -> ();
+        fn authorize_https_egress(&self, group_id: &str, cidr: &str) -> ();
+        fn modify_vpc_endpoint(&self, request: &ModifyEndpointRequest) -> ();
+        fn enable_instance_metadata(&self, instance_id: &str) -> ();
+        fn create_network_acl_entry(&self, request: &AclEntryRequest) -> ();
     }
 }

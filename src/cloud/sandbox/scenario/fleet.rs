@@ -1,0 +1,360 @@
+//! `fleet:N`: N instances over five VPCs with different readiness — ready endpoints, no
+//! endpoints, VPC DNS hostnames off, a public subnet, endpoints whose policy shuts the
+//! agent out — and, a few percent each, every other way an instance fails to be managed:
+//! a network ACL, security-group egress, instance metadata off, a NAT gateway that is
+//! gone, a transit-gateway route, roles that trust the wrong service or deny the agent,
+//! Default Host Management's role trusting the wrong service. Deterministic.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::specials::{Special, add_roles, add_special_network, apply_special, special};
+use super::{
+    LATEST_AGENT, add_window_details, lab_window, mix, network_acl, route_table, security_group,
+};
+use crate::cloud::sandbox::world::{SimAssociation, SimEndpoint, SimInstance, World};
+use crate::domain::model::{
+    AssociationState, EndpointState, EndpointType, GroupRule, Instance, InstanceState,
+    MetadataOptions, ProfileAssociation, RouteTarget, Subnet, Vpc, VpcEndpoint,
+};
+use crate::domain::readiness::{REQUIRED_SERVICES, Verdict, service_name};
+
+pub(super) const FLEET_REGION: &str = "us-east-1";
+
+const VPC_KINDS: [&str; 5] = ["ready", "no-endpoints", "dns-off", "public", "policy"];
+/// Index of the VPC whose endpoints carry AWS's example policy (Run Command reads only).
+pub(super) const POLICY_VPC: usize = 4;
+
+/// `fleet:N` itself.
+pub(super) fn fleet(n: usize, now: Timestamp) -> World {
+    fleet_in(n, now, FLEET_REGION, "123456789012", 0)
+}
+
+/// Ids of the fleet's resources, built once and cloned per instance.
+pub(super) struct Ids {
+    pub tag: String,
+    pub vpcs: Vec<String>,
+    pub groups: Vec<String>,
+    pub subnets: Vec<Vec<String>>,
+}
+
+impl Ids {
+    fn new(tag: &str, azs: usize) -> Self {
+        Self {
+            tag: tag.to_string(),
+            vpcs: (0..VPC_KINDS.len())
+                .map(|v| format!("vpc-{tag}{v:015x}"))
+                .collect(),
+            groups: (0..VPC_KINDS.len())
+                .map(|v| format!("sg-{tag}{v:015x}"))
+                .collect(),
+            subnets: (0..VPC_KINDS.len())
+                .map(|v| {
+                    (0..azs)
+                        .map(|a| format!("subnet-{tag}{v:08x}{a:07x}"))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// A special subnet of VPC `v` (numbered from 10).
+    pub(super) fn special_subnet(&self, v: usize, n: usize) -> String {
+        format!("subnet-{}{v:08x}{n:07x}", self.tag)
+    }
+
+    pub(super) fn special_group(&self, v: usize) -> String {
+        format!("sg-{}{v:08x}0000000e", self.tag)
+    }
+}
+
+/// The fleet in `region` of `account`; `salt` 0 gives the ids of `fleet:N`, any other
+/// value ids of its own.
+pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, salt: u8) -> World {
+    let mut w = World::new(region, &format!("fleet:{n}"), now);
+    w.account = account.to_string();
+    w.id_salt = u64::from(salt);
+    let tag = format!("{:02x}", 0x0f_u8.wrapping_add(salt));
+    let azs = [format!("{region}a"), format!("{region}b")];
+    let ids = Ids::new(&tag, azs.len());
+    for (v, kind) in VPC_KINDS.iter().enumerate() {
+        add_vpc(&mut w, &ids, v, kind, &azs, now);
+    }
+    add_special_network(&mut w, &ids, &azs);
+    add_roles(&mut w, account);
+    let profile_arn = |p: &str| format!("arn:aws:iam::{account}:instance-profile/{p}");
+    let arns: Vec<String> = [
+        "fleet-ssm-role",
+        "legacy-ssm-role",
+        "web-app-role",
+        "custom-agent-role",
+        "lambda-role",
+        "denied-role",
+        "conditional-role",
+    ]
+    .iter()
+    .map(|p| profile_arn(p))
+    .collect();
+    w.instances.reserve_exact(n);
+    for i in 0..n {
+        let mut sim = base_instance(i, salt, now, &ids, &azs, &arns);
+        if let Some(s) = special(i) {
+            apply_special(&mut sim.instance, s, &ids, &azs, &arns);
+            if matches!(
+                s,
+                Special::CustomPolicy
+                    | Special::LambdaRole
+                    | Special::DeniedRole
+                    | Special::ConditionalPolicy
+            ) && let Some(profile_arn) = sim.instance.profile_arn.clone()
+            {
+                // Their profile can be replaced: it has its association, as in AWS.
+                w.associations.push(SimAssociation {
+                    association: ProfileAssociation {
+                        id: format!("iip-assoc-{tag}{i:015x}"),
+                        instance_id: sim.instance.id.clone(),
+                        profile_arn,
+                        state: AssociationState::Associated,
+                    },
+                    created: now - SignedDuration::from_hours(30),
+                });
+            }
+        }
+        w.instances.push(sim);
+    }
+    register_the_ready(&mut w, now);
+    let (mut window, executions) = lab_window(now);
+    if salt != 0 {
+        window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
+    }
+    add_window_details(&mut w, &window.id);
+    w.window_executions.insert(window.id.clone(), executions);
+    w.windows.push(window);
+    // Registration was just decided at `now` for every agent: nothing to re-evaluate
+    // until the world changes (a first tick would find the same).
+    w.dirty = false;
+    w
+}
+
+fn add_vpc(w: &mut World, ids: &Ids, v: usize, kind: &str, azs: &[String], now: Timestamp) {
+    let vpc = ids.vpcs[v].clone();
+    let cidr = format!("10.{v}.0.0/16");
+    w.vpcs.push(Vpc {
+        id: vpc.clone(),
+        name: Some(format!("fleet-{kind}")),
+        cidr: cidr.clone(),
+        is_default: false,
+        dns_support: Some(true),
+        dns_hostnames: Some(kind != "dns-off"),
+    });
+    let public = kind == "public";
+    for (a, az) in azs.iter().enumerate() {
+        w.subnets.push(Subnet {
+            id: ids.subnets[v][a].clone(),
+            vpc_id: vpc.clone(),
+            name: Some(format!("fleet-{kind}-{az}")),
+            az: az.clone(),
+            cidr: format!("10.{v}.{a}.0/24"),
+            map_public_ip_on_launch: public,
+        });
+    }
+    let tag = &ids.tag;
+    let out = public.then(|| RouteTarget::InternetGateway(format!("igw-{tag}{v:015x}")));
+    let subnet_refs: Vec<&str> = ids.subnets[v].iter().map(String::as_str).collect();
+    let mut rt = route_table(&format!("rtb-{tag}{v:015x}"), &vpc, true, &subnet_refs, out);
+    rt.routes[0].destination = cidr.clone();
+    w.route_tables.push(rt);
+    w.network_acls.push(network_acl(
+        &format!("acl-{tag}{v:015x}"),
+        &vpc,
+        true,
+        &ids.subnets[v],
+        Vec::new(),
+    ));
+    let sg = ids.groups[v].clone();
+    // The policy VPC's endpoints let in the instances' group by reference, no CIDR.
+    let https_from = if v == POLICY_VPC {
+        https_rule(Vec::new(), vec![sg.clone()])
+    } else {
+        https_rule(vec![cidr], Vec::new())
+    };
+    w.security_groups.push(security_group(
+        &sg,
+        &vpc,
+        &format!("fleet-{kind}-instances"),
+        vec![https_from],
+    ));
+    if !matches!(kind, "ready" | "dns-off" | "policy") {
+        return;
+    }
+    // The policy VPC's endpoints are in its first AZ only.
+    let subnet_ids = if v == POLICY_VPC {
+        ids.subnets[v][..1].to_vec()
+    } else {
+        ids.subnets[v].clone()
+    };
+    for (s, short) in REQUIRED_SERVICES.iter().enumerate() {
+        w.endpoints.push(SimEndpoint {
+            endpoint: VpcEndpoint {
+                id: format!("vpce-{tag}{v:08x}{s:07x}"),
+                vpc_id: vpc.clone(),
+                service_name: service_name(&w.region, short),
+                kind: EndpointType::Interface,
+                state: EndpointState::Available,
+                private_dns: true,
+                subnet_ids: subnet_ids.clone(),
+                security_group_ids: vec![sg.clone()],
+                route_table_ids: vec![],
+                policy_document: (v == POLICY_VPC).then(read_only_endpoint_policy),
+            },
+            created: now - SignedDuration::from_hours(24),
+            client_token: format!("fleet-{v}-{short}"),
+        });
+    }
+}
+
+fn https_rule(cidrs: Vec<String>, group_ids: Vec<String>) -> GroupRule {
+    GroupRule {
+        protocol: "tcp".into(),
+        from_port: Some(443),
+        to_port: Some(443),
+        cidrs,
+        group_ids,
+        prefix_list_ids: Vec::new(),
+    }
+}
+
+/// AWS's example endpoint policy that allows reading Run Command results and nothing else.
+fn read_only_endpoint_policy() -> String {
+    serde_json::json!({
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"],
+            "Resource": "*"
+        }]
+    })
+    .to_string()
+}
+
+fn base_instance(
+    i: usize,
+    salt: u8,
+    now: Timestamp,
+    ids: &Ids,
+    azs: &[String],
+    arns: &[String],
+) -> SimInstance {
+    // The first four kinds take the ordinary instances; the policy VPC only special ones.
+    let v = i % (VPC_KINDS.len() - 1);
+    let a = (i / (VPC_KINDS.len() - 1)) % azs.len();
+    let host = i / ((VPC_KINDS.len() - 1) * azs.len());
+    let profile = match i % 10 {
+        0 => None,
+        3 => Some(&arns[1]),
+        7 => Some(&arns[2]),
+        _ => Some(&arns[0]),
+    };
+    let windows = i % 9 == 4;
+    let state = if i % 13 == 5 {
+        InstanceState::Stopped
+    } else {
+        InstanceState::Running
+    };
+    let public = VPC_KINDS[v] == "public";
+    SimInstance {
+        instance: Instance {
+            id: format!("i-{:017x}", mix(i as u64 ^ (u64::from(salt) << 48)) >> 4),
+            name: Some(format!("{}-{:05}", if windows { "win" } else { "app" }, i)),
+            state,
+            vpc_id: Some(ids.vpcs[v].clone()),
+            subnet_id: Some(ids.subnets[v][a].clone()),
+            az: Some(azs[a].clone()),
+            private_ip: Some(format!("10.{v}.{a}.{}", 4 + host % 250)),
+            public_ip: public.then(|| format!("54.{}.{}.{}", v, a, 1 + host % 250)),
+            platform: windows.then(|| "windows".to_string()),
+            security_group_ids: vec![ids.groups[v].clone()],
+            network_interfaces: Vec::new(),
+            profile_arn: profile.cloned(),
+            metadata: MetadataOptions {
+                endpoint_enabled: true,
+                // Every tenth instance has no profile: half of them rely on Default Host
+                // Management (IMDSv2), half cannot (IMDSv1).
+                tokens_required: i.is_multiple_of(2) && i % 20 != 10,
+                hop_limit: Some(2),
+            },
+            launch_time: Some(now - SignedDuration::from_hours(1 + (i % 500) as i64)),
+            tags: vec![
+                ("Env".into(), ["prod", "staging", "dev"][i % 3].into()),
+                (
+                    "Team".into(),
+                    ["payments", "search", "platform", "data"][(i / 3) % 4].into(),
+                ),
+            ],
+        },
+        agent_version: (i % 23 != 11).then(|| {
+            if i % 4 == 1 {
+                "3.2.1542.0".to_string()
+            } else {
+                LATEST_AGENT.to_string()
+            }
+        }),
+        platform_name: if windows {
+            "Microsoft Windows Server 2022 Datacenter".into()
+        } else if i % 3 == 1 {
+            "Ubuntu".into()
+        } else {
+            "Amazon Linux".into()
+        },
+        platform_version: if windows {
+            "10.0.20348".into()
+        } else if i % 3 == 1 {
+            "22.04".into()
+        } else {
+            "2023".into()
+        },
+        registered_at: None,
+        ready_since: None,
+        connection_lost: false,
+        fails_commands: false,
+    }
+}
+
+/// Whoever is ready at the start has long been registered; a few have gone quiet; one
+/// online Linux node fails its commands, so failures can be seen.
+fn register_the_ready(w: &mut World, now: Timestamp) {
+    let mut ready = vec![false; w.instances.len()];
+    w.evaluate_instances(
+        now,
+        |_| true,
+        |k, r| ready[k] = r.verdict == Verdict::Waiting,
+    );
+    let registered_at = now - SignedDuration::from_hours(30);
+    for (i, (inst, ready)) in w.instances.iter_mut().zip(ready).enumerate() {
+        if inst.agent_version.is_some() && ready {
+            inst.registered_at = Some(registered_at);
+            inst.connection_lost = i % 17 == 8;
+        }
+    }
+    let patched: Vec<(String, bool)> = w
+        .instances
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.registered_at.is_some())
+        .map(|(n, i)| (i.instance.id.clone(), n % 3 == 0))
+        .collect();
+    for (id, install) in patched {
+        let state = crate::cloud::sandbox::simulate::patch_state(
+            &id,
+            install,
+            now - SignedDuration::from_hours(6),
+        );
+        w.patch_states.insert(id, state);
+    }
+    if let Some(broken) = w
+        .instances
+        .iter_mut()
+        .find(|i| i.registered_at.is_some() && !i.connection_lost && !i.instance.is_windows())
+    {
+        broken.fails_commands = true;
+    }
+}

@@ -1,0 +1,170 @@
+//! What Systems Manager knows about the fleet: nodes, patches, commands, inventory.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum PingStatus {
+    Online,
+    ConnectionLost,
+    Inactive,
+}
+
+impl PingStatus {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "Online" => Self::Online,
+            "ConnectionLost" => Self::ConnectionLost,
+            _ => Self::Inactive,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "Online",
+            Self::ConnectionLost => "ConnectionLost",
+            Self::Inactive => "Inactive",
+        }
+    }
+}
+
+/// One entry of DescribeInstanceProperties / DescribeInstanceInformation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedNode {
+    pub instance_id: String,
+    pub ping: PingStatus,
+    pub last_ping: Option<Timestamp>,
+    pub agent_version: Option<String>,
+    pub is_latest_version: Option<bool>,
+    pub platform_type: Option<String>,
+    pub platform_name: Option<String>,
+    pub platform_version: Option<String>,
+    pub ip_address: Option<String>,
+    pub computer_name: Option<String>,
+    pub iam_role: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PatchOperation {
+    Scan,
+    Install,
+}
+
+/// One entry of DescribeInstancePatchStates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatchState {
+    pub instance_id: String,
+    pub baseline_id: String,
+    pub operation: PatchOperation,
+    pub operation_end: Option<Timestamp>,
+    pub installed: i32,
+    pub installed_other: i32,
+    pub installed_pending_reboot: i32,
+    pub installed_rejected: i32,
+    pub missing: i32,
+    pub failed: i32,
+    pub not_applicable: i32,
+    pub critical_non_compliant: i32,
+    pub security_non_compliant: i32,
+    pub other_non_compliant: i32,
+}
+
+impl PatchState {
+    pub fn compliant(&self) -> bool {
+        self.missing == 0 && self.failed == 0 && self.installed_pending_reboot == 0
+    }
+}
+
+/// One patch of DescribeInstancePatches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatchEntry {
+    pub title: String,
+    pub kb_id: String,
+    pub classification: String,
+    pub severity: String,
+    pub state: String,
+    pub installed_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Command {
+    pub id: String,
+    pub document: String,
+    pub comment: Option<String>,
+    pub instance_ids: Vec<String>,
+    pub requested: Option<Timestamp>,
+    /// Pending, InProgress, Success, Cancelled, Failed, TimedOut, Cancelling.
+    pub status: String,
+    pub target_count: i32,
+    pub completed_count: i32,
+    pub error_count: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invocation {
+    pub command_id: String,
+    pub instance_id: String,
+    pub status: String,
+    pub status_details: String,
+    pub response_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Row of ListInventoryEntries for one type (e.g. `AWS:Application`): field → value.
+pub type InventoryEntry = std::collections::BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaintenanceWindow {
+    pub id: String,
+    pub name: String,
+    pub schedule: String,
+    pub enabled: bool,
+    pub next_execution: Option<String>,
+    pub duration_hours: i32,
+    pub cutoff_hours: i32,
+}
+
+/// What GetInventory says about one node: its application count and when it was collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InventorySummary {
+    pub instance_id: String,
+    pub application_count: usize,
+    pub capture_time: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowTarget {
+    pub id: String,
+    pub name: Option<String>,
+    /// `Key=Values` pairs, e.g. `tag:Patch=weekly` or `InstanceIds=i-1,i-2`.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowTask {
+    pub id: String,
+    /// The document or task ARN, e.g. `AWS-RunPatchBaseline`.
+    pub task: String,
+    pub task_type: String,
+    pub priority: i32,
+    pub max_concurrency: Option<String>,
+    pub max_errors: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowExecution {
+    pub id: String,
+    pub status: String,
+    pub start: Option<Timestamp>,
+    pub end: Option<Timestamp>,
+}
+
+/// Who we are talking to: shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Identity {
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    pub region: String,
+    /// `sandbox: lab`, `profile default`, …
+    pub label: String,
+}

@@ -1,0 +1,181 @@
+//! The detail views of the fleet panes: an opened row's own table (a node's applications,
+//! a command's invocations…), loaded off the loop and reloaded after refreshes.
+
+use super::app::{App, Effect, Pane};
+use super::fleet_rows;
+use super::table::TableState;
+use crate::domain::snapshot::Source;
+use crate::engine::DetailRequest;
+use crate::engine::fleet::Detail;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrillKind {
+    Inventory,
+    Patches,
+    Command,
+    Window,
+}
+
+/// An opened row: its own table, and lines shown above it.
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub kind: DrillKind,
+    pub id: String,
+    pub table: TableState,
+    pub header: Vec<String>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl Drill {
+    pub fn title(&self) -> String {
+        let what = match self.kind {
+            DrillKind::Inventory => "applications of",
+            DrillKind::Patches => "patches of",
+            DrillKind::Command => "invocations of",
+            DrillKind::Window => "targets, tasks and executions of",
+        };
+        format!("{what} {}", self.id)
+    }
+
+    fn request(&self) -> DetailRequest {
+        match self.kind {
+            DrillKind::Inventory => DetailRequest::Inventory(self.id.clone()),
+            DrillKind::Patches => DetailRequest::Patches(self.id.clone()),
+            DrillKind::Command => DetailRequest::Invocations(self.id.clone()),
+            DrillKind::Window => DetailRequest::Window(self.id.clone()),
+        }
+    }
+}
+
+pub fn opens_detail(pane: Pane) -> bool {
+    matches!(
+        pane,
+        Pane::Inventory | Pane::Patches | Pane::Commands | Pane::Windows
+    )
+}
+
+pub fn runs_commands(pane: Pane) -> bool {
+    matches!(
+        pane,
+        Pane::Instances | Pane::Inventory | Pane::Patches | Pane::Commands
+    )
+}
+
+pub fn open_detail(app: &mut App) -> Vec<Effect> {
+    let Some(id) = app.selected_id() else {
+        return Vec::new();
+    };
+    let kind = match app.pane {
+        Pane::Inventory => DrillKind::Inventory,
+        Pane::Patches => DrillKind::Patches,
+        Pane::Commands => DrillKind::Command,
+        _ => DrillKind::Window,
+    };
+    let drill = Drill {
+        kind,
+        id,
+        table: TableState::default(),
+        header: Vec::new(),
+        loading: true,
+        error: None,
+    };
+    let request = drill.request();
+    app.drill = Some(drill);
+    vec![Effect::LoadDetail(request)]
+}
+
+pub fn reload_detail(app: &App) -> Vec<Effect> {
+    app.drill
+        .iter()
+        .map(|d| Effect::LoadDetail(d.request()))
+        .collect()
+}
+
+/// After a refresh: an opened command that is still running is reloaded with it.
+pub fn after_refresh(app: &mut App, source: Source) -> Vec<Effect> {
+    let Some(d) = &app.drill else {
+        return Vec::new();
+    };
+    let running = |id: &str| {
+        app.snapshot.commands.iter().any(|c| {
+            c.id == id && matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
+        })
+    };
+    let was_loaded_running = d.table.rows.iter().any(|r| {
+        r.cells
+            .get(1)
+            .is_some_and(|c| c.text.contains("Pending") || c.text.contains("InProgress"))
+    });
+    if source == Source::Commands
+        && d.kind == DrillKind::Command
+        && (running(&d.id) || was_loaded_running)
+    {
+        return vec![Effect::LoadDetail(d.request())];
+    }
+    Vec::new()
+}
+
+/// A detail view's rows and header lines, or the error that stopped them.
+type Loaded = Result<(Vec<super::rows::Row>, Vec<String>), String>;
+
+pub fn on_detail(app: &mut App, detail: Detail) {
+    let page = app.page();
+    let now = app.now;
+    let Some(drill) = &mut app.drill else {
+        return;
+    };
+    let (id, result): (&str, Loaded) = match &detail {
+        Detail::Inventory {
+            instance_id,
+            result,
+        } => (
+            instance_id,
+            result
+                .as_ref()
+                .map(|d| {
+                    (
+                        fleet_rows::application_rows(d),
+                        fleet_rows::inventory_header(d),
+                    )
+                })
+                .map_err(Clone::clone),
+        ),
+        Detail::Patches {
+            instance_id,
+            result,
+        } => (
+            instance_id,
+            result
+                .as_ref()
+                .map(|p| (fleet_rows::patch_entry_rows(p), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+        Detail::Invocations { command_id, result } => (
+            command_id,
+            result
+                .as_ref()
+                .map(|i| (fleet_rows::invocation_rows(i), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+        Detail::Window { window_id, result } => (
+            window_id,
+            result
+                .as_ref()
+                .map(|d| (fleet_rows::window_detail_rows(d, now), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+    };
+    if id != drill.id {
+        return;
+    }
+    drill.loading = false;
+    match result {
+        Ok((rows, header)) => {
+            drill.error = None;
+            drill.header = header;
+            drill.table.set_rows(rows, page);
+        }
+        Err(e) => drill.error = Some(e),
+    }
+}

@@ -1,0 +1,118 @@
+//! Engine events of one scope among several, and the rebuild after a fetch.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::app::{App, Effect, Msg, update};
+use super::fleet;
+use super::scopes;
+use crate::domain::snapshot::Source;
+use crate::engine::EngineEvent;
+use crate::i18n::tf;
+
+/// Tables rebuilt (now, or once at the end of a burst) after `source` came in.
+pub(super) fn after_fetch(
+    app: &mut App,
+    source: Source,
+    changed: bool,
+    at: Timestamp,
+) -> Vec<Effect> {
+    if at > app.now {
+        app.now = at;
+    }
+    if changed {
+        app.rebuild_after(source);
+    }
+    fleet::after_refresh(app, source)
+}
+
+/// An event of one scope among several: its data kept in its view, then merged.
+pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
+    match event {
+        EngineEvent::Started(source) => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                Arc::make_mut(&mut v.snapshot)
+                    .status
+                    .entry(source)
+                    .or_default()
+                    .in_flight = true;
+            }
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            Vec::new()
+        }
+        EngineEvent::Fetched { at, result } => {
+            let source = result.source();
+            let changed = scopes::absorb(&mut app.scopes, ix, result, at);
+            if changed {
+                scopes::merge(
+                    Arc::make_mut(&mut app.snapshot),
+                    &mut app.owner,
+                    &app.scopes,
+                    source,
+                );
+            } else {
+                scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            }
+            after_fetch(app, source, changed, at)
+        }
+        EngineEvent::Retrying { source, at } => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                Arc::make_mut(&mut v.snapshot)
+                    .status
+                    .entry(source)
+                    .or_default()
+                    .retry_at = Some(at);
+            }
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            Vec::new()
+        }
+        EngineEvent::Identity(Ok(identity)) => {
+            app.connection = None;
+            if let Some(v) = app.scopes.get_mut(ix) {
+                Arc::make_mut(&mut v.snapshot).identity = identity;
+            }
+            Arc::make_mut(&mut app.snapshot).identity = scopes::merged_identity(&app.scopes);
+            app.rebuild();
+            Vec::new()
+        }
+        EngineEvent::Identity(Err(e)) => {
+            let region = app.scopes.get(ix).map(|v| v.region()).unwrap_or_default();
+            let text = crate::present::error_text(&e, app.lang);
+            app.error(format!(
+                "{region}: {}",
+                tf(app.lang, "status.identity_failed", &[("error", &text)])
+            ));
+            app.connection = Some(e);
+            Vec::new()
+        }
+        EngineEvent::Sent { commands, error } => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                for c in &commands {
+                    app.owner.insert(c.id.clone(), ix);
+                    if !v.snapshot.commands.iter().any(|x| x.id == c.id) {
+                        Arc::make_mut(&mut v.snapshot).commands.insert(0, c.clone());
+                    }
+                }
+            }
+            fleet::on_sent(app, commands, error)
+        }
+        other => update(app, Msg::Engine(other)),
+    }
+}
+
+/// A burst of engine events as one: each is applied, then every table that depends on
+/// the sources that changed is rebuilt once (a burst of 5 results at 10k instances
+/// rebuilt 5 times: ~400 ms without input).
+pub fn update_batch(app: &mut App, events: Vec<(usize, EngineEvent)>) -> Vec<Effect> {
+    app.in_batch = true;
+    let mut effects = Vec::new();
+    for (scope, event) in events {
+        effects.extend(update(app, Msg::Scoped(scope, event)));
+    }
+    app.in_batch = false;
+    if !app.defer_builds {
+        app.build_now();
+    }
+    effects
+}
