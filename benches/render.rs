@@ -165,7 +165,7 @@ fn fetched_on_the_loop(c: &mut Criterion) {
 /// The parts of `App::rebuild` alone, to see what each poller result would cost if
 /// only the tables that depend on its source were rebuilt.
 fn rebuild_parts(c: &mut Criterion) {
-    use ssmdeck::tui::{fleet_rows, rows};
+    use ssmdeck::tui::panes::{Pane, PaneData};
     let mut g = c.benchmark_group("rebuild_part");
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(200))
@@ -173,28 +173,32 @@ fn rebuild_parts(c: &mut Criterion) {
     for (n, label) in [(10_000, "10k"), (100_000, "100k")] {
         let cloud = common::fleet(n);
         let app = common::app_on(&cloud, common::WIDTH, common::HEIGHT);
-        let (s, r, lang, now) = (&app.snapshot, &app.readiness, app.lang, app.now);
-        let members = None;
+        let data = PaneData {
+            snapshot: &app.snapshot,
+            readiness: &app.readiness,
+            members: None,
+            now: app.now,
+            lang: app.lang,
+            lab_vpc: None,
+            role_name: &app.role_name,
+            scopes: &[],
+            scope: None,
+        };
         g.bench_function(BenchmarkId::new("readiness", label), |b| {
-            b.iter(|| black_box(ssmdeck::domain::readiness::evaluate(s)))
+            b.iter(|| black_box(ssmdeck::domain::readiness::evaluate(&app.snapshot)))
         });
-        g.bench_function(BenchmarkId::new("instance_rows", label), |b| {
-            b.iter(|| black_box(rows::instance_rows(s, r, lang)))
-        });
-        g.bench_function(BenchmarkId::new("endpoint_role_rows", label), |b| {
-            b.iter(|| black_box((rows::endpoint_rows(r, lang), rows::role_rows(r, lang))))
-        });
-        g.bench_function(BenchmarkId::new("inventory_rows", label), |b| {
-            b.iter(|| black_box(fleet_rows::inventory_rows(s, now, &members, lang)))
-        });
-        g.bench_function(BenchmarkId::new("patch_rows", label), |b| {
-            b.iter(|| black_box(fleet_rows::patch_rows(s, now, &members, lang)))
-        });
-        g.bench_function(BenchmarkId::new("compliance", label), |b| {
-            b.iter(|| black_box(fleet_rows::compliance(s, &members)))
-        });
-        let rows = rows::instance_rows(s, r, lang);
-        let mut table = app.tables[2].clone();
+        for &pane in Pane::EVERY {
+            let name = format!("{pane:?}").to_lowercase() + "_rows";
+            g.bench_function(BenchmarkId::new(name, label), |b| {
+                b.iter(|| black_box(pane.spec().rows(&data).map(|r| r.rows.len())))
+            });
+        }
+        let rows = Pane::Instances
+            .spec()
+            .rows(&data)
+            .map(|r| r.rows)
+            .unwrap_or_default();
+        let mut table = app.tables[Pane::Instances.index()].clone();
         g.bench_function(BenchmarkId::new("set_rows", label), |b| {
             b.iter_batched(
                 || rows.clone(),

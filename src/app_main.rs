@@ -75,13 +75,8 @@ fn run_main(mut cli: Cli) -> Result<u8> {
             _ => None,
         };
     }
-    if let Some(theme) = config
-        .theme
-        .as_deref()
-        .and_then(crate::tui::theme::Theme::parse)
-    {
-        crate::tui::theme::set(theme);
-    }
+    // A remap that gives one key two actions is refused here, naming both.
+    crate::tui::bindings::Keymap::new(&config.keys).map_err(|e| eyre!("{e}"))?;
     if !refresh_given()
         && let Some(secs) = config.refresh.default.filter(|s| (1..=3600).contains(s))
     {
@@ -325,7 +320,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         }
         Some(Command::Check { json }) if clouds.len() > 1 => {
             afresh();
-            check_scopes(clouds, json).await.map(Ended::Code)
+            check_scopes(clouds, json, lang).await.map(Ended::Code)
         }
         Some(Command::Check { json }) => {
             afresh();
@@ -346,7 +341,10 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                     .and_then(|()| stdout.flush())
                     .wrap_err("cannot write the report to stdout")?;
             } else {
-                print!("{}", report::text(&snapshot, &readiness));
+                print!(
+                    "{}",
+                    crate::present::check_text(&snapshot, &readiness, lang)
+                );
             }
             let code = report::outcome(&snapshot, &readiness).exit_code();
             // 100k instances are millions of small allocations: the process ends now.
@@ -423,7 +421,11 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
 
 /// `check` over several scopes, read concurrently: one report per scope (a JSON array
 /// with `--json`); the exit code is the worst of them.
-async fn check_scopes<C: Cloud>(clouds: Vec<(Scope, C)>, json: bool) -> Result<u8> {
+async fn check_scopes<C: Cloud>(
+    clouds: Vec<(Scope, C)>,
+    json: bool,
+    lang: crate::i18n::Lang,
+) -> Result<u8> {
     let snapshots = futures::future::join_all(clouds.iter().map(|(_, c)| fetch::snapshot(c))).await;
     drop(clouds);
     let mut code = 0;
@@ -451,7 +453,7 @@ async fn check_scopes<C: Cloud>(clouds: Vec<(Scope, C)>, json: bool) -> Result<u
                 if i > 0 {
                     out.write_all(b"\n")?;
                 }
-                out.write_all(report::text(snapshot, &readiness).as_bytes())?;
+                out.write_all(crate::present::check_text(snapshot, &readiness, lang).as_bytes())?;
             }
         }
         if json {

@@ -143,7 +143,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         }
         if let Some(keys) = table.get("keys").and_then(|r| r.as_table()) {
             for action in keys.keys() {
-                if !crate::tui::keymap::ACTIONS.contains(&action.as_str()) {
+                if crate::tui::bindings::Action::by_name(action).is_none() {
                     warnings.push(format!(
                         "{}: unknown action `keys.{action}` (ignored)",
                         path.display()
@@ -189,7 +189,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         }
     }
     for (action, key) in &config.keys {
-        if crate::tui::keymap::parse_key(key).is_none() {
+        if crate::tui::bindings::KeyChord::parse(key).is_none() {
             return Err(eyre!(
                 "{}: keys.{action}: cannot read the key \"{key}\"",
                 path.display()

@@ -5,12 +5,12 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::domain::error::ErrorReport;
-use crate::domain::findings::{Finding, Severity};
-use crate::domain::model::{Instance, ManagedNode, SsmPolicy};
+use crate::domain::findings::Finding;
+use crate::domain::model::{Instance, ManagedNode};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
-use crate::present::{finding_fix, finding_what, instance_summary};
+use crate::present::instance_summary;
 
 pub const SCHEMA: u32 = 2;
 
@@ -250,149 +250,6 @@ pub fn write_json<W: std::io::Write>(
     serde_json::to_writer_pretty(&mut out, &report)?;
     out.write_all(b"\n")?;
     out.flush()
-}
-
-pub fn text(snapshot: &Snapshot, readiness: &Readiness) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let id = &snapshot.identity;
-    let _ = writeln!(
-        out,
-        "ssmdeck check · {} · account {} · {}",
-        id.label,
-        id.account.as_deref().unwrap_or("unknown"),
-        id.region
-    );
-    for s in Source::CORE {
-        if let Some(e) = snapshot.status.get(&s).and_then(|x| x.error.as_ref()) {
-            let _ = writeln!(out, "! {} could not be read: {e}", s.name());
-        }
-    }
-    let _ = writeln!(out, "\nVPC endpoints");
-    for v in &readiness.vpcs {
-        if v.instance_count == 0 {
-            continue;
-        }
-        let mark = worst_mark(&v.findings);
-        let _ = writeln!(
-            out,
-            "  {mark} {} ({}) · {} instance(s) · DNS support {} hostnames {}",
-            v.name.as_deref().unwrap_or(&v.vpc_id),
-            v.vpc_id,
-            v.instance_count,
-            yes_no(v.dns_support),
-            yes_no(v.dns_hostnames)
-        );
-        for s in v.services.iter().filter(|s| s.required) {
-            let _ = writeln!(
-                out,
-                "      {:<12} {}",
-                s.short,
-                match s.state.as_deref() {
-                    None => "missing".to_string(),
-                    Some(st) => format!("{st}, private DNS {}", yes_no(s.private_dns)),
-                }
-            );
-        }
-        for f in &v.findings {
-            let _ = writeln!(
-                out,
-                "      {} {} → {}",
-                mark_of(f.severity),
-                finding_what(f, Lang::En),
-                finding_fix(f, Lang::En)
-            );
-        }
-    }
-    let _ = writeln!(out, "\nRoles usable by instances");
-    if readiness.roles.is_empty() {
-        let _ = writeln!(out, "  ✗ none (ManagedInstancesRole missing)");
-    }
-    for r in &readiness.roles {
-        let _ = writeln!(
-            out,
-            "  {} {} · SSM policy {} · profiles {}",
-            worst_mark(&r.findings),
-            r.name,
-            match r.policy {
-                SsmPolicy::Core => "AmazonSSMManagedInstanceCore",
-                SsmPolicy::Deprecated => "AmazonEC2RoleforSSM (deprecated)",
-                SsmPolicy::Custom => "custom (grants the agent's actions)",
-                SsmPolicy::None => "none",
-                SsmPolicy::Unknown => "unknown",
-            },
-            if r.profiles.is_empty() {
-                "none".into()
-            } else {
-                r.profiles.join(", ")
-            }
-        );
-    }
-    let _ = writeln!(out, "\nInstances");
-    for r in &readiness.instances {
-        let mark = match r.verdict {
-            Verdict::Managed => "✓",
-            Verdict::NotRunning { .. } => "-",
-            Verdict::Waiting | Verdict::Unknown => "…",
-            _ => "✗",
-        };
-        let _ = writeln!(
-            out,
-            "  {mark} {} {}",
-            r.instance_id,
-            instance_summary(r, Lang::En)
-        );
-        for f in r.findings.iter().filter(|f| f.severity != Severity::Info) {
-            let _ = writeln!(
-                out,
-                "      {} rule {} {} → {}",
-                mark_of(f.severity),
-                f.rule.number(),
-                finding_what(f, Lang::En),
-                finding_fix(f, Lang::En)
-            );
-        }
-    }
-    let s = &readiness.summary;
-    let _ = writeln!(
-        out,
-        "\n{} online · {} connection lost · {} waiting · {} not managed · {} not running · {} unknown",
-        s.online, s.connection_lost, s.waiting, s.not_managed, s.not_running, s.unknown
-    );
-    let verdict = match outcome(snapshot, readiness) {
-        Outcome::Ready => "READY",
-        Outcome::NotReady => "NOT READY",
-        Outcome::Error => "ERROR: the network or instance reads failed",
-    };
-    let _ = writeln!(out, "{verdict}");
-    out
-}
-
-fn yes_no(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "on",
-        Some(false) => "off",
-        None => "unknown",
-    }
-}
-
-fn mark_of(s: Severity) -> &'static str {
-    match s {
-        Severity::Blocker => "✗",
-        Severity::Waiting => "…",
-        Severity::Warning => "!",
-        Severity::Info => "i",
-    }
-}
-
-/// A resource's mark: that of its worst finding, ✓ without any that matters.
-fn worst_mark(findings: &[Finding]) -> &'static str {
-    findings
-        .iter()
-        .map(|f| f.severity)
-        .filter(|s| *s != Severity::Info)
-        .min()
-        .map_or("✓", mark_of)
 }
 
 /// The `check --json` document of a check that could not produce a report at all (an

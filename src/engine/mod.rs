@@ -4,6 +4,7 @@ pub mod audit;
 pub mod executor;
 pub mod fetch;
 pub mod fleet;
+pub mod ops;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,9 +14,8 @@ use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::cloud::{Cloud, SendCommandRequest};
+use crate::cloud::Cloud;
 use crate::domain::model::Identity;
-use crate::domain::plan::Plan;
 use crate::domain::snapshot::Source;
 use audit::{Audit, AuditEntry};
 use executor::PlanEvent;
@@ -155,110 +155,27 @@ impl<C: Cloud> Engine<C> {
         }
     }
 
-    /// Dry-run verdicts of every call, reported as they come. `audit` records a write the
-    /// endpoint performed although it was sent with `DryRun`.
-    pub fn dry_run(&self, plan: Plan, audit: Audit) {
+    /// Performs `op` in the background ([`ops::perform`]); its events come back on the
+    /// channel. After a write, the sources it changes are read again.
+    pub fn perform(&self, op: ops::Op, audit: Audit) {
         let cloud = self.cloud.clone();
         let tx = self.tx.clone();
+        let wake: Vec<Arc<Notify>> = match &op {
+            ops::Op::Apply(_) => self.wake.values().cloned().collect(),
+            ops::Op::Send(_) | ops::Op::Cancel(_) => self
+                .wake
+                .get(&Source::Commands)
+                .cloned()
+                .into_iter()
+                .collect(),
+            ops::Op::DryRun(_) | ops::Op::Detail(_) => Vec::new(),
+        };
         tokio::spawn(async move {
             let mut emit = |ev| {
-                let _ = tx.send(EngineEvent::Plan(ev));
+                let _ = tx.send(ev);
             };
-            executor::dry_run(&cloud, &plan, Some(&audit), &mut emit).await;
-        });
-    }
-
-    /// Applies the plan in the background; progress comes back as events.
-    pub fn apply(&self, plan: Plan, audit: Audit) {
-        let cloud = self.cloud.clone();
-        let tx = self.tx.clone();
-        let wake: Vec<Arc<Notify>> = self.wake.values().cloned().collect();
-        tokio::spawn(async move {
-            let mut emit = |ev| {
-                let _ = tx.send(EngineEvent::Plan(ev));
-            };
-            executor::apply(&cloud, &plan, Some(&audit), &mut emit).await;
+            ops::perform(&cloud, op, Some(&audit), &mut emit).await;
             for w in wake {
-                w.notify_one();
-            }
-        });
-    }
-
-    /// Loads a detail view in the background.
-    pub fn load_detail(&self, request: DetailRequest) {
-        let cloud = self.cloud.clone();
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let detail = match request {
-                DetailRequest::Inventory(id) => fleet::Detail::Inventory {
-                    result: fleet::inventory(&cloud, &id)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    instance_id: id,
-                },
-                DetailRequest::Patches(id) => fleet::Detail::Patches {
-                    result: cloud
-                        .describe_instance_patches(&id)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    instance_id: id,
-                },
-                DetailRequest::Invocations(id) => fleet::Detail::Invocations {
-                    result: fleet::invocations(&cloud, &id)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    command_id: id,
-                },
-                DetailRequest::Window(id) => fleet::Detail::Window {
-                    result: fleet::window(&cloud, &id).await.map_err(|e| e.to_string()),
-                    window_id: id,
-                },
-            };
-            let _ = tx.send(EngineEvent::Detail(detail));
-        });
-    }
-
-    /// Sends a command in batches of 50; the Commands pane then follows it closely.
-    pub fn send_command(&self, request: SendCommandRequest, audit: Audit) {
-        let cloud = self.cloud.clone();
-        let tx = self.tx.clone();
-        let wake = self.wake.get(&Source::Commands).cloned();
-        tokio::spawn(async move {
-            let (commands, error) = match fleet::send_batched(&cloud, &request).await {
-                Ok(c) => (c, None),
-                Err((c, e)) => (c, Some(e.to_string())),
-            };
-            let ids: Vec<&str> = commands.iter().map(|c| c.id.as_str()).collect();
-            let outcome = match &error {
-                None => format!("sent: {}", ids.join(", ")),
-                Some(e) => format!("failed after sending [{}]: {e}", ids.join(", ")),
-            };
-            audit.record_send(&request, &outcome);
-            let _ = tx.send(EngineEvent::Sent { commands, error });
-            if let Some(w) = wake {
-                w.notify_one();
-            }
-        });
-    }
-
-    pub fn cancel_command(&self, command_id: String, audit: Audit) {
-        let cloud = self.cloud.clone();
-        let tx = self.tx.clone();
-        let wake = self.wake.get(&Source::Commands).cloned();
-        tokio::spawn(async move {
-            let error = cloud
-                .cancel_command(&command_id)
-                .await
-                .err()
-                .map(|e| e.to_string());
-            let outcome = match &error {
-                None => "done".to_string(),
-                Some(e) => format!("failed: {e}"),
-            };
-            let parameters = serde_json::json!({ "command_id": command_id });
-            audit.record_action("ssm:CancelCommand", parameters, &outcome);
-            let _ = tx.send(EngineEvent::Cancelled { command_id, error });
-            if let Some(w) = wake {
                 w.notify_one();
             }
         });

@@ -2,11 +2,13 @@
 //! verdicts, plans, errors and dry-run verdicts, in the interface's language. API names,
 //! ids and AWS's own messages stay as they are.
 
+mod check_text;
 mod errors;
 mod findings;
 mod plans;
 mod verdicts;
 
+pub use check_text::check_text;
 pub use errors::error_text;
 pub use findings::{
     finding_fix, finding_short, finding_what, finding_why, fix_text, instance_summary,

@@ -8,11 +8,9 @@ use super::build::{self, BuildInput, Built, Rebuild};
 use super::dialog::Confirm;
 use super::events::{after_fetch, on_scoped};
 use super::fleet::{self, CommandProposal, Drill};
-use super::fleet_rows;
 use super::keys::{on_key, on_mouse};
 use super::lab::Lab;
 use super::plans::on_plan_event;
-use super::rows;
 use super::scopes;
 use super::table::TableState;
 use crate::cloud::SendCommandRequest;
@@ -23,108 +21,11 @@ use crate::domain::snapshot::{Snapshot, Source};
 use crate::engine::DetailRequest;
 use crate::engine::EngineEvent;
 use crate::engine::fetch::apply;
-use crate::i18n::{Lang, t, tf};
+use crate::i18n::{Lang, tf};
 use std::sync::Arc;
 
 pub use super::events::update_batch;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Endpoints,
-    Roles,
-    Instances,
-    Inventory,
-    Patches,
-    Commands,
-    Windows,
-    Lab,
-    /// The audit log (`:audit`); not one of the numbered panes.
-    Audit,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 8] = [
-        Pane::Endpoints,
-        Pane::Roles,
-        Pane::Instances,
-        Pane::Inventory,
-        Pane::Patches,
-        Pane::Commands,
-        Pane::Windows,
-        Pane::Lab,
-    ];
-
-    /// The catalog key of the pane's name.
-    pub fn key(self) -> &'static str {
-        match self {
-            Pane::Endpoints => "pane.endpoints",
-            Pane::Roles => "pane.roles",
-            Pane::Instances => "pane.instances",
-            Pane::Inventory => "pane.inventory",
-            Pane::Patches => "pane.patches",
-            Pane::Commands => "pane.commands",
-            Pane::Windows => "pane.windows",
-            Pane::Lab => "pane.lab",
-            Pane::Audit => "pane.audit",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Endpoints => "Endpoints",
-            Pane::Roles => "Roles",
-            Pane::Instances => "Instances",
-            Pane::Inventory => "Inventory",
-            Pane::Patches => "Patches",
-            Pane::Commands => "Commands",
-            Pane::Windows => "Windows",
-            Pane::Lab => "Lab",
-            Pane::Audit => "Audit",
-        }
-    }
-
-    pub fn available(self) -> bool {
-        true
-    }
-
-    /// Index into the per-pane tables, for panes that have one.
-    pub fn table(self) -> Option<usize> {
-        match self {
-            Pane::Endpoints => Some(0),
-            Pane::Roles => Some(1),
-            Pane::Instances => Some(2),
-            Pane::Audit => Some(3),
-            Pane::Inventory => Some(4),
-            Pane::Patches => Some(5),
-            Pane::Commands => Some(6),
-            Pane::Windows => Some(7),
-            Pane::Lab => Some(8),
-        }
-    }
-
-    /// The sources whose data the pane shows.
-    pub fn sources(self) -> &'static [Source] {
-        match self {
-            Pane::Endpoints => &[Source::Network],
-            Pane::Roles => &[Source::Iam],
-            Pane::Instances => &[Source::Instances, Source::Nodes],
-            Pane::Inventory => &[Source::Nodes, Source::Inventory],
-            Pane::Patches => &[Source::Nodes, Source::Patches],
-            Pane::Commands => &[Source::Commands],
-            Pane::Windows => &[Source::Windows],
-            Pane::Lab => &[Source::Network, Source::Iam, Source::Nodes],
-            _ => &[],
-        }
-    }
-
-    pub(super) fn from_command(name: &str) -> Option<Pane> {
-        let name = name.trim_start_matches(':');
-        Pane::ALL.into_iter().chain([Pane::Audit]).find(|p| {
-            let t = p.title().to_lowercase();
-            t == name || (name.len() >= 2 && t.starts_with(name)) || t.trim_end_matches('s') == name
-        })
-    }
-}
+pub use super::panes::Pane;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
@@ -178,6 +79,28 @@ pub enum Effect {
     SwitchRegion(String),
 }
 
+/// What drawing needs besides the data: the language, the colours and the keys.
+#[derive(Clone, Copy)]
+pub struct Ui<'a> {
+    pub lang: Lang,
+    pub theme: super::theme::Theme,
+    pub keymap: &'a super::bindings::Keymap,
+}
+
+impl Ui<'_> {
+    /// `<y>`: the first key of `action` in `context`, as hints show it.
+    pub fn key(
+        &self,
+        context: super::bindings::Context,
+        action: super::bindings::Action,
+    ) -> String {
+        self.keymap
+            .key_of(context, action)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKind {
     Info,
@@ -190,11 +113,17 @@ pub struct App {
     /// Why the caller's identity is not known yet (an unreachable endpoint): the header.
     pub connection: Option<crate::cloud::CloudError>,
     pub readiness: Arc<Readiness>,
-    pub tables: [TableState; 9],
+    /// Each pane's table, by [`Pane::index`].
+    pub tables: Vec<TableState>,
+    /// What each pane's last build made beside its rows (the lab's steps, the fleet's
+    /// patch compliance), by [`Pane::index`].
+    extras: Vec<Option<Arc<dyn std::any::Any + Send + Sync>>>,
     pub pane: Pane,
     pub mode: Mode,
     pub status: Option<(StatusKind, String)>,
     pub detail: bool,
+    /// First line of the help shown.
+    pub help_scroll: usize,
     pub now: Timestamp,
     pub width: u16,
     pub height: u16,
@@ -211,11 +140,12 @@ pub struct App {
     pub lang: Lang,
     /// The VPC the Lab pane walks (picked with L on Endpoints when not found by name).
     pub lab_vpc: Option<String>,
-    pub lab: Lab,
-    /// Key remapping from the config file (normal mode).
-    pub keymap: super::keymap::Keymap,
-    /// Patch compliance of the Patches pane, counted when its rows are built (not per frame).
-    pub compliance: fleet_rows::Compliance,
+    /// Keys by context, from the defaults and the config file.
+    pub keymap: super::bindings::Keymap,
+    /// Colours (dark or light).
+    pub theme: super::theme::Theme,
+    /// Where everything is on screen, computed from the state and the terminal's size.
+    pub screen: super::layout::Screen,
     /// What waits to be rebuilt.
     pending: Rebuild,
     /// Inside [`update_batch`]: rebuild once at its end.
@@ -238,21 +168,19 @@ pub struct App {
     pub sent_ids: Vec<String>,
 }
 
-/// Lines taken by everything but the table body (header, tabs, footer, borders, column titles).
-const CHROME_LINES: u16 = 8;
-const DETAIL_LINES: u16 = 8;
-
 impl App {
     pub fn new(now: Timestamp) -> Self {
         Self {
             snapshot: Arc::default(),
             connection: None,
             readiness: Arc::default(),
-            tables: Default::default(),
+            tables: vec![TableState::default(); Pane::EVERY.len()],
+            extras: vec![None; Pane::EVERY.len()],
             pane: Pane::Instances,
             mode: Mode::Normal,
             status: None,
             detail: false,
+            help_scroll: 0,
             now,
             width: 120,
             height: 40,
@@ -264,13 +192,9 @@ impl App {
             group: None,
             lang: Lang::En,
             lab_vpc: None,
-            lab: Lab {
-                vpc_id: None,
-                instance_ids: Vec::new(),
-                steps: Vec::new(),
-            },
             keymap: Default::default(),
-            compliance: fleet_rows::Compliance::default(),
+            theme: super::theme::Theme::Dark,
+            screen: super::layout::Screen::default(),
             pending: Rebuild::default(),
             in_batch: false,
             defer_builds: false,
@@ -283,33 +207,63 @@ impl App {
         }
     }
 
-    /// Rows of table body that fit on screen.
+    /// Rows of table body on screen (the drawn table's, see [`super::layout`]).
     pub fn page(&self) -> usize {
-        let mut h = self.height.saturating_sub(CHROME_LINES);
-        if self.detail || self.pane == Pane::Lab {
-            h = h.saturating_sub(DETAIL_LINES);
+        usize::from(self.screen.body_rows.max(1))
+    }
+
+    /// Lays the screen out again after anything that moves its parts.
+    pub(crate) fn relayout(&mut self) {
+        self.screen = super::layout::compute(self);
+        let page = self.page();
+        for t in &mut self.tables {
+            t.sync(page);
         }
-        usize::from(h.max(1))
+        if let Some(d) = &mut self.drill {
+            d.table.sync(page);
+        }
     }
 
     /// The table keys act on: the open detail view's, else the pane's.
     pub fn table(&self) -> Option<&TableState> {
         match &self.drill {
             Some(d) => Some(&d.table),
-            None => self.pane.table().map(|i| &self.tables[i]),
+            None => self.tables.get(self.pane.index()),
         }
     }
 
     pub(crate) fn table_mut(&mut self) -> Option<&mut TableState> {
+        let ix = self.pane.index();
         match &mut self.drill {
             Some(d) => Some(&mut d.table),
-            None => self.pane.table().map(|i| &mut self.tables[i]),
+            None => self.tables.get_mut(ix),
         }
     }
 
     /// The pane's own table, even while a detail view is open.
     pub fn pane_table(&self, pane: Pane) -> Option<&TableState> {
-        pane.table().map(|i| &self.tables[i])
+        self.tables.get(pane.index())
+    }
+
+    pub fn ui(&self) -> Ui<'_> {
+        Ui {
+            lang: self.lang,
+            theme: self.theme,
+            keymap: &self.keymap,
+        }
+    }
+
+    /// What the pane's last build made beside its rows.
+    pub fn extra<T: std::any::Any>(&self, pane: Pane) -> Option<&T> {
+        self.extras
+            .get(pane.index())
+            .and_then(|e| e.as_deref())
+            .and_then(|e| e.downcast_ref::<T>())
+    }
+
+    /// The lab's steps as last built.
+    pub fn lab(&self) -> Option<&Lab> {
+        self.extra::<Lab>(Pane::Lab)
     }
 
     pub(crate) fn info(&mut self, text: impl Into<String>) {
@@ -385,11 +339,10 @@ impl App {
             let old = std::mem::replace(&mut self.readiness, r);
             self.discard(Some(Box::new(old)));
         }
-        if let Some(c) = built.compliance {
-            self.compliance = c;
-        }
-        if let Some(lab) = built.lab {
-            self.lab = lab;
+        for (pane, extra) in built.extras {
+            if let Some(slot) = self.extras.get_mut(pane.index()) {
+                *slot = Some(extra);
+            }
         }
         for (ix, readiness) in built.scope_readiness {
             if let Some(v) = self.scopes.get_mut(ix) {
@@ -397,8 +350,8 @@ impl App {
                 self.discard(Some(Box::new(old)));
             }
         }
-        for (i, rows) in built.tables {
-            if let Some(t) = self.tables.get_mut(i) {
+        for (pane, rows) in built.tables {
+            if let Some(t) = self.tables.get_mut(pane.index()) {
                 let old = t.set_rows(rows, page);
                 self.discard(Some(Box::new(old)));
             }
@@ -468,42 +421,41 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// Another pane: an open detail view belongs to the pane it was opened on, and closes.
     pub(super) fn switch(&mut self, pane: Pane) {
-        if pane.available() {
-            self.pane = pane;
-            self.status = None;
-        } else {
-            self.info(tf(
-                self.lang,
-                "status.not_available",
-                &[("pane", &t(self.lang, pane.key()))],
-            ));
+        if pane != self.pane {
+            self.drill = None;
         }
+        self.pane = pane;
+        self.status = None;
     }
 
     pub(super) fn cycle(&mut self, forward: bool) {
-        let panes: Vec<Pane> = Pane::ALL.into_iter().filter(|p| p.available()).collect();
+        let panes: Vec<Pane> = Pane::numbered().collect();
         let pos = panes.iter().position(|p| *p == self.pane).unwrap_or(0);
         let next = if forward {
             (pos + 1) % panes.len()
         } else {
             (pos + panes.len() - 1) % panes.len()
         };
-        self.pane = panes[next];
+        self.switch(panes[next]);
     }
 }
 
+/// A message in, the state changed, the effects out; the screen laid out again.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let effects = handle(app, msg);
+    app.relayout();
+    effects
+}
+
+fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Msg::Key(_) => Vec::new(),
         Msg::Resize { width, height } => {
             app.width = width;
             app.height = height;
-            let page = app.page();
-            for t in &mut app.tables {
-                t.sync(page);
-            }
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -531,7 +483,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             after_fetch(app, source, changed, at)
         }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
-        Msg::Scoped(_, event) => update(app, Msg::Engine(event)),
+        Msg::Scoped(_, event) => handle(app, Msg::Engine(event)),
         Msg::Engine(EngineEvent::Retrying { source, at }) => {
             Arc::make_mut(&mut app.snapshot)
                 .status
@@ -547,8 +499,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Sent { commands, error }) => fleet::on_sent(app, commands, error),
         Msg::Engine(EngineEvent::Cancelled { command_id, error }) => {
             match error {
-                None => app.info(format!("cancel requested for {command_id}")),
-                Some(e) => app.error(format!("✗ cancel {command_id} failed: {e}")),
+                None => app.info(tf(
+                    app.lang,
+                    "status.cancel_requested",
+                    &[("id", &command_id)],
+                )),
+                Some(e) => app.error(tf(
+                    app.lang,
+                    "status.cancel_failed",
+                    &[("id", &command_id), ("error", &e)],
+                )),
             }
             Vec::new()
         }
@@ -557,7 +517,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(entries) => {
                     let page = app.page();
-                    app.tables[3].set_rows(rows::audit_rows(&entries), page);
+                    let rows = super::panes::audit_rows(&entries, app.lang);
+                    if let Some(t) = app.tables.get_mut(Pane::Audit.index()) {
+                        t.set_rows(rows, page);
+                    }
                 }
                 Err(e) => app.error(e),
             }

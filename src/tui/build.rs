@@ -1,14 +1,16 @@
-//! What the panes show, computed from the data: readiness, every table's rows, the lab.
-//! Pure and `Send`, so the event loop runs it off the UI thread; tests run it inline.
+//! What the panes show, computed from the data: readiness and every pane's rows (each
+//! pane builds its own, see [`super::panes`]). Pure and `Send`, so the event loop runs it
+//! off the UI thread; tests run it inline.
 
-use std::collections::BTreeSet;
+use std::any::Any;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use super::fleet_rows::{self, Compliance};
-use super::lab::{self, Lab};
-use super::rows::{self, Row};
+use super::drill_rows::group_members;
+use super::panes::{Pane, PaneData};
+use super::rows::Row;
 use super::scopes::{self, ScopeView};
 use crate::domain::readiness::{self, Readiness};
 use crate::domain::snapshot::{Snapshot, Source};
@@ -17,17 +19,17 @@ use crate::i18n::Lang;
 /// What has to be computed again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rebuild {
-    /// Readiness and the Endpoints, Roles and Instances tables.
+    /// The readiness report, and the panes that read it.
     pub readiness: bool,
-    /// Fleet tables (Inventory, Patches, Commands, Windows) by their source.
-    pub fleet: BTreeSet<Source>,
+    /// The panes built from these sources.
+    pub sources: BTreeSet<Source>,
 }
 
 impl Rebuild {
     pub fn all() -> Self {
         Self {
             readiness: true,
-            fleet: FLEET.into_iter().collect(),
+            sources: Source::ALL.into_iter().collect(),
         }
     }
 
@@ -38,31 +40,31 @@ impl Rebuild {
             Source::Instances | Source::Nodes => Self::all(),
             Source::Network | Source::Iam => Self {
                 readiness: true,
-                fleet: BTreeSet::new(),
+                sources: [source].into_iter().collect(),
             },
             fleet => Self {
                 readiness: false,
-                fleet: [fleet].into_iter().collect(),
+                sources: [fleet].into_iter().collect(),
             },
         }
     }
 
     pub fn merge(&mut self, other: Self) {
         self.readiness |= other.readiness;
-        self.fleet.extend(other.fleet);
+        self.sources.extend(other.sources);
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.readiness && self.fleet.is_empty()
+        !self.readiness && self.sources.is_empty()
+    }
+
+    /// Whether `pane` is built again.
+    fn touches(&self, pane: Pane) -> bool {
+        let spec = pane.spec();
+        (self.readiness && spec.reads_readiness())
+            || spec.rebuilt_by().iter().any(|s| self.sources.contains(s))
     }
 }
-
-const FLEET: [Source; 4] = [
-    Source::Inventory,
-    Source::Patches,
-    Source::Commands,
-    Source::Windows,
-];
 
 /// Everything a build reads; cheap to make (the data is shared, not copied).
 #[derive(Debug, Clone)]
@@ -80,30 +82,18 @@ pub struct BuildInput {
     pub role_name: String,
 }
 
-/// The result: new readiness (when asked), the rows of each table rebuilt, the lab.
-#[derive(Debug, Default)]
+type Extra = Arc<dyn Any + Send + Sync>;
+
+/// The result: new readiness (when asked), the rows of each pane rebuilt and what its
+/// build made beside them.
+#[derive(Default)]
 pub struct Built {
     pub readiness: Option<Arc<Readiness>>,
-    /// (table index, rows).
-    pub tables: Vec<(usize, Vec<Row>)>,
-    pub compliance: Option<Compliance>,
-    pub lab: Option<Lab>,
+    pub tables: Vec<(Pane, Vec<Row>)>,
+    pub extras: Vec<(Pane, Extra)>,
     /// With several scopes: the readiness evaluated again for scopes whose data changed.
     pub scope_readiness: Vec<(usize, Arc<Readiness>)>,
 }
-
-/// The table a fleet source fills.
-pub fn fleet_table(source: Source) -> Option<usize> {
-    match source {
-        Source::Inventory => Some(4),
-        Source::Patches => Some(5),
-        Source::Commands => Some(6),
-        Source::Windows => Some(7),
-        _ => None,
-    }
-}
-
-pub const LAB_TABLE: usize = 8;
 
 pub fn build(input: &BuildInput) -> Built {
     let mut out = Built::default();
@@ -134,158 +124,73 @@ pub fn build(input: &BuildInput) -> Built {
     } else {
         input.readiness.clone()
     };
-    if input.what.readiness {
-        let tables = if multi {
-            let mut all: [Vec<Row>; 3] = Default::default();
+    for &pane in Pane::EVERY {
+        if !input.what.touches(pane) {
+            continue;
+        }
+        let spec = pane.spec();
+        if multi && !spec.whole_view() {
+            let mut rows = Vec::new();
+            let mut extras = Vec::new();
             for (ix, v) in input.scopes.iter().enumerate() {
-                let mut parts =
-                    readiness_tables(&v.snapshot, &v.readiness, input.group.as_ref(), input.lang);
-                if !v.reads_iam {
-                    parts[1].clear();
-                } else if input.group.is_none() {
-                    parts[1] = rows::role_rows(&account_roles(&input.scopes, ix), input.lang);
+                let members = group_members(&v.snapshot, input.group.as_ref());
+                let Some(mut part) = spec.rows(&data(
+                    input,
+                    &v.snapshot,
+                    &v.readiness,
+                    members.as_ref(),
+                    Some(ix),
+                )) else {
+                    continue;
+                };
+                if spec.global() {
+                    scopes::label_global(&mut part.rows, &input.scopes, ix);
+                } else {
+                    scopes::label(&mut part.rows, &input.scopes, ix);
                 }
-                for (t, (all, mut rows)) in all.iter_mut().zip(parts).enumerate() {
-                    if t == 1 {
-                        scopes::label_global(&mut rows, &input.scopes, ix);
-                    } else {
-                        scopes::label(&mut rows, &input.scopes, ix);
-                    }
-                    all.extend(rows);
-                }
+                rows.extend(part.rows);
+                extras.extend(part.extra);
             }
-            all
+            out.tables.push((pane, rows));
+            if let Some(e) = spec.merge_extras(extras) {
+                out.extras.push((pane, e));
+            }
         } else {
-            readiness_tables(
+            let members = group_members(&input.snapshot, input.group.as_ref());
+            if let Some(built) = spec.rows(&data(
+                input,
                 &input.snapshot,
                 &readiness,
-                input.group.as_ref(),
-                input.lang,
-            )
-        };
-        out.tables.extend(tables.into_iter().enumerate());
-    }
-    for &source in &input.what.fleet {
-        let Some(table) = fleet_table(source) else {
-            continue;
-        };
-        let (rows, compliance) = if multi {
-            let mut rows = Vec::new();
-            let mut c = Compliance::default();
-            for (ix, v) in input.scopes.iter().enumerate() {
-                let (mut part, pc) = fleet_rows_of(source, &v.snapshot, input);
-                scopes::label(&mut part, &input.scopes, ix);
-                rows.extend(part);
-                c.compliant += pc.compliant;
-                c.non_compliant += pc.non_compliant;
-                c.no_data += pc.no_data;
+                members.as_ref(),
+                None,
+            )) {
+                out.tables.push((pane, built.rows));
+                if let Some(e) = built.extra {
+                    out.extras.push((pane, e));
+                }
             }
-            (rows, c)
-        } else {
-            fleet_rows_of(source, &input.snapshot, input)
-        };
-        if source == Source::Patches {
-            out.compliance = Some(compliance);
         }
-        out.tables.push((table, rows));
     }
-    // The lab's steps read readiness and the fleet sources (inventory, commands, patches).
-    let lab = lab::evaluate(
-        &input.snapshot,
-        &readiness,
-        input.lab_vpc.as_deref(),
-        &input.role_name,
-        input.lang,
-    );
-    out.tables.push((LAB_TABLE, lab::rows(&lab, input.lang)));
-    out.lab = Some(lab);
     out
 }
 
-/// The roles of scope `ix`'s account, each counting the instances that use it in every
-/// region of the account.
-fn account_roles(scopes: &[ScopeView], ix: usize) -> Readiness {
-    let Some(first) = scopes.get(ix) else {
-        return Readiness::default();
-    };
-    let mut roles = first.readiness.roles.clone();
-    for (j, other) in scopes.iter().enumerate() {
-        if j == ix || other.scope.profile != first.scope.profile {
-            continue;
-        }
-        for role in &mut roles {
-            role.instance_count += other
-                .readiness
-                .roles
-                .iter()
-                .find(|r| r.name == role.name)
-                .map_or(0, |r| r.instance_count);
-        }
-    }
-    Readiness {
-        roles,
-        default_role_ready: first.readiness.default_role_ready,
-        ..Readiness::default()
-    }
-}
-
-/// Endpoints, Roles and Instances rows of one account's data, narrowed to `:group`.
-fn readiness_tables(
-    snapshot: &Snapshot,
-    readiness: &Readiness,
-    group: Option<&(String, String)>,
-    lang: Lang,
-) -> [Vec<Row>; 3] {
-    let members = fleet_rows::group_members(snapshot, group);
-    let mut endpoints = rows::endpoint_rows(readiness, lang);
-    let mut roles = rows::role_rows(readiness, lang);
-    let mut instances = rows::instance_rows(snapshot, readiness, lang);
-    if let Some(m) = &members {
-        let vpcs: std::collections::HashSet<&str> = snapshot
-            .instances
-            .instances
-            .iter()
-            .filter(|i| m.contains(&i.id))
-            .filter_map(|i| i.vpc_id.as_deref())
-            .collect();
-        let profiles: std::collections::HashSet<&str> = readiness
-            .instances
-            .iter()
-            .filter(|r| m.contains(&r.instance_id))
-            .filter_map(|r| r.profile_name.as_deref())
-            .collect();
-        endpoints.retain(|r| r.id.split('/').next().is_some_and(|v| vpcs.contains(v)));
-        roles.retain(|r| {
-            readiness
-                .roles
-                .iter()
-                .any(|x| x.name == r.id && x.profiles.iter().any(|p| profiles.contains(p.as_str())))
-        });
-        instances.retain(|r| m.contains(&r.id));
-    }
-    [endpoints, roles, instances]
-}
-
-/// A fleet pane's rows from one account's data (and, for Patches, its compliance).
-fn fleet_rows_of(
-    source: Source,
-    snapshot: &Snapshot,
-    input: &BuildInput,
-) -> (Vec<Row>, Compliance) {
-    let members = fleet_rows::group_members(snapshot, input.group.as_ref());
-    let (now, lang) = (input.now, input.lang);
-    let none = Compliance::default();
-    match source {
-        Source::Inventory => (
-            fleet_rows::inventory_rows(snapshot, now, &members, lang),
-            none,
-        ),
-        Source::Patches => (
-            fleet_rows::patch_rows(snapshot, now, &members, lang),
-            fleet_rows::compliance(snapshot, &members),
-        ),
-        Source::Commands => (fleet_rows::command_rows(snapshot, now, &members), none),
-        Source::Windows => (fleet_rows::window_rows(snapshot), none),
-        _ => (Vec::new(), none),
+/// What a pane's rows are built from, for one scope (or the whole view).
+fn data<'a>(
+    input: &'a BuildInput,
+    snapshot: &'a Snapshot,
+    readiness: &'a Readiness,
+    members: Option<&'a HashSet<String>>,
+    scope: Option<usize>,
+) -> PaneData<'a> {
+    PaneData {
+        snapshot,
+        readiness,
+        members,
+        now: input.now,
+        lang: input.lang,
+        lab_vpc: input.lab_vpc.as_deref(),
+        role_name: &input.role_name,
+        scopes: &input.scopes,
+        scope,
     }
 }

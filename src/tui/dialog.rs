@@ -7,12 +7,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::app::Ui;
+use super::bindings::{Action, Context};
 use super::rows::Tone;
-use super::theme;
 use crate::cloud::Simulated;
 use crate::domain::plan::{Plan, StepKind};
 use crate::engine::executor::Verdict;
-use crate::i18n::{Lang, t};
+use crate::i18n::{t, tf};
 use crate::present::{call_text, note_text, plan_title, step_title, verdict_text};
 
 /// Steps offered unselected: `o` selects them.
@@ -50,8 +51,9 @@ impl Confirm {
         any
     }
 
-    pub fn lines(&self, lang: Lang) -> Vec<Line<'static>> {
-        let mut lines = vec![Line::styled(plan_title(&self.plan, lang), theme::title())];
+    pub fn lines(&self, ui: Ui) -> Vec<Line<'static>> {
+        let (lang, theme) = (ui.lang, ui.theme);
+        let mut lines = vec![Line::styled(plan_title(&self.plan, lang), theme.title())];
         let mut index = 0;
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
@@ -61,14 +63,14 @@ impl Confirm {
                 String::new()
             };
             lines.push(Line::from(vec![
-                Span::styled(format!("{mark} "), theme::accent()),
+                Span::styled(format!("{mark} "), theme.accent()),
                 Span::raw(step_title(step, lang)),
-                Span::styled(optional, theme::tone(Tone::Dim)),
+                Span::styled(optional, theme.tone(Tone::Dim)),
             ]));
             for call in &step.calls {
                 let verdict = match self.verdicts.get(&index) {
                     _ if !step.selected => {
-                        Span::styled(t(lang, "ui.dialog.not_selected"), theme::tone(Tone::Dim))
+                        Span::styled(t(lang, "ui.dialog.not_selected"), theme.tone(Tone::Dim))
                     }
                     Some(
                         v @ (Verdict::Allowed
@@ -78,7 +80,7 @@ impl Confirm {
                         }),
                     ) => Span::styled(
                         format!("  ✓ {}", verdict_text(v, lang)),
-                        theme::tone(Tone::Good),
+                        theme.tone(Tone::Good),
                     ),
                     Some(
                         v @ (Verdict::Denied { .. }
@@ -87,13 +89,13 @@ impl Confirm {
                         | Verdict::DryRunIgnored { .. }),
                     ) => Span::styled(
                         format!("  ✗ {}", verdict_text(v, lang)),
-                        theme::tone(Tone::Bad),
+                        theme.tone(Tone::Bad),
                     ),
                     Some(v @ Verdict::NotChecked { .. }) => Span::styled(
                         format!("  – {}", verdict_text(v, lang)),
-                        theme::tone(Tone::Dim),
+                        theme.tone(Tone::Dim),
                     ),
-                    None => Span::styled(t(lang, "ui.dialog.checking"), theme::tone(Tone::Warn)),
+                    None => Span::styled(t(lang, "ui.dialog.checking"), theme.tone(Tone::Warn)),
                 };
                 lines.push(Line::from(vec![
                     Span::raw(format!("      {}", call_text(call))),
@@ -104,7 +106,7 @@ impl Confirm {
             for note in &step.notes {
                 lines.push(Line::styled(
                     format!("      ! {}", note_text(note, lang)),
-                    theme::tone(Tone::Warn),
+                    theme.tone(Tone::Warn),
                 ));
             }
         }
@@ -112,11 +114,27 @@ impl Confirm {
     }
 }
 
-fn prompt(lang: Lang) -> Line<'static> {
+/// `Apply? y yes · n / Esc / Enter no (default)`, with the keys of the live keymap.
+fn prompt(ui: Ui) -> Line<'static> {
+    let keys = |action| {
+        ui.keymap
+            .keys_of(Context::Dialog, action)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     Line::from(vec![
-        Span::styled(t(lang, "ui.prompt.apply"), theme::title()),
-        Span::raw(t(lang, "ui.prompt.yes")),
-        Span::styled(t(lang, "ui.prompt.no"), theme::accent()),
+        Span::styled(t(ui.lang, "ui.prompt.apply"), ui.theme.title()),
+        Span::raw(tf(
+            ui.lang,
+            "ui.prompt.yes",
+            &[("keys", &keys(Action::Yes))],
+        )),
+        Span::styled(
+            tf(ui.lang, "ui.prompt.no", &[("keys", &keys(Action::No))]),
+            ui.theme.accent(),
+        ),
     ])
 }
 
@@ -129,25 +147,25 @@ fn wrapped_height(lines: &[Line], width: u16) -> u16 {
         .sum()
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, lang: Lang) {
+pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, ui: Ui) {
     popup(
         frame,
         area,
-        &t(lang, "ui.dialog.plan"),
-        confirm.lines(lang),
+        &t(ui.lang, "ui.dialog.plan"),
+        confirm.lines(ui),
         150,
-        lang,
+        ui,
     );
 }
 
 /// A confirmation dialog for plain lines (Run Command, cancel).
-pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], lang: Lang) {
+pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], ui: Ui) {
     let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
-    popup(frame, area, title, lines, 110, lang);
+    popup(frame, area, title, lines, 110, ui);
 }
 
 /// A centred box with `lines`, and the y / n prompt on its last line.
-fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width: u16, lang: Lang) {
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width: u16, ui: Ui) {
     let w = area.width.saturating_sub(4).min(max_width);
     let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
     let popup = Rect {
@@ -169,5 +187,5 @@ fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(Paragraph::new(prompt(lang)), footer);
+    frame.render_widget(Paragraph::new(prompt(ui)), footer);
 }

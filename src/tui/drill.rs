@@ -2,7 +2,8 @@
 //! a command's invocations…), loaded off the loop and reloaded after refreshes.
 
 use super::app::{App, Effect, Pane};
-use super::fleet_rows;
+use super::drill_rows;
+use super::panes::Column;
 use super::table::TableState;
 use crate::domain::snapshot::Source;
 use crate::engine::DetailRequest;
@@ -28,14 +29,24 @@ pub struct Drill {
 }
 
 impl Drill {
-    pub fn title(&self) -> String {
-        let what = match self.kind {
-            DrillKind::Inventory => "applications of",
-            DrillKind::Patches => "patches of",
-            DrillKind::Command => "invocations of",
-            DrillKind::Window => "targets, tasks and executions of",
+    pub fn title(&self, lang: crate::i18n::Lang) -> String {
+        let key = match self.kind {
+            DrillKind::Inventory => "ui.drill.applications",
+            DrillKind::Patches => "ui.drill.patches",
+            DrillKind::Command => "ui.drill.invocations",
+            DrillKind::Window => "ui.drill.window",
         };
-        format!("{what} {}", self.id)
+        crate::i18n::tf(lang, key, &[("id", &self.id)])
+    }
+
+    /// Its table's columns.
+    pub fn columns(&self) -> &'static [Column] {
+        match self.kind {
+            DrillKind::Inventory => drill_rows::APP_COLUMNS,
+            DrillKind::Patches => drill_rows::PATCH_ENTRY_COLUMNS,
+            DrillKind::Command => drill_rows::INVOCATION_COLUMNS,
+            DrillKind::Window => drill_rows::WINDOW_DETAIL_COLUMNS,
+        }
     }
 
     fn request(&self) -> DetailRequest {
@@ -122,6 +133,7 @@ type Loaded = Result<(Vec<super::rows::Row>, Vec<String>), String>;
 pub fn on_detail(app: &mut App, detail: Detail) {
     let page = app.page();
     let now = app.now;
+    let lang = app.lang;
     let Some(drill) = &mut app.drill else {
         return;
     };
@@ -135,8 +147,8 @@ pub fn on_detail(app: &mut App, detail: Detail) {
                 .as_ref()
                 .map(|d| {
                     (
-                        fleet_rows::application_rows(d),
-                        fleet_rows::inventory_header(d),
+                        drill_rows::application_rows(d),
+                        drill_rows::inventory_header(d, lang),
                     )
                 })
                 .map_err(Clone::clone),
@@ -148,21 +160,21 @@ pub fn on_detail(app: &mut App, detail: Detail) {
             instance_id,
             result
                 .as_ref()
-                .map(|p| (fleet_rows::patch_entry_rows(p), Vec::new()))
+                .map(|p| (drill_rows::patch_entry_rows(p), Vec::new()))
                 .map_err(Clone::clone),
         ),
         Detail::Invocations { command_id, result } => (
             command_id,
             result
                 .as_ref()
-                .map(|i| (fleet_rows::invocation_rows(i), Vec::new()))
+                .map(|i| (drill_rows::invocation_rows(i, lang), Vec::new()))
                 .map_err(Clone::clone),
         ),
         Detail::Window { window_id, result } => (
             window_id,
             result
                 .as_ref()
-                .map(|d| (fleet_rows::window_detail_rows(d, now), Vec::new()))
+                .map(|d| (drill_rows::window_detail_rows(d, now, lang), Vec::new()))
                 .map_err(Clone::clone),
         ),
     };

@@ -1,10 +1,9 @@
 //! Keys and state of the fleet panes: Run Command and patch proposals, `:group` (the
 //! detail views are in `drill`).
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use super::app::{App, Effect, Mode, Pane};
-use super::fleet_rows;
+use super::bindings::{Action, Context};
+use super::drill_rows;
 
 pub use super::drill::{
     Drill, DrillKind, after_refresh, on_detail, open_detail, opens_detail, reload_detail,
@@ -279,11 +278,12 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
 
 pub fn start_shell(app: &mut App) -> Vec<Effect> {
     if app.read_only {
-        app.error("read-only: ssmdeck was started with --read-only, so it runs no command");
+        app.error(t(app.lang, "status.read_only_run"));
         return Vec::new();
     }
     if target_ids(app).is_empty() && app.group.is_none() {
-        app.info("mark nodes first (Space on Instances, Inventory or Patches), or narrow with :group KEY=VALUE");
+        let key = app.ui().key(Context::Global, Action::Mark);
+        app.info(tf(app.lang, "status.mark_first", &[("key", &key)]));
         return Vec::new();
     }
     app.mode = Mode::Input(String::new());
@@ -308,19 +308,19 @@ pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Eff
 
 pub fn propose(app: &mut App, kind: ProposalKind) -> Vec<Effect> {
     if app.read_only {
-        app.error("read-only: ssmdeck was started with --read-only, so it runs no command");
+        app.error(t(app.lang, "status.read_only_run"));
         return Vec::new();
     }
     match proposal(app, kind) {
         Some(p) => app.mode = Mode::Propose(Box::new(p)),
-        None => app.info("select or mark nodes first"),
+        None => app.info(t(app.lang, "status.select_nodes")),
     }
     Vec::new()
 }
 
 pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
     if app.read_only {
-        app.error("read-only: ssmdeck was started with --read-only, so it cancels nothing");
+        app.error(t(app.lang, "status.read_only_cancel"));
         return Vec::new();
     }
     let id = match &app.drill {
@@ -339,7 +339,7 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
         .iter()
         .any(|c| c.id == id && matches!(c.status.as_str(), "Pending" | "InProgress"));
     if !running {
-        app.info(format!("{id} is not running: nothing to cancel"));
+        app.info(tf(app.lang, "status.not_running", &[("id", &id)]));
         return Vec::new();
     }
     app.mode = Mode::Propose(Box::new(CommandProposal {
@@ -354,69 +354,37 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-pub fn on_input_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => {
-            app.mode = Mode::Normal;
-            app.info("cancelled");
-        }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            let cmd = text.trim().to_string();
-            if cmd.is_empty() {
-                app.info("no command given");
-            } else {
-                return propose(app, ProposalKind::Shell(cmd));
-            }
-        }
-        KeyCode::Backspace => {
-            text.pop();
-            app.mode = Mode::Input(text);
-        }
-        KeyCode::Char(c) => {
-            text.push(c);
-            app.mode = Mode::Input(text);
-        }
-        _ => app.mode = Mode::Input(text),
-    }
-    Vec::new()
-}
-
-pub fn on_propose_key(app: &mut App, key: KeyEvent, mut p: CommandProposal) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
+pub fn on_propose_key(app: &mut App, action: Action, mut p: CommandProposal) -> Vec<Effect> {
+    match action {
+        Action::Yes => {
             app.mode = Mode::Normal;
             if let ProposalKind::Cancel(id) = &p.kind {
                 return vec![Effect::CancelCommand(id.clone())];
             }
             if p.target_count() == 0 && p.tag.is_none() {
-                app.error(crate::i18n::t(app.lang, "status.none_online"));
+                app.error(t(app.lang, "status.none_online"));
                 return Vec::new();
             }
-            app.info(crate::i18n::t(app.lang, "status.sending"));
+            app.info(t(app.lang, "status.sending"));
             // One proposal may be several calls (a document per platform, a scope per
             // region): their commands are reported together.
             app.sent_ids.clear();
             return p.requests().into_iter().map(Effect::SendCommand).collect();
         }
-        KeyCode::Char('c') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
+        Action::Concurrency if !matches!(p.kind, ProposalKind::Cancel(_)) => {
             p.max_concurrency = next_of(&CONCURRENCY, &p.max_concurrency);
         }
-        KeyCode::Char('e') if !matches!(p.kind, ProposalKind::Cancel(_)) => {
+        Action::MaxErrors if !matches!(p.kind, ProposalKind::Cancel(_)) => {
             p.max_errors = next_of(&ERRORS, &p.max_errors);
         }
-        KeyCode::Char('r') => {
+        Action::Reboot => {
             if let ProposalKind::Install { reboot } = &mut p.kind {
                 *reboot = !*reboot;
             }
         }
-        KeyCode::Char('n')
-        | KeyCode::Char('N')
-        | KeyCode::Char('q')
-        | KeyCode::Esc
-        | KeyCode::Enter => {
+        Action::No => {
             app.mode = Mode::Normal;
-            app.info("cancelled: nothing was sent");
+            app.info(t(app.lang, "status.nothing_sent"));
             return Vec::new();
         }
         _ => {}
@@ -433,15 +401,19 @@ pub fn on_sent(
     app.sent_ids.extend(commands.iter().map(|c| c.id.clone()));
     let ids = &app.sent_ids;
     match error {
-        None if app.status.as_ref().is_some_and(|(k, _)| *k == super::app::StatusKind::Error) => {}
-        None => app.info(crate::i18n::tf(
+        None if app
+            .status
+            .as_ref()
+            .is_some_and(|(k, _)| *k == super::app::StatusKind::Error) => {}
+        None => app.info(tf(
             app.lang,
             "status.sent",
             &[("n", &ids.len().to_string()), ("ids", &ids.join(", "))],
         )),
-        Some(e) => app.error(format!(
-            "✗ SendCommand failed after {} command(s) sent: {e} — the remaining batches were not sent",
-            ids.len()
+        Some(e) => app.error(tf(
+            app.lang,
+            "status.send_failed",
+            &[("n", &ids.len().to_string()), ("error", &e)],
         )),
     }
     for c in commands {
@@ -461,16 +433,18 @@ pub fn set_group(app: &mut App, arg: Option<&str>) {
             app.group = Some((k.to_string(), v.to_string()));
             app.rebuild();
             let n =
-                fleet_rows::group_members(&app.snapshot, app.group.as_ref()).map_or(0, |m| m.len());
-            app.info(format!(
-                "group {k}={v}: {n} instance(s); :group alone clears it"
+                drill_rows::group_members(&app.snapshot, app.group.as_ref()).map_or(0, |m| m.len());
+            app.info(tf(
+                app.lang,
+                "status.group_set",
+                &[("key", k), ("value", v), ("n", &n.to_string())],
             ));
         }
         _ if arg.is_none() => {
             app.group = None;
             app.rebuild();
-            app.info("group cleared");
+            app.info(t(app.lang, "status.group_cleared"));
         }
-        _ => app.error("usage: :group KEY=VALUE (a tag), or :group to clear"),
+        _ => app.error(t(app.lang, "status.group_usage")),
     }
 }

@@ -1,67 +1,109 @@
-//! Keys in normal, filter and command mode, the mouse, and the small actions they take
-//! (copy, session, region); the keys that change the account are in `plans`.
+//! Keys in normal mode: each becomes an action through the keymap of its context, done by
+//! the pane that owns it or by the console; the mouse; the small actions (copy, session,
+//! region). Typed lines are in `prompt`, the keys that change the account in `plans`.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{App, Effect, Mode, Pane};
-use super::fleet::{self, ProposalKind};
-use super::plans::{Action, lab_enter, on_confirm_key, propose};
+use super::bindings::{Action, Context};
+use super::fleet;
+use super::plans::on_confirm_key;
 use super::table::TableState;
 use crate::i18n::{t, tf};
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && key.code == KeyCode::Char('c') {
+    // Ctrl-c always leaves, whatever is open and however keys are mapped.
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return vec![Effect::Quit];
     }
     match app.mode.clone() {
         Mode::Help => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-            ) {
-                app.mode = Mode::Normal;
-            }
+            on_help_key(app, &key);
             Vec::new()
         }
-        Mode::Confirm(confirm) => on_confirm_key(app, key, *confirm),
-        Mode::Input(text) => fleet::on_input_key(app, key, text),
-        Mode::Propose(p) => fleet::on_propose_key(app, key, *p),
-        Mode::Filter(text) => on_filter_key(app, key, text),
-        Mode::Command(text) => on_command_key(app, key, text),
-        Mode::Normal => match app.keymap.apply(key) {
-            Some(key) => {
-                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-                on_normal_key(app, key, ctrl)
-            }
+        Mode::Confirm(confirm) => match app.keymap.action(&[Context::Dialog], &key) {
+            Some(action) => on_confirm_key(app, action, *confirm),
             None => Vec::new(),
         },
+        Mode::Propose(p) => match app.keymap.action(&[Context::Dialog], &key) {
+            Some(action) => fleet::on_propose_key(app, action, *p),
+            None => Vec::new(),
+        },
+        Mode::Input(text) => super::prompt::on_input_key(app, key, text),
+        Mode::Filter(text) => super::prompt::on_filter_key(app, key, text),
+        Mode::Command(text) => super::prompt::on_command_key(app, key, text),
+        Mode::Normal => on_normal_key(app, key),
     }
 }
 
-fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
+/// In the help: move through it, or close it.
+fn on_help_key(app: &mut App, key: &KeyEvent) {
+    let Some(action) = app.keymap.action(&[Context::Global], key) else {
+        return;
+    };
+    // The help fills the screen less its border and a line above and below.
+    let inner = usize::from(app.height.saturating_sub(4)).max(1);
+    let last = super::chrome::help_len(app).saturating_sub(inner);
+    let at = app.help_scroll.min(last);
+    app.help_scroll = match action {
+        Action::Help | Action::Back | Action::Quit | Action::Details => {
+            app.mode = Mode::Normal;
+            0
+        }
+        Action::Down => (at + 1).min(last),
+        Action::Up => at.saturating_sub(1),
+        Action::PageDown => (at + inner).min(last),
+        Action::PageUp => at.saturating_sub(inner),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => at,
+    };
+}
+
+fn on_normal_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    // Digits reach the numbered panes; they are not remappable.
+    if let KeyCode::Char(c @ '1'..='9') = key.code
+        && !key.modifiers.contains(KeyModifiers::CONTROL)
+    {
+        let idx = usize::from(c as u8 - b'1');
+        if let Some(pane) = Pane::numbered().nth(idx) {
+            app.switch(pane);
+        }
+        return Vec::new();
+    }
+    let contexts = [Context::Pane(app.pane), Context::Global];
+    match app.keymap.action(&contexts, &key) {
+        Some(action) => dispatch(app, action),
+        None => Vec::new(),
+    }
+}
+
+/// What an action does: the pane's own first, then the console's.
+pub(super) fn dispatch(app: &mut App, action: Action) -> Vec<Effect> {
+    if let Some(effects) = app.pane.spec().handle(app, action) {
+        return effects;
+    }
     let page = app.page();
-    match key.code {
-        KeyCode::Char('r') if ctrl => {
+    match action {
+        Action::Refresh => {
             app.info(t(app.lang, "status.refreshing"));
             let mut effects = vec![Effect::RefreshAll];
             effects.extend(fleet::reload_detail(app));
             return effects;
         }
-        KeyCode::Char('q') => return vec![Effect::Quit],
-        KeyCode::Char('?') => app.mode = Mode::Help,
-        KeyCode::Char(':') => app.mode = Mode::Command(String::new()),
-        KeyCode::Char('/') => {
+        Action::Quit => return vec![Effect::Quit],
+        Action::Help => {
+            app.help_scroll = 0;
+            app.mode = Mode::Help;
+        }
+        Action::CommandLine => app.mode = Mode::Command(String::new()),
+        Action::Filter => {
             let current = app.table().map(|t| t.filter.clone()).unwrap_or_default();
             app.mode = Mode::Filter(current);
         }
-        KeyCode::Tab => app.cycle(true),
-        KeyCode::BackTab => app.cycle(false),
-        KeyCode::Char(c @ '1'..='8') => {
-            let idx = usize::from(c as u8 - b'1');
-            app.switch(Pane::ALL[idx]);
-        }
-        KeyCode::Esc => {
+        Action::NextPane => app.cycle(true),
+        Action::PrevPane => app.cycle(false),
+        Action::Back => {
             if app.detail {
                 app.detail = false;
             } else if let Some(t) = app.table_mut()
@@ -74,59 +116,21 @@ fn on_normal_key(app: &mut App, key: KeyEvent, ctrl: bool) -> Vec<Effect> {
                 app.status = None;
             }
         }
-        KeyCode::Enter if app.pane == Pane::Lab => return lab_enter(app),
-        KeyCode::Char('y') => return copy_selected(app),
-        KeyCode::Char('S')
-            if matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches) =>
-        {
-            return open_session(app);
-        }
-        KeyCode::Char('L') if app.pane == Pane::Endpoints => {
-            let vpc = app
-                .selected_id()
-                .and_then(|id| id.split('/').next().map(str::to_string));
-            if let Some(v) = vpc {
-                app.info(tf(app.lang, "lab.status.picked", &[("vpc", &v)]));
-                app.lab_vpc = Some(v);
-                app.rebuild();
-            }
-        }
-        KeyCode::Enter if app.drill.is_none() && fleet::opens_detail(app.pane) => {
-            return fleet::open_detail(app);
-        }
-        KeyCode::Enter => app.detail = !app.detail,
-        KeyCode::Char('x') if fleet::runs_commands(app.pane) => return fleet::start_shell(app),
-        KeyCode::Char('s') if app.pane == Pane::Patches && app.drill.is_none() => {
-            return fleet::propose(app, ProposalKind::Scan);
-        }
-        KeyCode::Char('I') if app.pane == Pane::Patches && app.drill.is_none() => {
-            return fleet::propose(app, ProposalKind::Install { reboot: true });
-        }
-        KeyCode::Char('C') if app.pane == Pane::Commands => return fleet::propose_cancel(app),
-        KeyCode::Char('c') if app.pane == Pane::Endpoints => {
-            return propose(app, Action::Endpoints);
-        }
-        KeyCode::Char('n') if app.pane == Pane::Roles => return propose(app, Action::Role),
-        KeyCode::Char('a') if app.pane == Pane::Instances => return propose(app, Action::Attach),
-        KeyCode::Char('f') if app.pane == Pane::Instances => return propose(app, Action::Fix),
-        KeyCode::Char(' ') => {
+        Action::Copy => return copy_selected(app),
+        Action::Details => app.detail = !app.detail,
+        Action::Mark => {
             if let Some(t) = app.table_mut() {
                 t.toggle_mark();
                 t.move_by(1, page);
             }
         }
-        KeyCode::Char('j') | KeyCode::Down => move_sel(app, |t, p| t.move_by(1, p)),
-        KeyCode::Char('k') | KeyCode::Up => move_sel(app, |t, p| t.move_by(-1, p)),
-        KeyCode::Char('g') | KeyCode::Home => move_sel(app, |t, p| t.select_first(p)),
-        KeyCode::Char('G') | KeyCode::End => move_sel(app, |t, p| t.select_last(p)),
-        KeyCode::PageDown => move_sel(app, |t, p| t.move_by(p as isize, p)),
-        KeyCode::PageUp => move_sel(app, |t, p| t.move_by(-(p as isize), p)),
+        Action::Down => move_sel(app, |t, p| t.move_by(1, p)),
+        Action::Up => move_sel(app, |t, p| t.move_by(-1, p)),
+        Action::Top => move_sel(app, |t, p| t.select_first(p)),
+        Action::Bottom => move_sel(app, |t, p| t.select_last(p)),
+        Action::PageDown => move_sel(app, |t, p| t.move_by(p as isize, p)),
+        Action::PageUp => move_sel(app, |t, p| t.move_by(-(p as isize), p)),
         _ => {}
-    }
-    // The detail panel changes the page height.
-    let page = app.page();
-    for t in &mut app.tables {
-        t.sync(page);
     }
     Vec::new()
 }
@@ -138,83 +142,7 @@ fn move_sel(app: &mut App, f: impl FnOnce(&mut TableState, usize)) {
     }
 }
 
-fn on_filter_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
-    let page = app.page();
-    match key.code {
-        KeyCode::Esc => {
-            app.mode = Mode::Normal;
-            if let Some(t) = app.table_mut() {
-                t.set_filter("", page);
-            }
-            return Vec::new();
-        }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            let literal = app.table().is_some_and(|t| t.filter_literal);
-            if literal {
-                app.info("filter is not a valid regex: matched as plain text");
-            }
-            return Vec::new();
-        }
-        _ if line_edit(&mut text, key) => {}
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c) => text.push(c),
-        _ => return Vec::new(),
-    }
-    if let Some(t) = app.table_mut() {
-        t.set_filter(&text, page);
-    }
-    app.mode = Mode::Filter(text);
-    Vec::new()
-}
-
-/// Readline's Ctrl-U (clear), Ctrl-W (last word) and Ctrl-H (one character) in the
-/// filter and command lines. Whether the key was one of them.
-fn line_edit(text: &mut String, key: KeyEvent) -> bool {
-    if !key.modifiers.contains(KeyModifiers::CONTROL) {
-        return false;
-    }
-    match key.code {
-        KeyCode::Char('u') => text.clear(),
-        KeyCode::Char('w') => {
-            let kept = text.trim_end().rfind(' ').map_or(0, |i| i + 1);
-            text.truncate(kept);
-        }
-        KeyCode::Char('h') => {
-            text.pop();
-        }
-        _ => return false,
-    }
-    true
-}
-
-fn on_command_key(app: &mut App, key: KeyEvent, mut text: String) -> Vec<Effect> {
-    match key.code {
-        _ if line_edit(&mut text, key) => app.mode = Mode::Command(text),
-        KeyCode::Esc => app.mode = Mode::Normal,
-        KeyCode::Backspace => {
-            if text.pop().is_none() {
-                app.mode = Mode::Normal;
-            } else {
-                app.mode = Mode::Command(text);
-            }
-        }
-        KeyCode::Char(c) => {
-            text.push(c);
-            app.mode = Mode::Command(text);
-        }
-        KeyCode::Enter => {
-            app.mode = Mode::Normal;
-            return run_command(app, text.trim());
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
+pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
     let mut words = line.split_whitespace();
     let Some(word) = words.next() else {
         return Vec::new();
@@ -265,7 +193,7 @@ fn copy_selected(app: &mut App) -> Vec<Effect> {
 }
 
 /// `S`: a Session Manager shell on the selected managed instance.
-fn open_session(app: &mut App) -> Vec<Effect> {
+pub(crate) fn open_session(app: &mut App) -> Vec<Effect> {
     let Some(id) = app.selected_id() else {
         return Vec::new();
     };
@@ -282,23 +210,13 @@ fn open_session(app: &mut App) -> Vec<Effect> {
     vec![Effect::Session(id)]
 }
 
-/// Screen line of the first table row: header, tabs, the pane's extra lines, border, column titles.
-fn first_row_line(app: &App) -> u16 {
-    let extras = match (&app.drill, app.pane) {
-        (Some(d), _) => d.header.len() as u16 + u16::from(d.loading) + u16::from(d.error.is_some()),
-        (None, Pane::Patches | Pane::Lab) => 1,
-        _ => 0,
-    };
-    2 + extras + 2
-}
-
 pub(super) fn on_mouse(app: &mut App, kind: crossterm::event::MouseEventKind, row: u16) {
     use crossterm::event::{MouseButton, MouseEventKind};
     if app.mode != Mode::Normal {
         return;
     }
     let page = app.page();
-    let top = first_row_line(app);
+    let top = app.screen.body_top;
     match kind {
         MouseEventKind::ScrollDown => move_sel(app, |t, p| t.move_by(3, p)),
         MouseEventKind::ScrollUp => move_sel(app, |t, p| t.move_by(-3, p)),

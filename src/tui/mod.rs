@@ -1,21 +1,25 @@
-//! The terminal UI: state and update (`app`), rows and tables, drawing, the event loop.
+//! The terminal UI: state and update (`app`), the panes (`panes`), keys by context
+//! (`bindings`), the screen's layout, drawing, the event loop.
 
 pub mod app;
 pub mod bindings;
 pub mod build;
-mod chrome;
+pub mod chrome;
 pub mod clipboard;
 pub mod columns;
 pub mod dialog;
-mod drill;
+pub mod drill;
+pub mod drill_rows;
+pub mod effects;
 mod events;
 pub mod fleet;
-pub mod fleet_rows;
-pub mod keymap;
 mod keys;
 pub mod lab;
+pub mod layout;
 pub mod offload;
+pub mod panes;
 mod plans;
+mod prompt;
 pub mod render;
 pub mod rows;
 pub mod run;
@@ -23,4 +27,5 @@ pub mod sandbox_session;
 pub mod scopes;
 pub mod session;
 pub mod table;
+mod table_view;
 pub mod theme;

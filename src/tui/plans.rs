@@ -3,9 +3,8 @@
 //! A key never answers "nothing to do" while a blocker it cannot fix stands: it says what
 //! blocks and what fixes it.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::app::{App, Effect, Mode};
+use super::app::{App, Effect, Mode, Pane};
+use super::bindings::{Action, Context};
 use super::dialog::Confirm;
 use super::fleet::{self, ProposalKind};
 use super::lab::LabAction;
@@ -18,7 +17,7 @@ use crate::i18n::{t, tf};
 use crate::present::{call_text, finding_fix, finding_short, note_text, plan_title};
 
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Action {
+pub(super) enum PlanAction {
     Endpoints,
     Role,
     Attach,
@@ -82,7 +81,7 @@ fn targets(app: &App) -> Vec<String> {
 }
 
 /// Build the plan for a key action and open the confirmation dialog.
-pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
+pub(super) fn propose(app: &mut App, action: PlanAction) -> Vec<Effect> {
     if app.read_only {
         app.error(t(app.lang, "status.read_only"));
         return Vec::new();
@@ -94,7 +93,7 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
     let selected = app.selected_id();
     // With several accounts or regions, a plan is made from and applied to one of them.
     app.plan_scope = app.selected_scope();
-    if matches!(action, Action::Attach | Action::Fix) {
+    if matches!(action, PlanAction::Attach | PlanAction::Fix) {
         let targets = targets(app);
         if targets.is_empty() {
             app.info(t(app.lang, "status.select_instances"));
@@ -111,7 +110,7 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
         }
         let (snapshot, readiness) = app.scope_data(app.plan_scope);
         let blockers = instance_blockers(snapshot, readiness, &targets);
-        let plan = if let Action::Fix = action {
+        let plan = if let PlanAction::Fix = action {
             plan::plan_fix(
                 snapshot,
                 readiness,
@@ -130,7 +129,13 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
                 app.error(tf(
                     app.lang,
                     "status.profile_missing",
-                    &[("profile", &app.role_name)],
+                    &[
+                        ("profile", &app.role_name),
+                        (
+                            "key",
+                            &app.ui().key(Context::Pane(Pane::Roles), Action::CreateRole),
+                        ),
+                    ],
                 ));
                 return Vec::new();
             }
@@ -140,7 +145,7 @@ pub(super) fn propose(app: &mut App, action: Action) -> Vec<Effect> {
     }
     let (snapshot, readiness) = app.scope_data(app.plan_scope);
     let (plan, blockers) = match action {
-        Action::Endpoints => {
+        PlanAction::Endpoints => {
             let Some(vpc) = selected.as_deref().and_then(|id| id.split('/').next()) else {
                 app.info(t(app.lang, "status.select_vpc"));
                 return Vec::new();
@@ -218,22 +223,23 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
     vec![Effect::DryRun(plan)]
 }
 
-pub(super) fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') if confirm.plan.is_empty() => {
-            app.info(t(app.lang, "status.nothing_selected"));
+pub(super) fn on_confirm_key(app: &mut App, action: Action, mut confirm: Confirm) -> Vec<Effect> {
+    match action {
+        Action::Yes if confirm.plan.is_empty() => {
+            let key = app.ui().key(Context::Dialog, Action::ToggleOptional);
+            app.info(tf(app.lang, "status.nothing_selected", &[("key", &key)]));
             app.mode = Mode::Confirm(Box::new(confirm));
             Vec::new()
         }
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
+        Action::Yes => {
             app.mode = Mode::Normal;
             let plan = confirm.plan;
-            app.running = Some((plan.clone(), "starting…".into()));
+            app.running = Some((plan.clone(), t(app.lang, "status.starting")));
             let title = plan_title(&plan, app.lang);
             app.info(tf(app.lang, "status.applying", &[("title", &title)]));
             vec![Effect::Apply(plan)]
         }
-        KeyCode::Char('o') => {
+        Action::ToggleOptional => {
             let toggled = confirm.toggle_optional();
             let plan = confirm.plan.clone();
             app.mode = Mode::Confirm(Box::new(confirm));
@@ -243,11 +249,7 @@ pub(super) fn on_confirm_key(app: &mut App, key: KeyEvent, mut confirm: Confirm)
                 Vec::new()
             }
         }
-        KeyCode::Char('n')
-        | KeyCode::Char('N')
-        | KeyCode::Char('q')
-        | KeyCode::Esc
-        | KeyCode::Enter => {
+        Action::No => {
             app.mode = Mode::Normal;
             app.info(t(app.lang, "status.cancelled"));
             Vec::new()
@@ -332,12 +334,15 @@ pub(super) fn on_plan_event(app: &mut App, event: PlanEvent) -> Vec<Effect> {
 /// Enter on the Lab pane: do the next undone step through the same dialogs.
 pub(super) fn lab_enter(app: &mut App) -> Vec<Effect> {
     let lang = app.lang;
-    if app.lab.complete() {
+    let Some(lab) = app.lab().cloned() else {
+        return Vec::new();
+    };
+    if lab.complete() {
         app.info(t(lang, "lab.status.complete"));
         return Vec::new();
     }
-    let Some(action) = app.lab.next_action().cloned() else {
-        let why = app.lab.holdup().unwrap_or_default();
+    let Some(action) = lab.next_action().cloned() else {
+        let why = lab.holdup().unwrap_or_default();
         app.info(tf(lang, "lab.status.waiting", &[("why", &why)]));
         return Vec::new();
     };
@@ -350,9 +355,9 @@ pub(super) fn lab_enter(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     // The lab lives in one scope: where its VPC is.
-    app.plan_scope = app.lab.vpc_id.as_deref().map_or(0, |v| app.owner_of(v));
+    app.plan_scope = lab.vpc_id.as_deref().map_or(0, |v| app.owner_of(v));
     let (snapshot, readiness) = app.scope_data(app.plan_scope);
-    let lab_ids = app.lab.instance_ids.clone();
+    let lab_ids = lab.instance_ids.clone();
     let blockers = instance_blockers(snapshot, readiness, &lab_ids);
     match action {
         LabAction::CreateEndpoints { vpc_id } => {

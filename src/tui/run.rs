@@ -15,9 +15,9 @@ use super::clipboard::osc52;
 use super::offload::Offload;
 use super::render;
 use super::session::{SessionTarget, missing_prerequisite, session_command};
-use crate::cloud::{Cloud, SendCommandRequest};
+use crate::cloud::Cloud;
 use crate::domain::snapshot::Source;
-use crate::engine::audit::{Audit, AuditLog};
+use crate::engine::audit::AuditLog;
 use crate::engine::{Engine, EngineEvent};
 use crate::i18n::tf;
 use crate::scope::{Scope, reads_iam};
@@ -120,7 +120,13 @@ async fn event_loop<C: Cloud>(
     }
     app.read_only = opts.read_only;
     app.lang = opts.lang;
-    app.keymap = super::keymap::Keymap::new(&opts.config.keys);
+    app.keymap = super::bindings::Keymap::new(&opts.config.keys).map_err(|e| eyre!("{e}"))?;
+    app.theme = opts
+        .config
+        .theme
+        .as_deref()
+        .and_then(super::theme::Theme::parse)
+        .unwrap_or_default();
     if let Some(role) = &opts.config.role_name {
         app.role_name = role.clone();
     }
@@ -191,39 +197,20 @@ async fn event_loop<C: Cloud>(
                 Effect::Quit => return Ok(None),
                 Effect::SwitchRegion(region) => return Ok(Some(region)),
                 Effect::RefreshAll => engines.iter().for_each(Engine::refresh_all),
-                Effect::DryRun(plan) => {
-                    let audit = audit_for(&app, app.plan_scope, &opts.audit);
-                    if let Some(e) = engine(app.plan_scope) {
-                        e.dry_run(plan, audit);
-                    }
-                }
-                Effect::Apply(plan) => {
-                    let audit = audit_for(&app, app.plan_scope, &opts.audit);
-                    if let Some(e) = engine(app.plan_scope) {
-                        e.apply(plan, audit);
-                    }
-                }
                 Effect::LoadAudit => {
                     if let Some(e) = engine(0) {
                         e.load_audit(opts.audit.clone());
                     }
                 }
-                Effect::LoadDetail(request) => {
-                    if let Some(e) = engine(app.owner_of(request.id())) {
-                        e.load_detail(request);
-                    }
-                }
-                Effect::SendCommand(request) => {
-                    for (ix, part) in split_by_scope(&app, request) {
+                effect @ (Effect::DryRun(_)
+                | Effect::Apply(_)
+                | Effect::LoadDetail(_)
+                | Effect::SendCommand(_)
+                | Effect::CancelCommand(_)) => {
+                    for (ix, op) in super::effects::ops_of(&app, effect) {
                         if let Some(e) = engine(ix) {
-                            e.send_command(part, audit_for(&app, ix, &opts.audit));
+                            e.perform(op, super::effects::audit_for(&app, ix, &opts.audit));
                         }
-                    }
-                }
-                Effect::CancelCommand(id) => {
-                    let ix = app.owner_of(&id);
-                    if let Some(e) = engine(ix) {
-                        e.cancel_command(id, audit_for(&app, ix, &opts.audit));
                     }
                 }
                 Effect::Copy(text) => {
@@ -321,45 +308,6 @@ fn session_target(app: &App, opts: &RunOptions, id: &str) -> SessionTarget {
                 .or_else(|| Some(app.snapshot.identity.region.clone()).filter(|r| !r.is_empty())),
         }
     }
-}
-
-/// The audit log's account, region and profile for writes to scope `ix`.
-fn audit_for(app: &App, ix: usize, log: &AuditLog) -> Audit {
-    let id = &app.scope_data(ix).0.identity;
-    Audit {
-        log: log.clone(),
-        account: id.account.clone(),
-        region: id.region.clone(),
-        profile: id.label.clone(),
-    }
-}
-
-/// A command for several scopes: the instances each one holds; tag targets go to all.
-fn split_by_scope(app: &App, request: SendCommandRequest) -> Vec<(usize, SendCommandRequest)> {
-    if !app.multi() {
-        return vec![(0, request)];
-    }
-    if request.instance_ids.is_empty() {
-        return (0..app.scopes.len())
-            .map(|ix| (ix, request.clone()))
-            .collect();
-    }
-    let mut parts: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
-    for id in &request.instance_ids {
-        parts.entry(app.owner_of(id)).or_default().push(id.clone());
-    }
-    parts
-        .into_iter()
-        .map(|(ix, instance_ids)| {
-            (
-                ix,
-                SendCommandRequest {
-                    instance_ids,
-                    ..request.clone()
-                },
-            )
-        })
-        .collect()
 }
 
 /// Runs `aws ssm start-session` in the foreground until the user leaves the shell.

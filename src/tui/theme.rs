@@ -1,7 +1,5 @@
-//! Colours and emphasis, dark (default) or light. Meaning is always carried by a
-//! symbol too (✓ ✗ … !), never by colour alone.
-
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Colours and emphasis, dark (default) or light, chosen by the config file and kept in
+//! the App. Meaning is always carried by a symbol too (✓ ✗ … !), never by colour alone.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -21,21 +19,6 @@ impl Theme {
             "light" => Some(Theme::Light),
             _ => None,
         }
-    }
-}
-
-/// The process-wide theme: chosen once at start-up from the config file.
-static LIGHT: AtomicBool = AtomicBool::new(false);
-
-pub fn set(theme: Theme) {
-    LIGHT.store(theme == Theme::Light, Ordering::Relaxed);
-}
-
-pub fn current() -> Theme {
-    if LIGHT.load(Ordering::Relaxed) {
-        Theme::Light
-    } else {
-        Theme::Dark
     }
 }
 
@@ -62,53 +45,51 @@ fn palette(theme: Theme) -> [Color; 6] {
     }
 }
 
-pub fn tone_in(theme: Theme, t: Tone) -> Style {
-    let [good, warn, bad, dim, _, _] = palette(theme);
-    match t {
-        Tone::Normal => Style::default(),
-        Tone::Good => Style::default().fg(good),
-        Tone::Warn => Style::default().fg(warn),
-        Tone::Bad => Style::default().fg(bad),
-        Tone::Dim => Style::default().fg(dim),
+impl Theme {
+    pub fn tone(self, t: Tone) -> Style {
+        let [good, warn, bad, dim, _, _] = palette(self);
+        match t {
+            Tone::Normal => Style::default(),
+            Tone::Good => Style::default().fg(good),
+            Tone::Warn => Style::default().fg(warn),
+            Tone::Bad => Style::default().fg(bad),
+            Tone::Dim => Style::default().fg(dim),
+        }
     }
-}
 
-pub fn tone(t: Tone) -> Style {
-    tone_in(current(), t)
-}
+    pub fn title(self) -> Style {
+        self.accent().add_modifier(Modifier::BOLD)
+    }
 
-pub fn title() -> Style {
-    accent().add_modifier(Modifier::BOLD)
-}
+    pub fn accent(self) -> Style {
+        Style::default().fg(palette(self)[4])
+    }
 
-pub fn accent() -> Style {
-    Style::default().fg(palette(current())[4])
-}
+    pub fn header(self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
 
-pub fn header() -> Style {
-    Style::default().add_modifier(Modifier::BOLD)
-}
+    pub fn selected_tab(self) -> Style {
+        let fg = if self == Theme::Light {
+            Color::White
+        } else {
+            Color::Black
+        };
+        Style::default()
+            .fg(fg)
+            .bg(palette(self)[5])
+            .add_modifier(Modifier::BOLD)
+    }
 
-pub fn selected_tab() -> Style {
-    let fg = if current() == Theme::Light {
-        Color::White
-    } else {
-        Color::Black
-    };
-    Style::default()
-        .fg(fg)
-        .bg(palette(current())[5])
-        .add_modifier(Modifier::BOLD)
-}
+    pub fn selected_row(self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
 
-pub fn selected_row() -> Style {
-    Style::default().add_modifier(Modifier::REVERSED)
-}
-
-pub fn marked() -> Style {
-    Style::default().fg(if current() == Theme::Light {
-        Color::Rgb(130, 0, 130)
-    } else {
-        Color::Magenta
-    })
+    pub fn marked(self) -> Style {
+        Style::default().fg(if self == Theme::Light {
+            Color::Rgb(130, 0, 130)
+        } else {
+            Color::Magenta
+        })
+    }
 }

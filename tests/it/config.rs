@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::config::{DEFAULT_FILE, parse};
 use ssmdeck::tui::app::{Effect, Msg, Pane, update};
-use ssmdeck::tui::keymap::Keymap;
+use ssmdeck::tui::bindings::Keymap;
 use ssmdeck::tui::{render, theme};
 
 use crate::fixtures::t0;
@@ -106,7 +106,7 @@ async fn key_remapping_is_applied_in_update() {
     ]
     .into_iter()
     .collect();
-    app.keymap = Keymap::new(&bindings);
+    app.keymap = Keymap::new(&bindings).expect("no conflict");
     assert!(
         key(&mut app, KeyCode::Char('q')).is_empty(),
         "q no longer quits"
@@ -131,18 +131,16 @@ async fn key_remapping_is_applied_in_update() {
 #[tokio::test]
 async fn themes_differ_in_colour_not_in_text() {
     let cloud = SandboxCloud::new(Scenario::Lab, Clock::manual(t0()));
-    let app = app_on(&cloud, 120, 40).await;
-    let draw = |light: bool| {
-        theme::set(if light {
+    let mut app = app_on(&cloud, 120, 40).await;
+    let mut draw = |light: bool| {
+        app.theme = if light {
             theme::Theme::Light
         } else {
             theme::Theme::Dark
-        });
+        };
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         term.draw(|f| render::draw(f, &app)).expect("draw");
-        let buffer = term.backend().buffer().clone();
-        theme::set(theme::Theme::Dark);
-        buffer
+        term.backend().buffer().clone()
     };
     let dark = draw(false);
     let light = draw(true);

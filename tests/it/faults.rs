@@ -31,7 +31,7 @@ fn minutes(n: i64) -> SignedDuration {
 }
 
 fn rows(app: &App, pane: Pane) -> usize {
-    pane.table().map_or(0, |i| app.tables[i].rows.len())
+    app.tables[pane.index()].rows.len()
 }
 
 fn error_of(app: &App, source: Source) -> Option<String> {
@@ -39,7 +39,7 @@ fn error_of(app: &App, source: Source) -> Option<String> {
 }
 
 fn show(app: &mut App, pane: Pane) -> String {
-    let digit = Pane::ALL.iter().position(|p| *p == pane).map_or('1', |i| {
+    let digit = Pane::numbered().position(|p| p == pane).map_or('1', |i| {
         char::from_digit(u32::try_from(i).unwrap_or(0) + 1, 10).unwrap_or('1')
     });
     key(app, KeyCode::Char(digit));

@@ -357,7 +357,7 @@ async fn run_command_and_cancel_are_written_to_the_audit_log_without_the_script(
         max_errors: None,
         timeout_seconds: None,
     };
-    engine.send_command(request, audit.clone());
+    engine.perform(ssmdeck::engine::ops::Op::Send(request), audit.clone());
     let command_id = loop {
         match rx.recv().await.expect("engine events") {
             EngineEvent::Sent { commands, error } => {
@@ -367,7 +367,10 @@ async fn run_command_and_cancel_are_written_to_the_audit_log_without_the_script(
             _ => continue,
         }
     };
-    engine.cancel_command(command_id.clone(), audit.clone());
+    engine.perform(
+        ssmdeck::engine::ops::Op::Cancel(command_id.clone()),
+        audit.clone(),
+    );
     loop {
         if let EngineEvent::Cancelled { .. } = rx.recv().await.expect("engine events") {
             break;

@@ -220,10 +220,10 @@ async fn the_lab_offers_the_fix_for_what_still_blocks() {
     let (cloud, mut app) = lab_broken(|w| w.vpcs[0].dns_hostnames = Some(false)).await;
     assert_eq!(app.pane, Pane::Lab);
     assert_eq!(
-        app.lab.steps[1].state,
+        app.lab().expect("the lab is built").steps[1].state,
         StepState::Next,
         "{:?}",
-        app.lab.steps
+        app.lab().expect("the lab is built").steps
     );
     press(&mut app, &cloud, KeyCode::Enter).await;
     let plan = dialog_plan(&app).unwrap_or_else(|| panic!("a dialog, not {:?}", app.status));
@@ -236,10 +236,10 @@ async fn the_lab_offers_the_fix_for_what_still_blocks() {
     let (cloud, mut app) =
         lab_broken(|w| w.instances[0].instance.metadata.endpoint_enabled = false).await;
     assert_eq!(
-        app.lab.steps[4].state,
+        app.lab().expect("the lab is built").steps[4].state,
         StepState::Next,
         "{:?}",
-        app.lab.steps
+        app.lab().expect("the lab is built").steps
     );
     press(&mut app, &cloud, KeyCode::Enter).await;
     let plan = dialog_plan(&app).unwrap_or_else(|| panic!("a dialog, not {:?}", app.status));

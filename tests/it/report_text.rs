@@ -2,7 +2,15 @@
 //! finding), and the summary line counts what the JSON counts, "unknown" included.
 
 use ssmdeck::domain::readiness::evaluate;
-use ssmdeck::report::text;
+use ssmdeck::i18n::Lang;
+use ssmdeck::present::check_text;
+
+fn text(
+    s: &ssmdeck::domain::snapshot::Snapshot,
+    r: &ssmdeck::domain::readiness::Readiness,
+) -> String {
+    check_text(s, r, Lang::En)
+}
 
 use crate::fixtures::*;
 

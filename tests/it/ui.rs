@@ -7,9 +7,7 @@ use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::domain::snapshot::Source;
 use ssmdeck::engine::audit::Audit;
-use ssmdeck::engine::executor::{self, PlanEvent};
-use ssmdeck::engine::fleet::{self, Detail};
-use ssmdeck::engine::{DetailRequest, EngineEvent, fetch};
+use ssmdeck::engine::{EngineEvent, fetch, ops};
 use ssmdeck::tui::app::{App, Effect, Mode, Msg, Pane, update};
 use ssmdeck::tui::render;
 
@@ -62,72 +60,19 @@ pub async fn run_effects<C: Cloud>(
 ) {
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
+        if effect == Effect::RefreshAll {
+            queue.extend(Box::pin(feed_once(app, cloud)).await);
+            continue;
+        }
+        // The event loop's routing and operations, awaited here instead of spawned.
         let mut events: Vec<EngineEvent> = Vec::new();
-        match effect {
-            Effect::DryRun(plan) => {
-                let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));
-                executor::dry_run(cloud, &plan, audit, &mut emit).await;
-            }
-            Effect::Apply(plan) => {
-                let mut emit = |e: PlanEvent| events.push(EngineEvent::Plan(e));
-                executor::apply(cloud, &plan, audit, &mut emit).await;
-            }
-            Effect::RefreshAll => queue.extend(Box::pin(feed_once(app, cloud)).await),
-            Effect::LoadDetail(request) => {
-                events.push(EngineEvent::Detail(load(cloud, request).await))
-            }
-            Effect::SendCommand(request) => {
-                let (commands, error) = match fleet::send_batched(cloud, &request).await {
-                    Ok(c) => (c, None),
-                    Err((c, e)) => (c, Some(e.to_string())),
-                };
-                events.push(EngineEvent::Sent { commands, error });
-            }
-            Effect::CancelCommand(command_id) => {
-                let error = cloud
-                    .cancel_command(&command_id)
-                    .await
-                    .err()
-                    .map(|e| e.to_string());
-                events.push(EngineEvent::Cancelled { command_id, error });
-            }
-            Effect::Quit
-            | Effect::LoadAudit
-            | Effect::Copy(_)
-            | Effect::Session(_)
-            | Effect::SwitchRegion(_) => {}
+        for (_, op) in ssmdeck::tui::effects::ops_of(app, effect) {
+            let mut emit = |e: EngineEvent| events.push(e);
+            ops::perform(cloud, op, audit, &mut emit).await;
         }
         for e in events {
             queue.extend(update(app, Msg::Engine(e)));
         }
-    }
-}
-
-async fn load<C: Cloud>(cloud: &C, request: DetailRequest) -> Detail {
-    match request {
-        DetailRequest::Inventory(id) => Detail::Inventory {
-            result: fleet::inventory(cloud, &id)
-                .await
-                .map_err(|e| e.to_string()),
-            instance_id: id,
-        },
-        DetailRequest::Patches(id) => Detail::Patches {
-            result: cloud
-                .describe_instance_patches(&id)
-                .await
-                .map_err(|e| e.to_string()),
-            instance_id: id,
-        },
-        DetailRequest::Invocations(id) => Detail::Invocations {
-            result: fleet::invocations(cloud, &id)
-                .await
-                .map_err(|e| e.to_string()),
-            command_id: id,
-        },
-        DetailRequest::Window(id) => Detail::Window {
-            result: fleet::window(cloud, &id).await.map_err(|e| e.to_string()),
-            window_id: id,
-        },
     }
 }
 

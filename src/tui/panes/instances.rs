@@ -1,0 +1,190 @@
+//! Instances: every EC2 instance with its readiness verdict; `a` attaches the profile,
+//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell.
+
+use std::collections::HashMap;
+
+use super::{Column, PaneData, PaneRows, PaneSpec};
+use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
+use crate::domain::snapshot::{Snapshot, Source};
+use crate::i18n::{Lang, t, tf};
+use crate::tui::app::{App, Effect};
+use crate::tui::bindings::Action;
+use crate::tui::fleet;
+use crate::tui::plans::{PlanAction, propose};
+use crate::tui::rows::{Row, Tone, cell, short_az};
+
+pub(super) struct Spec;
+
+const COLUMNS: &[Column] = &[
+    Column::id("ui.col.instance"),
+    Column::new("ui.col.name", 2),
+    Column::new("ui.col.state", 3),
+    Column::new("ui.col.subnet", 6),
+    Column::new("ui.col.az", 7),
+    Column::new("ui.col.profile", 5),
+    Column::new("ui.col.ping", 1),
+    Column::new("ui.col.agent", 8),
+    Column::new("ui.col.platform", 9),
+    Column::new("ui.col.readiness", 0),
+];
+
+impl PaneSpec for Spec {
+    fn key(&self) -> &'static str {
+        "pane.instances"
+    }
+    fn command(&self) -> &'static str {
+        "instances"
+    }
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Instances, Source::Nodes]
+    }
+    fn reads_readiness(&self) -> bool {
+        true
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn has_findings(&self) -> bool {
+        true
+    }
+    fn rows(&self, d: &PaneData) -> Option<PaneRows> {
+        Some(PaneRows::plain(instance_rows(
+            d.snapshot,
+            d.readiness,
+            d.lang,
+            d,
+        )))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[
+            Action::Attach,
+            Action::FixInstances,
+            Action::RunCommand,
+            Action::Session,
+            Action::Mark,
+            Action::Details,
+        ]
+    }
+    fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
+        match action {
+            Action::Attach => Some(propose(app, PlanAction::Attach)),
+            Action::FixInstances => Some(propose(app, PlanAction::Fix)),
+            Action::RunCommand => Some(fleet::start_shell(app)),
+            Action::Session => Some(crate::tui::keys::open_session(app)),
+            _ => None,
+        }
+    }
+}
+
+/// How an instance reaches Systems Manager, in words.
+fn path_key(path: NetworkPath) -> &'static str {
+    match path {
+        NetworkPath::InternetGateway => "cell.path.internet_gateway",
+        NetworkPath::Nat => "cell.path.nat",
+        NetworkPath::Endpoints => "cell.path.endpoints",
+        NetworkPath::Remote => "cell.path.remote",
+        NetworkPath::Unknown => "cell.path.unknown",
+    }
+}
+
+fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<Row> {
+    let reports: HashMap<&str, usize> = r
+        .instances
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.instance_id.as_str(), i))
+        .collect();
+    let nodes: HashMap<&str, usize> = s
+        .nodes
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.instance_id.as_str(), i))
+        .collect();
+    let nodes_known = s.has_data(crate::domain::snapshot::Source::Nodes);
+    let mut rows = Vec::with_capacity(s.instances.instances.len());
+    for inst in s.instances.instances.iter().filter(|i| d.allowed(&i.id)) {
+        let Some(report) = reports.get(inst.id.as_str()).map(|i| &r.instances[*i]) else {
+            continue;
+        };
+        let node = nodes.get(inst.id.as_str()).map(|i| &s.nodes.nodes[*i]);
+        let state_tone = match inst.state.as_str() {
+            "running" => Tone::Normal,
+            _ => Tone::Dim,
+        };
+        let subnet = match report.public_subnet {
+            Some(true) => t(lang, "cell.public"),
+            Some(false) => t(lang, "cell.private"),
+            None => "?".to_string(),
+        };
+        let ping = match (node, nodes_known) {
+            (Some(n), _) => cell(
+                n.ping.as_str(),
+                if n.ping == crate::domain::model::PingStatus::Online {
+                    Tone::Good
+                } else {
+                    Tone::Bad
+                },
+            ),
+            (None, true) => cell("–", Tone::Dim),
+            (None, false) => cell("?", Tone::Dim),
+        };
+        let agent = match node.and_then(|n| n.agent_version.clone()) {
+            Some(v) if node.and_then(|n| n.is_latest_version) == Some(false) => {
+                cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn)
+            }
+            Some(v) => cell(v, Tone::Normal),
+            None => cell("–", Tone::Dim),
+        };
+        let platform = node
+            .and_then(|n| n.platform_name.clone())
+            .unwrap_or_else(|| {
+                if inst.is_windows() {
+                    "Windows".into()
+                } else {
+                    "Linux".into()
+                }
+            });
+        let verdict_tone = match report.verdict {
+            Verdict::Managed => Tone::Good,
+            Verdict::Waiting | Verdict::Unknown => Tone::Warn,
+            Verdict::NotRunning { .. } => Tone::Dim,
+            Verdict::NotManaged | Verdict::ConnectionLost => Tone::Bad,
+        };
+        let detail = vec![tf(
+            lang,
+            "ui.detail.instance",
+            &[
+                ("id", &inst.id),
+                ("subnet", inst.subnet_id.as_deref().unwrap_or("–")),
+                ("vpc", inst.vpc_id.as_deref().unwrap_or("–")),
+                ("ip", inst.private_ip.as_deref().unwrap_or("–")),
+                ("path", &t(lang, path_key(report.path))),
+            ],
+        )];
+        rows.push(Row::new(
+            inst.id.clone(),
+            vec![
+                cell(inst.id.clone(), Tone::Normal),
+                cell(inst.name.clone().unwrap_or_default(), Tone::Normal),
+                cell(inst.state.as_str(), state_tone),
+                cell(subnet, Tone::Normal),
+                cell(
+                    inst.az.as_deref().map(short_az).unwrap_or("–"),
+                    Tone::Normal,
+                ),
+                cell(
+                    report.profile_name.clone().unwrap_or_else(|| "–".into()),
+                    Tone::Normal,
+                ),
+                ping,
+                agent,
+                cell(platform, Tone::Normal),
+                cell(crate::present::instance_summary(report, lang), verdict_tone),
+            ],
+            report.findings.clone(),
+            detail,
+        ));
+    }
+    rows
+}

@@ -1,0 +1,126 @@
+//! Inventory: every managed node with its platform, agent and collected applications;
+//! Enter lists a node's applications.
+
+use super::{Column, PaneData, PaneRows, PaneSpec};
+use crate::domain::snapshot::Source;
+use crate::i18n::{t, tf};
+use crate::tui::app::{App, Effect};
+use crate::tui::bindings::Action;
+use crate::tui::drill_rows::when;
+use crate::tui::rows::{Row, Tone, cell};
+use crate::tui::{drill, fleet};
+
+pub(super) struct Spec;
+
+const COLUMNS: &[Column] = &[
+    Column::id("ui.col.node"),
+    Column::new("ui.col.name", 2),
+    Column::new("ui.col.platform", 3),
+    Column::new("ui.col.agent", 1),
+    Column::new("ui.col.ip", 5),
+    Column::new("ui.col.computer", 6),
+    Column::new("ui.col.apps", 4),
+    Column::new("ui.col.last_inventory", 0),
+];
+
+impl PaneSpec for Spec {
+    fn key(&self) -> &'static str {
+        "pane.inventory"
+    }
+    fn command(&self) -> &'static str {
+        "inventory"
+    }
+    fn sources(&self) -> &'static [Source] {
+        &[Source::Nodes, Source::Inventory]
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn rows(&self, d: &PaneData) -> Option<PaneRows> {
+        Some(PaneRows::plain(inventory_rows(d)))
+    }
+    fn hints(&self) -> &'static [Action] {
+        &[
+            Action::Details,
+            Action::RunCommand,
+            Action::Session,
+            Action::Mark,
+        ]
+    }
+    fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
+        match action {
+            Action::Details if app.drill.is_none() => Some(drill::open_detail(app)),
+            Action::RunCommand => Some(fleet::start_shell(app)),
+            Action::Session => Some(crate::tui::keys::open_session(app)),
+            _ => None,
+        }
+    }
+}
+
+fn inventory_rows(d: &PaneData) -> Vec<Row> {
+    use std::collections::HashMap;
+    let (s, now, lang) = (d.snapshot, d.now, d.lang);
+    let inst = d.instances();
+    let inv: HashMap<&str, _> = s
+        .inventory
+        .iter()
+        .map(|x| (x.instance_id.as_str(), x))
+        .collect();
+    s.nodes
+        .nodes
+        .iter()
+        .filter(|n| d.allowed(&n.instance_id))
+        .map(|n| {
+            let summary = inv.get(n.instance_id.as_str());
+            let agent = match (&n.agent_version, n.is_latest_version) {
+                (Some(v), Some(false)) => {
+                    cell(tf(lang, "cell.update_available", &[("v", v)]), Tone::Warn)
+                }
+                (Some(v), Some(true)) => cell(tf(lang, "cell.latest", &[("v", v)]), Tone::Good),
+                (Some(v), None) => cell(v.clone(), Tone::Normal),
+                (None, _) => cell("–", Tone::Dim),
+            };
+            let platform = format!(
+                "{} {}",
+                n.platform_name.as_deref().unwrap_or("?"),
+                n.platform_version.as_deref().unwrap_or("")
+            );
+            Row::new(
+                n.instance_id.clone(),
+                vec![
+                    cell(n.instance_id.clone(), Tone::Normal),
+                    cell(
+                        inst.get(n.instance_id.as_str())
+                            .and_then(|i| i.name.clone())
+                            .unwrap_or_default(),
+                        Tone::Normal,
+                    ),
+                    cell(platform.trim().to_string(), Tone::Normal),
+                    agent,
+                    cell(
+                        n.ip_address.clone().unwrap_or_else(|| "–".into()),
+                        Tone::Normal,
+                    ),
+                    cell(
+                        n.computer_name.clone().unwrap_or_else(|| "–".into()),
+                        Tone::Normal,
+                    ),
+                    match summary {
+                        Some(x) => cell(x.application_count.to_string(), Tone::Normal),
+                        None => cell("–", Tone::Dim),
+                    },
+                    match summary {
+                        Some(x) => cell(when(now, x.capture_time, lang), Tone::Normal),
+                        None => cell(t(lang, "cell.not_collected"), Tone::Dim),
+                    },
+                ],
+                Vec::new(),
+                vec![tf(
+                    lang,
+                    "ui.detail.inventory",
+                    &[("ping", n.ping.as_str())],
+                )],
+            )
+        })
+        .collect()
+}
