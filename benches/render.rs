@@ -181,6 +181,7 @@ fn rebuild_parts(c: &mut Criterion) {
             lang: app.lang,
             lab_vpc: None,
             role_name: &app.role_name,
+            keymap: &app.keymap,
             scopes: &[],
             scope: None,
         };

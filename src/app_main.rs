@@ -11,6 +11,7 @@ use crate::domain::readiness;
 use crate::engine::audit::AuditLog;
 use crate::engine::fetch;
 use crate::fix::{self, FixOptions};
+use crate::i18n::{t, tf};
 use crate::scope::{Regions, Scope, Selection};
 use crate::tui::run::RunOptions;
 use crate::{logging, report};
@@ -19,30 +20,36 @@ use crate::{logging, report};
 /// with an `"outcome": "error"` document on stdout (and the message on stderr).
 pub fn main(cli: Cli) -> Result<u8> {
     let json_check = matches!(cli.command, Some(Command::Check { json: true }));
-    match run_main(cli) {
-        Err(e) if json_check => {
-            let report = e
-                .chain()
-                .find_map(|c| c.downcast_ref::<crate::cloud::CloudError>())
-                .map(crate::cloud::ErrorReport::from)
-                .unwrap_or_else(|| crate::cloud::ErrorReport {
-                    kind: crate::cloud::ErrorKind::Other,
-                    action: None,
-                    endpoint: None,
-                    message: e
-                        .chain()
-                        .map(|c| c.to_string())
-                        .collect::<Vec<_>>()
-                        .join(": "),
-                });
-            println!("{}", report::error_json(&report));
-            Err(e)
-        }
-        other => other,
+    let mut lang = lang_of(&cli);
+    let e = match run_main(cli, &mut lang) {
+        Err(e) => e,
+        ok => return ok,
+    };
+    if json_check {
+        let report = e
+            .chain()
+            .find_map(|c| c.downcast_ref::<crate::cloud::CloudError>())
+            .map(crate::cloud::ErrorReport::from)
+            .unwrap_or_else(|| crate::cloud::ErrorReport {
+                kind: crate::cloud::ErrorKind::Other,
+                action: None,
+                endpoint: None,
+                message: e
+                    .chain()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            });
+        println!("{}", report::error_json(&report));
+    }
+    // A cloud error on its own is said in the interface's language.
+    match e.downcast_ref::<crate::cloud::CloudError>() {
+        Some(cloud) => Err(eyre!("{}", crate::present::error_text(cloud, lang))),
+        None => Err(e),
     }
 }
 
-fn run_main(mut cli: Cli) -> Result<u8> {
+fn run_main(mut cli: Cli, lang_out: &mut crate::i18n::Lang) -> Result<u8> {
     validate(&cli)?;
     if let Some(code) = print_only(&cli)? {
         return Ok(code);
@@ -76,7 +83,9 @@ fn run_main(mut cli: Cli) -> Result<u8> {
         };
     }
     // A remap that gives one key two actions is refused here, naming both.
-    crate::tui::bindings::Keymap::new(&config.keys).map_err(|e| eyre!("{e}"))?;
+    *lang_out = lang_of(&cli);
+    crate::tui::bindings::Keymap::new(&config.keys)
+        .map_err(|e| eyre!("{}", e.text(lang_of(&cli))))?;
     if !refresh_given()
         && let Some(secs) = config.refresh.default.filter(|s| (1..=3600).contains(s))
     {
@@ -154,12 +163,19 @@ fn print_only(cli: &Cli) -> Result<Option<u8>> {
     }
 }
 
+/// The language of what the user reads: `--lang`, else the config's, else the locale's.
+pub fn lang_of(cli: &Cli) -> crate::i18n::Lang {
+    match cli.global.lang {
+        Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
+        Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
+        None => crate::i18n::Lang::from_env(),
+    }
+}
+
 /// Combinations the parser cannot reject on its own.
 fn validate(cli: &Cli) -> Result<()> {
     if cli.global.faults.is_some() && cli.global.sandbox.is_none() {
-        bail!(
-            "--faults works only with --sandbox: faults are injected into the embedded account, never into AWS"
-        );
+        bail!("{}", t(lang_of(cli), "cli.err.faults_need_sandbox"));
     }
     Ok(())
 }
@@ -223,8 +239,15 @@ async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
             let cloud = AwsCloud::from_conf(&conf);
             let regions = cloud.describe_regions().await.map_err(|e| {
                 eyre!(
-                    "{}: cannot list the regions for --region all: {e}",
-                    settings.label()
+                    "{}",
+                    tf(
+                        lang_of(cli),
+                        "cli.err.list_regions",
+                        &[
+                            ("who", &settings.label()),
+                            ("error", &crate::present::error_text(&e, lang_of(cli)))
+                        ]
+                    )
                 )
             })?;
             enabled.push((profile, regions));
@@ -238,7 +261,7 @@ async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
             .unwrap_or_default()
     });
     if scopes.is_empty() {
-        bail!("no region to look at: the account lists no enabled region");
+        bail!("{}", t(lang_of(cli), "cli.err.no_enabled_region"));
     }
     let mut clouds = Vec::with_capacity(scopes.len());
     for scope in scopes {
@@ -249,7 +272,7 @@ async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
         };
         let conf = config_loader(&settings).load().await;
         if conf.region().is_none() {
-            bail!("no AWS region configured (use --region or AWS_REGION)");
+            bail!("{}", t(lang_of(cli), "cli.err.no_region"));
         }
         if !checked.contains(&scope.profile) {
             preflight(&conf, &settings, reach_endpoint)
@@ -273,11 +296,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         log_path,
     } = run;
     let sandbox = cli.global.sandbox.is_some();
-    let lang = match cli.global.lang {
-        Some(crate::cli::Lang::Ko) => crate::i18n::Lang::Ko,
-        Some(crate::cli::Lang::En) => crate::i18n::Lang::En,
-        None => crate::i18n::Lang::from_env(),
-    };
+    let lang = lang_of(&cli);
     // The sandbox's writes are simulated: they never go into the file of real accounts.
     let audit = if sandbox {
         AuditLog::in_memory()
@@ -325,7 +344,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         Some(Command::Check { json }) => {
             afresh();
             let Some((_, cloud)) = clouds.into_iter().next() else {
-                bail!("nothing to check");
+                bail!("{}", t(lang, "cli.err.no_scope"));
             };
             // The sandbox hands its account over (fleet:100000 would otherwise be in
             // memory twice); AWS is read.
@@ -339,7 +358,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                 let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 report::write_json(&mut stdout, &snapshot, &readiness)
                     .and_then(|()| stdout.flush())
-                    .wrap_err("cannot write the report to stdout")?;
+                    .wrap_err(t(lang, "cli.err.stdout"))?;
             } else {
                 print!(
                     "{}",
@@ -352,17 +371,18 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             std::mem::forget(snapshot);
             Ok(Ended::Code(code))
         }
-        Some(Command::Fix { .. }) if clouds.len() > 1 => bail!(
-            "fix writes to one account and region at a time: give one --profile and one --region"
-        ),
+        Some(Command::Fix { .. }) if clouds.len() > 1 => {
+            bail!("{}", tf(lang, "cli.err.one_scope", &[("command", "fix")]))
+        }
         Some(Command::Fix {
             dry_run,
             yes,
             vpc,
             instance,
+            offered,
         }) => {
             let Some((_, cloud)) = clouds.into_iter().next() else {
-                bail!("nothing to fix");
+                bail!("{}", t(lang, "cli.err.no_scope"));
             };
             afresh();
             fix::run(
@@ -372,6 +392,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                     yes,
                     vpcs: vpc,
                     instances: instance,
+                    offered,
                     read_only: cli.global.read_only,
                     audit,
                     lang,
@@ -381,9 +402,9 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             .await
             .map(Ended::Code)
         }
-        Some(Command::Run { .. }) if clouds.len() > 1 => bail!(
-            "run sends to one account and region at a time: give one --profile and one --region"
-        ),
+        Some(Command::Run { .. }) if clouds.len() > 1 => {
+            bail!("{}", tf(lang, "cli.err.one_scope", &[("command", "run")]))
+        }
         Some(Command::Run {
             target,
             document,
@@ -393,7 +414,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             command,
         }) => {
             let Some((_, cloud)) = clouds.into_iter().next() else {
-                bail!("nothing to run on");
+                bail!("{}", t(lang, "cli.err.no_scope"));
             };
             afresh();
             crate::run_cmd::run(

@@ -206,6 +206,10 @@ pub enum Command {
         /// Only these instances
         #[arg(long, value_name = "ID")]
         instance: Vec<String>,
+        /// Also take the steps offered unselected: network ACL entries, endpoint subnets in
+        /// more AZs, the optional endpoints
+        #[arg(long)]
+        offered: bool,
     },
     /// Run Command without the console: send, wait for every node, print each result;
     /// exit 0 all succeeded, 1 any failed or timed out, 2 bad input

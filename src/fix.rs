@@ -22,6 +22,8 @@ pub struct FixOptions {
     pub yes: bool,
     pub vpcs: Vec<String>,
     pub instances: Vec<String>,
+    /// Select the steps offered unselected.
+    pub offered: bool,
     pub read_only: bool,
     pub audit: AuditLog,
     pub role_name: String,
@@ -63,27 +65,41 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
                 tf(
                     lang,
                     "cli.fix.cannot_plan",
-                    &[("source", source.name()), ("error", &error_text(&e, lang))]
+                    &[
+                        ("source", &crate::present::source_name(source, lang)),
+                        ("error", &error_text(&e, lang))
+                    ]
                 )
             );
         }
     }
     for v in &opts.vpcs {
         if !snapshot.network.vpcs.iter().any(|x| &x.id == v) {
-            bail!("--vpc {v}: no such VPC in {}", snapshot.identity.region);
+            bail!(
+                "{}",
+                tf(
+                    lang,
+                    "cli.err.no_vpc",
+                    &[("vpc", v), ("region", &snapshot.identity.region)]
+                )
+            );
         }
     }
     for i in &opts.instances {
         if !snapshot.instances.instances.iter().any(|x| &x.id == i) {
             bail!(
-                "--instance {i}: no such instance in {}",
-                snapshot.identity.region
+                "{}",
+                tf(
+                    lang,
+                    "cli.err.no_instance",
+                    &[("instance", i), ("region", &snapshot.identity.region)]
+                )
             );
         }
     }
     let readiness = readiness::evaluate(&snapshot);
     let day = cloud.now().strftime("%Y%m%d").to_string();
-    let plan = plan_fix(
+    let mut plan = plan_fix(
         &snapshot,
         &readiness,
         &opts.vpcs,
@@ -91,6 +107,11 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
         &opts.role_name,
         &day,
     );
+    if opts.offered {
+        for step in plan.steps.iter_mut().filter(|s| s.kind.offered()) {
+            step.selected = true;
+        }
+    }
     let scope = PlanScope {
         vpcs: &opts.vpcs,
         instances: &opts.instances,
@@ -157,11 +178,17 @@ pub async fn run<C: Cloud>(cloud: &C, opts: FixOptions) -> Result<u8> {
                 tf(lang, "cli.fix.skipped", &[("reason", &reason)])
             ),
             Outcome::Unconfirmed { detail } => println!("  ? {} → {detail}", describe(index)),
-            Outcome::Failed { message, hint } => {
+            Outcome::Failed { action, error } => {
+                let again = t(lang, "hint.again.cli");
                 println!(
-                    "  ✗ {}\n      {message}\n      {}",
+                    "  ✗ {}\n      {}\n      {}",
                     describe(index),
-                    tf(lang, "cli.fix.what_to_do", &[("hint", &hint)])
+                    crate::present::failure_text(&action, &error, lang),
+                    tf(
+                        lang,
+                        "cli.fix.what_to_do",
+                        &[("hint", &crate::present::failure_hint(&error, &again, lang))]
+                    )
                 );
             }
         },
@@ -237,10 +264,6 @@ async fn still_blocking<C: Cloud>(cloud: &C, opts: &FixOptions, lang: Lang) -> u
 async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, audit: &Audit, lang: Lang) -> u8 {
     println!("\n{}", t(lang, "cli.fix.dry_run"));
     let describe = describer(plan);
-    let positions: Vec<usize> = executor::indexed_calls(plan)
-        .iter()
-        .map(|(i, _)| *i)
-        .collect();
     let mut verdicts: Vec<(usize, Verdict)> = Vec::new();
     let mut emit = |ev: PlanEvent| {
         if let PlanEvent::Verdict { index, verdict } = ev {
@@ -250,8 +273,9 @@ async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, audit: &Audit, lang: Lang) ->
     executor::dry_run(cloud, plan, Some(audit), &mut emit).await;
     verdicts.sort_by_key(|(i, _)| *i);
     let mut wrote = false;
+    // Numbered as the plan above numbers its calls (an unselected step's too).
     for (index, verdict) in &verdicts {
-        let pos = positions.iter().position(|i| i == index).unwrap_or(0);
+        let pos = *index;
         let text = verdict_text(verdict, lang);
         if let Verdict::DryRunIgnored { .. } = verdict {
             wrote = true;
@@ -261,7 +285,15 @@ async fn dry_run<C: Cloud>(cloud: &C, plan: &Plan, audit: &Audit, lang: Lang) ->
         }
     }
     if wrote {
-        eprintln!("ssmdeck: {}", t(lang, "cli.fix.dry_run_wrote"));
+        let where_ = match audit.log.path() {
+            Some(path) => tf(
+                lang,
+                "cli.fix.dry_run_wrote",
+                &[("path", &path.display().to_string())],
+            ),
+            None => t(lang, "cli.fix.dry_run_wrote_sandbox"),
+        };
+        eprintln!("ssmdeck: {where_}");
         return 2;
     }
     0

@@ -133,8 +133,12 @@ fn request(opts: &RunOptions) -> Result<SendCommandRequest> {
     }
     if shell && !parameters.iter().any(|(k, _)| k == "commands") {
         bail!(
-            "{}: give the command after `--` (e.g. ssmdeck run --target i-… -- uptime)",
-            opts.document
+            "{}",
+            tf(
+                opts.lang,
+                "cli.err.run_needs_command",
+                &[("document", &opts.document)]
+            )
         );
     }
     let mut instance_ids = Vec::new();
@@ -147,10 +151,10 @@ fn request(opts: &RunOptions) -> Result<SendCommandRequest> {
         }
     }
     if !instance_ids.is_empty() && !targets.is_empty() {
-        bail!("--target: give instance ids or tags, not both (a command goes to one or the other)");
+        bail!("{}", t(opts.lang, "cli.err.target_mixed"));
     }
     if targets.len() > 1 {
-        bail!("--target: one tag per command (Run Command would need every tag to match)");
+        bail!("{}", t(opts.lang, "cli.err.target_tags"));
     }
     Ok(SendCommandRequest {
         document: opts.document.clone(),
@@ -171,7 +175,7 @@ fn request(opts: &RunOptions) -> Result<SendCommandRequest> {
 pub async fn run<C: Cloud>(cloud: &C, opts: RunOptions) -> Result<u8> {
     let lang = opts.lang;
     if opts.targets.is_empty() {
-        bail!("give at least one --target (an instance id or tag:KEY=VALUE)");
+        bail!("{}", t(lang, "cli.err.no_target"));
     }
     let request = request(&opts)?;
     if opts.read_only {

@@ -170,6 +170,8 @@ pub enum FindingKind {
         from_port: i32,
         to_port: i32,
         peer: String,
+        /// Named apart from the finding's readiness `rule` in the JSON report.
+        #[serde(rename = "acl_rule")]
         rule: Option<i32>,
     },
     /// The first matching entry covers only part of the addresses or ports.
@@ -180,6 +182,7 @@ pub enum FindingKind {
         from_port: i32,
         to_port: i32,
         peer: String,
+        #[serde(rename = "acl_rule")]
         rule: i32,
     },
     /// No egress rule of the instance's security groups allows TCP 443 to `destination`.

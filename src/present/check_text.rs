@@ -38,7 +38,10 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
                 tf(
                     lang,
                     "check.unread",
-                    &[("source", s.name()), ("error", &error_text(e, lang))],
+                    &[
+                        ("source", &super::source_name(s, lang)),
+                        ("error", &error_text(e, lang)),
+                    ],
                 )
             );
         }
@@ -69,6 +72,7 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
             SsmPolicy::Deprecated => t(lang, "check.policy.deprecated"),
             SsmPolicy::Custom => t(lang, "check.policy.custom"),
             SsmPolicy::None => t(lang, "check.none"),
+            SsmPolicy::Denied => t(lang, "check.policy.denied"),
             SsmPolicy::Unknown => t(lang, "check.unknown"),
         };
         let _ = writeln!(

@@ -30,3 +30,32 @@ pub fn error_text(e: &CloudError, lang: Lang) -> String {
         CloudError::Other(detail) => detail.clone(),
     }
 }
+
+/// A failed call of a plan: `CreateRole failed: AccessDenied: iam:CreateRole`.
+pub fn failure_text(action: &str, e: &CloudError, lang: Lang) -> String {
+    tf(
+        lang,
+        "outcome.failed",
+        &[("action", action), ("error", &error_text(e, lang))],
+    )
+}
+
+/// What to do after a failed call; `again` says how to plan again where it is read (the
+/// console's refresh key, or running `ssmdeck fix` again).
+pub fn failure_hint(e: &CloudError, again: &str, lang: Lang) -> String {
+    let key = match e {
+        CloudError::AccessDenied { .. } => "hint.access_denied",
+        CloudError::Throttled(_) => "hint.throttled",
+        CloudError::Unavailable(_) | CloudError::Unreachable { .. } => "hint.no_answer",
+        CloudError::NotImplemented { .. } => "hint.not_implemented",
+        CloudError::Credentials { .. } => "hint.credentials",
+        CloudError::NotFound(_) => "hint.gone",
+        CloudError::AlreadyExists(_) => "hint.exists",
+        CloudError::Invalid(_) | CloudError::Other(_) => "hint.other",
+    };
+    let action = match e {
+        CloudError::AccessDenied { action } => action.as_str(),
+        _ => "",
+    };
+    tf(lang, key, &[("action", action), ("again", again)])
+}

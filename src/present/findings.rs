@@ -28,7 +28,12 @@ pub fn finding_what(f: &Finding, lang: Lang) -> String {
 
 /// Why it matters.
 pub fn finding_why(f: &Finding, lang: Lang) -> String {
-    t(lang, &format!("finding.{}.why", f.kind.name()))
+    // A denied endpoint address beside open ones fails some connections, not all.
+    let part = match (&f.kind, f.severity) {
+        (FindingKind::NetworkAclDenies { .. }, Severity::Warning) => "why_some",
+        _ => "why",
+    };
+    t(lang, &format!("finding.{}.{part}", f.kind.name()))
 }
 
 /// The change to make by hand for a finding whose fix has no API call.
@@ -36,12 +41,63 @@ pub fn manual_change(f: &Finding, lang: Lang) -> String {
     text(f, lang, "manual")
 }
 
-/// How to fix a finding: the step and where to take it, or "manual: …" with the change.
+/// How to fix a finding from the command line: the change, and the `ssmdeck fix` that
+/// makes it (the console names its own keys instead, from its keymap).
 pub fn finding_fix(f: &Finding, lang: Lang) -> String {
+    let action = fix_action(f, lang);
+    let route = fix_route(&f.fix);
+    if route.places.is_empty() {
+        return action;
+    }
+    let via = if route.offered {
+        "fix.via.cli_offered"
+    } else {
+        "fix.via.cli"
+    };
+    format!("{action} {}", t(lang, via))
+}
+
+/// The change a finding needs, without where to make it: "manual: …" for a change by hand.
+pub fn fix_action(f: &Finding, lang: Lang) -> String {
     match &f.fix {
         Fix::Manual => tf(lang, "fix.manual", &[("change", &manual_change(f, lang))]),
         fix => fix_text(fix, lang),
     }
+}
+
+/// Where the console makes a fix: `(pane command, action name)` pairs in the order the
+/// console offers them, and whether the step is offered unselected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixRoute {
+    pub places: &'static [(&'static str, &'static str)],
+    pub offered: bool,
+}
+
+pub fn fix_route(fix: &Fix) -> FixRoute {
+    const ENDPOINTS: &[(&str, &str)] = &[("endpoints", "create_endpoints"), ("instances", "fix")];
+    const INSTANCES: &[(&str, &str)] = &[("instances", "fix")];
+    let (places, offered): (&'static [(&'static str, &'static str)], bool) = match fix {
+        Fix::CreateEndpoints { .. }
+        | Fix::EnableVpcDns { .. }
+        | Fix::EnablePrivateDns { .. }
+        | Fix::AllowHttps { .. } => (ENDPOINTS, false),
+        Fix::AddEndpointZone { .. } => (&[("endpoints", "create_endpoints")], true),
+        Fix::AllowEgress { .. } | Fix::EnableImds { .. } => (INSTANCES, false),
+        Fix::AllowNetworkAcl {
+            rule_number: Some(_),
+            ..
+        } => (INSTANCES, true),
+        Fix::CreateRole => (&[("roles", "create_role")], false),
+        Fix::AttachCorePolicy { .. } => (&[("roles", "create_role"), ("instances", "fix")], false),
+        Fix::AttachProfile { .. } => (&[("instances", "attach"), ("instances", "fix")], false),
+        Fix::AllowNetworkAcl {
+            rule_number: None, ..
+        }
+        | Fix::CheckAgent { .. }
+        | Fix::Manual
+        | Fix::Wait => (&[], false),
+    };
+    FixRoute { places, offered }
 }
 
 fn on(lang: Lang, v: bool) -> String {
@@ -312,9 +368,11 @@ pub fn instance_summary(report: &InstanceReport, lang: Lang) -> String {
             }
         }
         Verdict::ConnectionLost => t(lang, "verdict.lost"),
-        Verdict::NotRunning { instance_state } => {
-            tf(lang, "verdict.not_running", &[("state", instance_state)])
-        }
+        Verdict::NotRunning { instance_state } => tf(
+            lang,
+            "verdict.not_running",
+            &[("state", &super::instance_state(instance_state, lang))],
+        ),
         Verdict::Unknown => {
             let warnings = first_shorts(report, Severity::Warning, lang);
             if warnings.is_empty() {

@@ -7,12 +7,14 @@ mod errors;
 mod findings;
 mod plans;
 mod verdicts;
+mod words;
 
 pub use check_text::check_text;
-pub use errors::error_text;
+pub use errors::{error_text, failure_hint, failure_text};
 pub use findings::{
-    finding_fix, finding_short, finding_what, finding_why, fix_text, instance_summary,
-    manual_change,
+    FixRoute, finding_fix, finding_short, finding_what, finding_why, fix_action, fix_route,
+    fix_text, instance_summary, manual_change,
 };
 pub use plans::{call_text, note_text, plan_title, step_title};
 pub use verdicts::{dry_run_trust_text, verdict_text};
+pub use words::{instance_state, source_name};

@@ -124,6 +124,8 @@ pub struct App {
     pub detail: bool,
     /// First line of the help shown.
     pub help_scroll: usize,
+    /// First line of the open dialog shown.
+    pub dialog_scroll: usize,
     pub now: Timestamp,
     pub width: u16,
     pub height: u16,
@@ -181,6 +183,7 @@ impl App {
             status: None,
             detail: false,
             help_scroll: 0,
+            dialog_scroll: 0,
             now,
             width: 120,
             height: 40,
@@ -328,6 +331,7 @@ impl App {
             now: self.now,
             lab_vpc: self.lab_vpc.clone(),
             role_name: self.role_name.clone(),
+            keymap: self.keymap.clone(),
         })
     }
 
@@ -445,6 +449,13 @@ impl App {
 /// A message in, the state changed, the effects out; the screen laid out again.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let effects = handle(app, msg);
+    // A dialog or the help opens at its top.
+    if !matches!(app.mode, Mode::Confirm(_) | Mode::Propose(_)) {
+        app.dialog_scroll = 0;
+    }
+    if app.mode != Mode::Help {
+        app.help_scroll = 0;
+    }
     app.relayout();
     effects
 }

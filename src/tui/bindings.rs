@@ -130,7 +130,6 @@ impl fmt::Display for KeyChord {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) if c.is_ascii_uppercase() && !self.ctrl => write!(f, "Shift-{c}"),
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::Tab => f.write_str("Tab"),
             KeyCode::BackTab => f.write_str("Shift-Tab"),
@@ -287,12 +286,26 @@ impl Action {
 }
 
 /// A remap that gives one key two actions where both are read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("[keys]: {key} would be both {first} and {second}; give one of them another key")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     pub key: String,
     pub first: &'static str,
     pub second: &'static str,
+}
+
+impl Conflict {
+    /// The refusal, naming the key and both actions.
+    pub fn text(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::tf(
+            lang,
+            "cli.err.key_conflict",
+            &[
+                ("key", &self.key),
+                ("first", self.first),
+                ("second", self.second),
+            ],
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

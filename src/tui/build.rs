@@ -80,6 +80,8 @@ pub struct BuildInput {
     pub now: Timestamp,
     pub lab_vpc: Option<String>,
     pub role_name: String,
+    /// Keys some rows name (the Lab's next step).
+    pub keymap: super::bindings::Keymap,
 }
 
 type Extra = Arc<dyn Any + Send + Sync>;
@@ -190,6 +192,7 @@ fn data<'a>(
         lang: input.lang,
         lab_vpc: input.lab_vpc.as_deref(),
         role_name: &input.role_name,
+        keymap: &input.keymap,
         scopes: &input.scopes,
         scope,
     }

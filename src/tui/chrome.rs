@@ -59,11 +59,14 @@ fn footer_actions(app: &App) -> (Context, Vec<(Action, usize)>) {
             (Context::Pane(app.pane), ranked(&order))
         }
         Mode::Normal => {
+            // Help and Quit are kept first on a narrow terminal, listed last.
             let own = app.pane.spec().hints();
-            let mut out: Vec<(Action, usize)> = ranked(own);
+            let mut out: Vec<(Action, usize)> =
+                own.iter().enumerate().map(|(i, a)| (*a, i + 2)).collect();
             for (i, a) in GLOBAL_HINTS.iter().enumerate() {
                 if !own.contains(a) {
-                    out.push((*a, own.len() + i));
+                    let rank = if i < 2 { i } else { own.len() + i };
+                    out.push((*a, rank));
                 }
             }
             (Context::Pane(app.pane), out)
@@ -126,7 +129,17 @@ pub(super) fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw("▏"),
         ]),
         Mode::Input(text) => Line::from(vec![
-            Span::styled(t(app.lang, "ui.prompt.shell"), theme.accent()),
+            Span::styled(
+                tf(
+                    app.lang,
+                    "ui.prompt.shell",
+                    &[
+                        ("submit", &app.ui().key(Context::Prompt, Action::Submit)),
+                        ("cancel", &app.ui().key(Context::Prompt, Action::Cancel)),
+                    ],
+                ),
+                theme.accent(),
+            ),
             Span::raw(text.clone()),
             Span::raw("▏"),
         ]),

@@ -13,7 +13,7 @@ const CAP: usize = 60;
 const TEXT_KEEP: usize = 20;
 /// A verdict with its reasons is held to this: the verdict stays whole, the reasons are
 /// in the detail panel.
-const VERDICT_KEEP: usize = 32;
+const VERDICT_KEEP: usize = 42;
 /// A long id or name in an id column is held to this before any column is dropped (an
 /// instance id, 19 cells, stays whole)…
 const ID_SOFT: usize = 20;

@@ -7,22 +7,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::app::Ui;
+use super::app::{App, Mode, Ui};
 use super::bindings::{Action, Context};
 use super::rows::Tone;
 use crate::cloud::Simulated;
-use crate::domain::plan::{Plan, StepKind};
+use crate::domain::plan::Plan;
 use crate::engine::executor::Verdict;
 use crate::i18n::{t, tf};
 use crate::present::{call_text, note_text, plan_title, step_title, verdict_text};
-
-/// Steps offered unselected: `o` selects them.
-pub fn offered(kind: StepKind) -> bool {
-    matches!(
-        kind,
-        StepKind::OptionalEndpoints | StepKind::EndpointZones | StepKind::NetworkAcl
-    )
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
@@ -43,7 +35,7 @@ impl Confirm {
     pub fn toggle_optional(&mut self) -> bool {
         let mut any = false;
         for s in &mut self.plan.steps {
-            if offered(s.kind) {
+            if s.kind.offered() {
                 s.selected = !s.selected;
                 any = true;
             }
@@ -57,7 +49,7 @@ impl Confirm {
         let mut index = 0;
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
-            let optional = if offered(step.kind) {
+            let optional = if step.kind.offered() {
                 t(lang, "ui.dialog.optional")
             } else {
                 String::new()
@@ -138,54 +130,99 @@ fn prompt(ui: Ui) -> Line<'static> {
     ])
 }
 
-/// Rows `lines` take once wrapped at `width` columns.
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let w = usize::from(width.max(1));
-    lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(w) as u16)
-        .sum()
+/// A dialog on screen: its box, the lines it shows, the prompt line, and how far its
+/// lines scroll (0 when they all fit).
+struct Geometry {
+    popup: Rect,
+    body: Rect,
+    footer: Rect,
+    max_scroll: usize,
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, confirm: &Confirm, ui: Ui) {
-    popup(
-        frame,
-        area,
-        &t(ui.lang, "ui.dialog.plan"),
-        confirm.lines(ui),
-        150,
-        ui,
-    );
-}
-
-/// A confirmation dialog for plain lines (Run Command, cancel).
-pub fn draw_lines(frame: &mut Frame, area: Rect, title: &str, text: &[String], ui: Ui) {
-    let lines: Vec<Line> = text.iter().map(|l| Line::raw(l.clone())).collect();
-    popup(frame, area, title, lines, 110, ui);
-}
-
-/// A centred box with `lines`, and the y / n prompt on its last line.
-fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, max_width: u16, ui: Ui) {
+fn geometry(area: Rect, lines: &[Line], max_width: u16) -> Geometry {
     let w = area.width.saturating_sub(4).min(max_width);
-    let h = (wrapped_height(&lines, w.saturating_sub(2)) + 4).min(area.height.saturating_sub(2));
+    let text_w = w.saturating_sub(2);
+    let total = Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(text_w);
+    let h = u16::try_from(total + 4)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
     let popup = Rect {
         x: area.x + area.width.saturating_sub(w) / 2,
         y: area.y + area.height.saturating_sub(h) / 2,
         width: w,
         height: h,
     };
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title.to_string());
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = Block::default().borders(Borders::ALL).inner(popup);
     let [body, _, footer] = Layout::vertical([
         Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
-    frame.render_widget(Paragraph::new(prompt(ui)), footer);
+    Geometry {
+        popup,
+        body,
+        footer,
+        max_scroll: total.saturating_sub(usize::from(body.height)),
+    }
+}
+
+/// The open dialog's title, lines and widest box.
+fn content(app: &App) -> Option<(String, Vec<Line<'static>>, u16)> {
+    let ui = app.ui();
+    match &app.mode {
+        Mode::Confirm(c) => Some((t(ui.lang, "ui.dialog.plan"), c.lines(ui), 150)),
+        Mode::Propose(p) => Some((
+            t(ui.lang, "ui.dialog.confirm"),
+            p.describe(ui.lang).into_iter().map(Line::raw).collect(),
+            110,
+        )),
+        _ => None,
+    }
+}
+
+/// How far the open dialog's lines scroll on the App's terminal (0: all are shown).
+pub fn max_scroll(app: &App) -> usize {
+    content(app).map_or(0, |(_, lines, max_width)| {
+        geometry(Rect::new(0, 0, app.width, app.height), &lines, max_width).max_scroll
+    })
+}
+
+/// Draws the open dialog, scrolled to `app.dialog_scroll`; while lines are hidden below,
+/// the prompt says how many instead of asking.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let Some((title, lines, max_width)) = content(app) else {
+        return;
+    };
+    let ui = app.ui();
+    let g = geometry(area, &lines, max_width);
+    let scroll = app.dialog_scroll.min(g.max_scroll);
+    frame.render_widget(Clear, g.popup);
+    frame.render_widget(Block::default().borders(Borders::ALL).title(title), g.popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        g.body,
+    );
+    let below = g.max_scroll - scroll;
+    let footer = if below > 0 {
+        Line::styled(
+            tf(
+                ui.lang,
+                "ui.dialog.more_below",
+                &[
+                    ("n", &below.to_string()),
+                    ("keys", &ui.key(Context::Global, Action::PageDown)),
+                    ("down", &ui.key(Context::Global, Action::Down)),
+                ],
+            ),
+            ui.theme.tone(Tone::Warn),
+        )
+    } else {
+        prompt(ui)
+    };
+    frame.render_widget(Paragraph::new(footer), g.footer);
 }

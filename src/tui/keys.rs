@@ -21,11 +21,11 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             on_help_key(app, &key);
             Vec::new()
         }
-        Mode::Confirm(confirm) => match app.keymap.action(&[Context::Dialog], &key) {
+        Mode::Confirm(confirm) => match dialog_action(app, &key) {
             Some(action) => on_confirm_key(app, action, *confirm),
             None => Vec::new(),
         },
-        Mode::Propose(p) => match app.keymap.action(&[Context::Dialog], &key) {
+        Mode::Propose(p) => match dialog_action(app, &key) {
             Some(action) => fleet::on_propose_key(app, action, *p),
             None => Vec::new(),
         },
@@ -34,6 +34,36 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Mode::Command(text) => super::prompt::on_command_key(app, key, text),
         Mode::Normal => on_normal_key(app, key),
     }
+}
+
+/// A dialog's own action for `key`, after moving through its lines. Yes while lines are
+/// still hidden below shows them instead: nothing is applied unseen.
+fn dialog_action(app: &mut App, key: &KeyEvent) -> Option<Action> {
+    let last = super::dialog::max_scroll(app);
+    let page = usize::from(app.height / 2).max(1);
+    let at = app.dialog_scroll.min(last);
+    if let Some(action) = app.keymap.action(&[Context::Dialog], key) {
+        if action == Action::Yes && at < last {
+            app.dialog_scroll = last;
+            app.info(tf(
+                app.lang,
+                "status.read_to_end",
+                &[("n", &(last - at).to_string())],
+            ));
+            return None;
+        }
+        return Some(action);
+    }
+    app.dialog_scroll = match app.keymap.action(&[Context::Global], key)? {
+        Action::Down => (at + 1).min(last),
+        Action::Up => at.saturating_sub(1),
+        Action::PageDown => (at + page).min(last),
+        Action::PageUp => at.saturating_sub(page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => at,
+    };
+    None
 }
 
 /// In the help: move through it, or close it.

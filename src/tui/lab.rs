@@ -1,5 +1,7 @@
 //! The workshop lab as a checked walk: six steps whose state comes from live data.
 
+use super::bindings::{Action, Context, Keymap};
+use super::panes::Pane;
 use super::rows::{Cell, Row, Tone};
 use crate::domain::findings::Severity;
 use crate::domain::model::{AssociationState, InstanceState, PingStatus};
@@ -99,7 +101,20 @@ pub fn lab_vpc(s: &Snapshot, chosen: Option<&str>) -> Option<String> {
         .map(|v| v.id.clone())
 }
 
-pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, lang: Lang) -> Lab {
+pub fn evaluate(
+    s: &Snapshot,
+    r: &Readiness,
+    chosen: Option<&str>,
+    role: &str,
+    lang: Lang,
+    keymap: &Keymap,
+) -> Lab {
+    let key_of = |pane: Pane, action: Action| {
+        keymap
+            .key_of(Context::Pane(pane), action)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
     let vpc_id = lab_vpc(s, chosen);
     let instances: Vec<&crate::domain::model::Instance> = s
         .instances
@@ -126,7 +141,11 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
     steps.push(LabStep {
         number: 1,
         state: match &vpc_id {
-            None => StepState::Blocked(t(lang, "lab.step1.none")),
+            None => StepState::Blocked(tf(
+                lang,
+                "lab.step1.none",
+                &[("key", &key_of(Pane::Endpoints, Action::LabVpc))],
+            )),
             Some(_) if instances.is_empty() => {
                 StepState::Blocked(t(lang, "lab.step1.no_instances"))
             }
@@ -327,7 +346,11 @@ pub fn evaluate(s: &Snapshot, r: &Readiness, chosen: Option<&str>, role: &str, l
             Some(f) if earlier_done => tf(
                 lang,
                 "lab.step5.blocked",
-                &[("what", &finding_short(f, lang)), ("instance", &f.subject)],
+                &[
+                    ("what", &finding_short(f, lang)),
+                    ("instance", &f.subject),
+                    ("key", &key_of(Pane::Lab, Action::LabNext)),
+                ],
             ),
             _ => tf(
                 lang,
@@ -423,13 +446,20 @@ fn cell(text: impl Into<String>, tone: Tone) -> Cell {
 
 pub const COLUMNS: [&str; 4] = ["ui.col.step", "ui.col.state", "ui.col.what", "ui.col.now"];
 
-pub fn rows(lab: &Lab, lang: Lang) -> Vec<Row> {
+pub fn rows(lab: &Lab, lang: Lang, keymap: &Keymap) -> Vec<Row> {
+    let next = keymap
+        .key_of(Context::Pane(Pane::Lab), Action::LabNext)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     lab.steps
         .iter()
         .map(|s| {
             let state = match &s.state {
                 StepState::Done => cell(format!("✓ {}", t(lang, "lab.state.done")), Tone::Good),
-                StepState::Next => cell(format!("▶ {}", t(lang, "lab.state.next")), Tone::Warn),
+                StepState::Next => cell(
+                    format!("▶ {}", tf(lang, "lab.state.next", &[("key", &next)])),
+                    Tone::Warn,
+                ),
                 StepState::Waiting(r) => cell(format!("… {r}"), Tone::Warn),
                 StepState::Blocked(r) => cell(format!("✗ {r}"), Tone::Bad),
             };

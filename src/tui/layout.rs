@@ -30,9 +30,9 @@ pub struct Screen {
     pub too_small: bool,
 }
 
-/// The detail panel's height: half the screen for a command's output, eight lines for a
-/// row's details or the Lab's explanation, none when closed.
-fn detail_height(app: &App, height: u16) -> u16 {
+/// The detail panel's height: half the screen for a command's output, what a row's
+/// details or the Lab's explanation need, none when closed.
+fn detail_height(app: &App, width: u16, height: u16) -> u16 {
     let output = app
         .drill
         .as_ref()
@@ -41,7 +41,14 @@ fn detail_height(app: &App, height: u16) -> u16 {
     if output {
         height.saturating_sub(6) / 2
     } else if app.detail || always {
-        8
+        // As tall as its text, between 5 lines and half the screen.
+        let lines = super::table_view::detail_lines(app);
+        let wrapped = ratatui::widgets::Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .line_count(width.saturating_sub(2));
+        u16::try_from(wrapped + 2)
+            .unwrap_or(u16::MAX)
+            .clamp(5, (height / 2).max(5))
     } else {
         0
     }
@@ -75,7 +82,7 @@ pub fn compute_for(app: &App, width: u16, height: u16) -> Screen {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(detail_height(app, area.height)),
+        Constraint::Length(detail_height(app, area.width, area.height)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])

@@ -8,13 +8,13 @@ use super::bindings::{Action, Context};
 use super::dialog::Confirm;
 use super::fleet::{self, ProposalKind};
 use super::lab::LabAction;
-use crate::domain::findings::{Finding, Fix, Severity};
+use crate::domain::findings::{Finding, Fix, Rule, Severity};
 use crate::domain::plan::{self, Plan, PlanScope, StepKind, blockers_in_scope};
 use crate::domain::readiness::Readiness;
 use crate::domain::snapshot::Snapshot;
 use crate::engine::executor::{Outcome, PlanEvent};
 use crate::i18n::{t, tf};
-use crate::present::{call_text, finding_fix, finding_short, note_text, plan_title};
+use crate::present::{call_text, finding_short, note_text, plan_title};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum PlanAction {
@@ -51,6 +51,30 @@ fn instance_blockers(s: &Snapshot, r: &Readiness, ids: &[String]) -> Vec<Finding
     };
     blockers_in_scope(s, r, scope)
         .into_iter()
+        .cloned()
+        .collect()
+}
+
+/// What stands when the role plan has nothing to do: the selected role's own blockers,
+/// then the instances' blockers about roles and profiles, then any other.
+fn role_blockers(s: &Snapshot, r: &Readiness, selected: Option<&str>) -> Vec<Finding> {
+    let own = r
+        .roles
+        .iter()
+        .filter(|x| Some(x.name.as_str()) == selected)
+        .flat_map(|x| x.findings.iter())
+        .filter(|f| f.severity == Severity::Blocker);
+    let all: Vec<&Finding> = blockers_in_scope(
+        s,
+        r,
+        PlanScope {
+            vpcs: &[],
+            instances: &[],
+        },
+    );
+    let iam = |f: &&Finding| matches!(f.rule, Rule::InstanceProfile | Rule::Policy);
+    own.chain(all.iter().copied().filter(iam))
+        .chain(all.iter().copied().filter(|f| !iam(f)))
         .cloned()
         .collect()
 }
@@ -167,7 +191,10 @@ pub(super) fn propose(app: &mut App, action: PlanAction) -> Vec<Effect> {
                     .collect();
                 (plan::plan_role_policy(snapshot, &role), blockers)
             }
-            None => (plan::plan_role(snapshot, &app.role_name), Vec::new()),
+            None => (
+                plan::plan_role(snapshot, &app.role_name),
+                role_blockers(snapshot, readiness, selected.as_deref()),
+            ),
         },
     };
     open_plan(app, plan, &blockers)
@@ -211,7 +238,7 @@ pub(super) fn open_plan(app: &mut App, mut plan: Plan, blockers: &[Finding]) -> 
                 &[
                     ("what", &finding_short(f, lang)),
                     ("subject", &f.subject),
-                    ("fix", &finding_fix(f, lang)),
+                    ("fix", &super::fix_hint::finding_fix(f, app.ui())),
                 ],
             ));
         } else {
@@ -291,12 +318,24 @@ pub(super) fn on_plan_event(app: &mut App, event: PlanEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        PlanEvent::Aborted { message, hint, .. } => {
+        PlanEvent::Aborted { action, error, .. } => {
             app.running = None;
+            let lang = app.lang;
+            let again = tf(
+                lang,
+                "hint.again.console",
+                &[("key", &app.ui().key(Context::Global, Action::Refresh))],
+            );
             app.error(tf(
-                app.lang,
+                lang,
                 "status.failed",
-                &[("message", &message), ("hint", &hint)],
+                &[
+                    (
+                        "message",
+                        &crate::present::failure_text(&action, &error, lang),
+                    ),
+                    ("hint", &crate::present::failure_hint(&error, &again, lang)),
+                ],
             ));
             vec![Effect::RefreshAll]
         }

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -12,7 +12,6 @@ use super::app::{App, Mode, Pane};
 use super::chrome::{draw_footer, draw_help, draw_status};
 use super::dialog;
 use super::layout;
-use super::rows::Tone;
 use super::table_view;
 use crate::i18n::{t, tf};
 
@@ -43,7 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(msg, area);
         return;
     }
-    draw_header(frame, screen.header, app);
+    super::header::draw(frame, screen.header, app);
     draw_tabs(frame, screen.tabs, app);
     table_view::draw_above(frame, screen.above, app);
     table_view::draw_table(frame, screen.table, app);
@@ -52,17 +51,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_footer(frame, screen.footer, app);
     draw_status(frame, screen.status, app);
-    let ui = app.ui();
     match &app.mode {
         Mode::Help => draw_help(frame, area, app),
-        Mode::Confirm(c) => dialog::draw(frame, area, c, ui),
-        Mode::Propose(p) => dialog::draw_lines(
-            frame,
-            area,
-            &t(app.lang, "ui.dialog.confirm"),
-            &p.describe(app.lang),
-            ui,
-        ),
+        Mode::Confirm(_) | Mode::Propose(_) => dialog::draw(frame, area, app),
         _ => {}
     }
 }
@@ -76,93 +67,6 @@ pub fn age(now: Timestamp, then: Timestamp) -> String {
     }
 }
 
-fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
-    let id = &app.snapshot.identity;
-    let s = &app.readiness.summary;
-    let mut spans = vec![
-        Span::styled(" ssmdeck ", app.theme.title()),
-        Span::raw(" "),
-        match (&app.connection, id.label.is_empty()) {
-            (Some(e), true) => Span::styled(
-                crate::present::error_text(e, app.lang),
-                app.theme.tone(Tone::Bad),
-            ),
-            (None, true) => Span::styled(t(app.lang, "ui.header.connecting"), app.theme.accent()),
-            (_, false) => Span::styled(id.label.clone(), app.theme.accent()),
-        },
-    ];
-    if let Some(account) = &id.account {
-        spans.push(Span::raw(format!(
-            " │ {}",
-            tf(app.lang, "ui.header.account", &[("account", account)])
-        )));
-    }
-    if !id.region.is_empty() {
-        spans.push(Span::raw(format!(" │ {}", id.region)));
-    }
-    spans.push(Span::raw(" │ "));
-    spans.push(Span::styled(
-        tf(
-            app.lang,
-            "ui.header.online",
-            &[("n", &s.online.to_string())],
-        ),
-        app.theme.tone(Tone::Good),
-    ));
-    spans.push(Span::raw(" · "));
-    spans.push(Span::styled(
-        tf(
-            app.lang,
-            "ui.header.lost",
-            &[("n", &s.connection_lost.to_string())],
-        ),
-        app.theme.tone(if s.connection_lost > 0 {
-            Tone::Bad
-        } else {
-            Tone::Dim
-        }),
-    ));
-    spans.push(Span::raw(" · "));
-    spans.push(Span::styled(
-        tf(
-            app.lang,
-            "ui.header.not_managed",
-            &[("n", &s.not_managed.to_string())],
-        ),
-        app.theme.tone(if s.not_managed > 0 {
-            Tone::Bad
-        } else {
-            Tone::Dim
-        }),
-    ));
-    if s.waiting > 0 {
-        spans.push(Span::raw(" · "));
-        spans.push(Span::styled(
-            tf(
-                app.lang,
-                "ui.header.waiting",
-                &[("n", &s.waiting.to_string())],
-            ),
-            app.theme.tone(Tone::Warn),
-        ));
-    }
-    if let Some((_, line)) = &app.running {
-        spans.push(Span::raw(" │ "));
-        spans.push(Span::styled(
-            format!("⟳ {line}"),
-            app.theme.tone(Tone::Warn),
-        ));
-    }
-    if app.read_only {
-        spans.push(Span::raw(" │ "));
-        spans.push(Span::styled(
-            t(app.lang, "ui.header.read_only"),
-            app.theme.tone(Tone::Warn).add_modifier(Modifier::BOLD),
-        ));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme;
     let labels: Vec<(Pane, String)> = Pane::numbered()
@@ -171,7 +75,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     let width = usize::from(area.width);
     let full: usize = labels.iter().map(|(_, l)| l.width() + 2).sum();
-    let tight: usize = labels.iter().map(|(_, l)| l.width() + 1).sum();
+    let tight: usize = labels.iter().map(|(_, l)| l.width() + 1).sum::<usize>() - 1;
     let spans: Vec<Span> = labels
         .iter()
         .enumerate()
@@ -207,8 +111,8 @@ pub(super) fn source_line(app: &App, pane: Pane) -> String {
     for source in pane.sources() {
         let st = app.snapshot.status(*source);
         let spin = if st.in_flight { " ⟳" } else { "" };
-        let name = source.name();
         let lang = app.lang;
+        let name = &crate::present::source_name(*source, lang);
         let error = st.error.as_ref().map(|e| {
             let text = crate::present::error_text(e, lang);
             match &st.error_scope {

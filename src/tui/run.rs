@@ -120,7 +120,8 @@ async fn event_loop<C: Cloud>(
     }
     app.read_only = opts.read_only;
     app.lang = opts.lang;
-    app.keymap = super::bindings::Keymap::new(&opts.config.keys).map_err(|e| eyre!("{e}"))?;
+    app.keymap = super::bindings::Keymap::new(&opts.config.keys)
+        .map_err(|e| eyre!("{}", e.text(opts.lang)))?;
     app.theme = opts
         .config
         .theme

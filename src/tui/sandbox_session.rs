@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use crate::cloud::sandbox::simulate::run_list;
+use crate::cloud::sandbox::simulate::{SESSION_USER, run_list};
 use crate::i18n::{Lang, tf};
 
 /// Reads lines until `exit` or end of input.
@@ -33,7 +33,7 @@ pub fn run(instance_id: &str, host: &str, lang: Lang) -> Result<(), String> {
         if stdin.lock().read_line(&mut line).map_err(io)? == 0 {
             break;
         }
-        let ran = run_list(host, &line);
+        let ran = run_list(host, SESSION_USER, &line);
         write!(out, "{}", ran.stdout).map_err(io)?;
         eprint!("{}", ran.stderr);
         if ran.exit {

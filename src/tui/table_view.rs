@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::app::App;
+use super::bindings::{Action, Context};
 use super::columns::{self, cut_middle, ellipsize};
 use super::drill::DrillKind;
 use super::panes::Column;
@@ -204,7 +205,11 @@ pub(super) fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
         let msg = if table.rows.is_empty() {
             t(app.lang, "ui.table.empty")
         } else {
-            t(app.lang, "ui.table.no_match")
+            tf(
+                app.lang,
+                "ui.table.no_match",
+                &[("key", &app.ui().key(Context::Global, Action::Back))],
+            )
         };
         let inner = Rect {
             x: area.x + 2,
@@ -216,16 +221,14 @@ pub(super) fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
-pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
+/// The detail panel's lines: the selected row's details, then each finding with why and
+/// what fixes it.
+pub(super) fn detail_lines(app: &App) -> Vec<Line<'static>> {
     let Some(row) = app.table().and_then(|t| t.selected_row()) else {
-        return;
+        return Vec::new();
     };
     let theme = app.theme;
     let lang = app.lang;
-    let output = app
-        .drill
-        .as_ref()
-        .is_some_and(|d| d.kind == DrillKind::Command);
     let mut lines: Vec<Line> = row.detail.iter().map(|d| Line::from(d.clone())).collect();
     if row.findings.is_empty() && app.drill.is_none() && app.pane.spec().has_findings() {
         lines.push(Line::styled(
@@ -257,18 +260,32 @@ pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
                 "ui.detail.why_fix",
                 &[
                     ("why", &crate::present::finding_why(f, lang)),
-                    ("fix", &crate::present::finding_fix(f, lang)),
+                    ("fix", &super::fix_hint::finding_fix(f, app.ui())),
                 ],
             ),
             theme.tone(Tone::Dim),
         ));
     }
+    lines
+}
+
+pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(row) = app.table().and_then(|t| t.selected_row()) else {
+        return;
+    };
+    let lang = app.lang;
+    let output = app
+        .drill
+        .as_ref()
+        .is_some_and(|d| d.kind == DrillKind::Command);
+    let lines = detail_lines(app);
+    let key = app.ui().key(Context::Global, Action::Details);
     let title = if output {
         tf(lang, "ui.detail.output", &[("id", &row.id)])
     } else if app.drill.is_some() {
-        t(lang, "ui.detail.title")
+        tf(lang, "ui.detail.title", &[("key", &key)])
     } else {
-        t(lang, app.pane.spec().detail_key())
+        tf(lang, app.pane.spec().detail_key(), &[("key", &key)])
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(

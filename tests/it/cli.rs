@@ -176,3 +176,33 @@ async fn check_json_against_moto_with_the_workshop_stack() {
     }
     eprintln!("check against moto took {took:?}");
 }
+
+#[test]
+fn a_failed_step_says_what_to_do_in_the_users_language_without_console_keys() {
+    for (lang, failed, todo) in [
+        (
+            "en",
+            "iam:CreateRole failed: AccessDenied",
+            "what to do: your identity lacks iam:CreateRole",
+        ),
+        (
+            "ko",
+            "iam:CreateRole 실패: AccessDenied",
+            "할 일: 현재 자격 증명에 iam:CreateRole 권한이 없습니다",
+        ),
+    ] {
+        let out = ssmdeck(&[
+            "--lang",
+            lang,
+            "--sandbox",
+            "--faults",
+            "deny:iam:CreateRole",
+            "fix",
+            "--yes",
+        ]);
+        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+        assert!(text.contains(failed) && text.contains(todo), "{text}");
+        assert!(!text.contains("Ctrl-r"), "{text}");
+    }
+}

@@ -51,7 +51,8 @@ async fn a_network_acl_denying_443_out_is_found_and_its_entry_offered_not_applie
     );
     let finding = &report_instance(&report, &id)["findings"][0];
     assert_eq!(finding["direction"], "outbound");
-    assert_eq!(finding["rule"], 90);
+    assert_eq!(finding["rule"], "network_acl");
+    assert_eq!(finding["acl_rule"], 90);
     assert_eq!(finding["fix"]["rule_number"], 89);
     assert_eq!(
         verdict(&report, &lab.stack.instance_ids[1]),
@@ -128,7 +129,7 @@ async fn a_network_acl_without_the_return_traffic_is_found() {
         (finding["from_port"].clone(), finding["to_port"].clone()),
         (1024.into(), 65535.into())
     );
-    assert!(finding["rule"].is_null(), "the implicit deny");
+    assert!(finding["acl_rule"].is_null(), "the implicit deny");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,9 +404,17 @@ async fn a_transit_gateway_route_is_a_warning_naming_it() {
     );
     let out = lab.ssmdeck(&["check"]);
     assert!(!text(&out).contains("no SSM endpoints"), "{}", text(&out));
-    // Nothing blocks: fix makes no endpoint for a hub-and-spoke VPC.
+    // Nothing blocks: fix makes no endpoint for a hub-and-spoke VPC, scoped to the
+    // instance or its VPC either.
     let before = lab.moto.account_state().await;
     let out = lab.ssmdeck(&["fix", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.moto.account_state().await, before);
+    let out = lab.ssmdeck(&["fix", "--yes", "--instance", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("CreateVpcEndpoint"), "{}", text(&out));
+    assert_eq!(lab.moto.account_state().await, before);
+    let out = lab.ssmdeck(&["fix", "--yes", "--vpc", &lab.stack.vpc_id]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(lab.moto.account_state().await, before);
 }

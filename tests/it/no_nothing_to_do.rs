@@ -291,6 +291,7 @@ fn options(instances: Vec<String>) -> FixOptions {
         yes: true,
         vpcs: vec![],
         instances,
+        offered: false,
         read_only: false,
         audit: AuditLog::in_memory(),
         role_name: DEFAULT_ROLE_NAME.into(),

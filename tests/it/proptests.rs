@@ -260,14 +260,16 @@ async fn build_pool() -> Pool {
             EngineEvent::Plan(PlanEvent::Finished {
                 index,
                 outcome: Outcome::Failed {
-                    message: "boom".into(),
-                    hint: "retry".into(),
+                    action: "CreateVpcEndpoint".into(),
+                    error: ssmdeck::cloud::CloudError::Other("boom".into()),
                 },
             }),
             EngineEvent::Plan(PlanEvent::Aborted {
                 index,
-                message: "CreateRole failed".into(),
-                hint: "grant iam:CreateRole".into(),
+                action: "CreateRole".into(),
+                error: ssmdeck::cloud::CloudError::AccessDenied {
+                    action: "iam:CreateRole".into(),
+                },
             }),
         ]);
     }

@@ -305,6 +305,9 @@ fn rule_8_network_acls_of_the_instance_and_endpoint_subnets() {
         Case {
             name: "holds: inside one subnet no ACL is crossed",
             change: |s| {
+                for e in &mut s.network.endpoints {
+                    e.subnet_ids = vec![SUBNET_A.into()];
+                }
                 default_acls(s);
                 acl_on(
                     s,
@@ -315,6 +318,43 @@ fn rule_8_network_acls_of_the_instance_and_endpoint_subnets() {
             },
             verdict: Verdict::Waiting,
             expect: None,
+        },
+        Case {
+            // Private DNS answers with 2a's and 2c's addresses: those to 2c fail.
+            name: "warns: endpoints in the instance's subnet too, the other subnet denied",
+            change: |s| {
+                default_acls(s);
+                acl_on(
+                    s,
+                    "acl-a",
+                    SUBNET_A,
+                    vec![entry(90, true, false, "6", "0.0.0.0/0", Some((443, 443)))],
+                );
+            },
+            verdict: Verdict::Waiting,
+            expect: Some((
+                Severity::Warning,
+                |k| matches!(k, FindingKind::NetworkAclDenies { acl_id, direction: Direction::Outbound, rule: Some(90), .. } if acl_id == "acl-a"),
+            )),
+        },
+        Case {
+            // The endpoints in 2c only, and 2c denies 443 in: no address is left.
+            name: "fails: every endpoint address denied, none in the instance's subnet",
+            change: |s| {
+                endpoints_in_2c(s);
+                default_acls(s);
+                acl_on(
+                    s,
+                    "acl-c",
+                    SUBNET_C,
+                    vec![entry(50, false, false, "6", "0.0.0.0/0", Some((443, 443)))],
+                );
+            },
+            verdict: Verdict::NotManaged,
+            expect: Some((
+                Severity::Blocker,
+                |k| matches!(k, FindingKind::NetworkAclDenies { acl_id, rule: Some(50), .. } if acl_id == "acl-c"),
+            )),
         },
     ]);
 }

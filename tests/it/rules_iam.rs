@@ -142,7 +142,7 @@ fn rule_11_what_the_role_grants_the_agent() {
                 )
             },
             verdict: Verdict::NotManaged,
-            policy: SsmPolicy::None,
+            policy: SsmPolicy::Denied,
             expect: Some((
                 Severity::Blocker,
                 |k| matches!(k, FindingKind::RolePolicyDenies { statement: Some(s), action, .. } if s == "NoSessions" && action.starts_with("ssmmessages:")),
@@ -163,7 +163,7 @@ fn rule_11_what_the_role_grants_the_agent() {
                 )
             },
             verdict: Verdict::NotManaged,
-            policy: SsmPolicy::None,
+            policy: SsmPolicy::Denied,
             expect: Some((Severity::Blocker, |k| {
                 matches!(k, FindingKind::RolePolicyDenies { .. })
             })),

@@ -498,3 +498,15 @@ async fn create_lab_endpoints_if_lab(cloud: &SandboxCloud, scenario: Scenario) {
 fn summary(r: &ssmdeck::domain::readiness::InstanceReport) -> String {
     ssmdeck::present::instance_summary(r, ssmdeck::i18n::Lang::En)
 }
+
+#[test]
+fn a_session_shell_is_ssm_user_and_run_command_is_root() {
+    use ssmdeck::cloud::sandbox::simulate::{ROOT, SESSION_USER, run_list};
+    let session = run_list("ip-10-0-1-5", SESSION_USER, "whoami; echo $HOME; id");
+    assert_eq!(
+        session.stdout,
+        "ssm-user\n/home/ssm-user\nuid=1001(ssm-user) gid=1001(ssm-user) groups=1001(ssm-user)\n"
+    );
+    let command = run_list("ip-10-0-1-5", ROOT, "whoami && echo ${HOME}");
+    assert_eq!(command.stdout, "root\n/root\n");
+}

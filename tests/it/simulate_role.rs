@@ -57,7 +57,7 @@ fn the_simulator_decides_what_the_documents_cannot() {
         ("not asked: a warning", vec![], Verdict::Waiting, SsmPolicy::Unknown, Some(Severity::Warning)),
         ("allowed throughout", all(Some(Simulated::Allowed)), Verdict::Waiting, SsmPolicy::Custom, None),
         ("a decided implicit deny blocks", all(Some(Simulated::ImplicitDeny)), Verdict::NotManaged, SsmPolicy::None, Some(Severity::Blocker)),
-        ("an explicit deny blocks", all(Some(Simulated::ExplicitDeny)), Verdict::NotManaged, SsmPolicy::None, Some(Severity::Blocker)),
+        ("an explicit deny blocks", all(Some(Simulated::ExplicitDeny)), Verdict::NotManaged, SsmPolicy::Denied, Some(Severity::Blocker)),
         ("context missing: still a warning", all(None), Verdict::Waiting, SsmPolicy::Unknown, Some(Severity::Warning)),
     ];
     for (name, simulated, verdict, policy, severity) in cases {

@@ -215,7 +215,7 @@ pub fn shell_output(
     let mut err = String::new();
     let mut code = 0;
     for line in commands.iter().flat_map(|c| c.lines()) {
-        let ran = run_list(&host, line);
+        let ran = run_list(&host, ROOT, line);
         out.push_str(&ran.stdout);
         err.push_str(&ran.stderr);
         code = ran.code;
@@ -226,14 +226,19 @@ pub fn shell_output(
     (out, err, code)
 }
 
-/// A line of commands joined by `;`, `&&` and `||` (quotes respected), run as `sh`
-/// would: `a && b` runs b only when a succeeded, `a || b` only when it failed.
-pub fn run_list(host: &str, line: &str) -> Ran {
+/// Run Command runs as root.
+pub const ROOT: &str = "root";
+/// Session Manager's shells run as this user.
+pub const SESSION_USER: &str = "ssm-user";
+
+/// A line of commands joined by `;`, `&&` and `||` (quotes respected), run by `user` as
+/// `sh` would: `a && b` runs b only when a succeeded, `a || b` only when it failed.
+pub fn run_list(host: &str, user: &str, line: &str) -> Ran {
     let mut all = Ran::default();
     let mut next_runs = true;
     for (command, joiner) in split_list(line) {
         if next_runs {
-            let ran = run_line(host, &command);
+            let ran = run_line(host, user, &command);
             all.stdout.push_str(&ran.stdout);
             all.stderr.push_str(&ran.stderr);
             all.code = ran.code;
@@ -302,9 +307,20 @@ pub struct Ran {
 }
 
 /// The commands operators type first, answered as an Amazon Linux 2023 instance named
-/// `host` would; anything else is "command not found" (nothing is run).
-pub fn run_line(host: &str, line: &str) -> Ran {
-    let line = line.trim();
+/// `host` would to `user`; anything else is "command not found" (nothing is run).
+pub fn run_line(host: &str, user: &str, line: &str) -> Ran {
+    let home = if user == ROOT {
+        "/root".to_string()
+    } else {
+        format!("/home/{user}")
+    };
+    let line = line
+        .trim()
+        .replace("${HOME}", &home)
+        .replace("$HOME", &home)
+        .replace("${USER}", user)
+        .replace("$USER", user);
+    let line = line.as_str();
     let word = line.split_whitespace().next().unwrap_or("");
     let rest = line.get(word.len()..).unwrap_or("").trim();
     let out = |s: String| Ran {
@@ -318,7 +334,13 @@ pub fn run_line(host: &str, line: &str) -> Ran {
             "Linux {host} 6.1.112-122.189.amzn2023.x86_64 #1 SMP x86_64 GNU/Linux\n"
         )),
         "uptime" => out(" 10:42:01 up 42 min,  0 users,  load average: 0.00, 0.01, 0.00\n".into()),
-        "whoami" | "id" => out("root\n".into()),
+        "whoami" => out(format!("{user}\n")),
+        "id" => {
+            let uid = if user == ROOT { 0 } else { 1001 };
+            out(format!(
+                "uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"
+            ))
+        }
         "echo" => out(format!("{}\n", rest.trim_matches('"'))),
         "cat" if line.contains("/etc/os-release") => {
             out("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n".into())

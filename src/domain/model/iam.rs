@@ -63,6 +63,8 @@ pub enum SsmPolicy {
     /// Other policies (inline or customer managed) grant the agent's actions.
     Custom,
     None,
+    /// A statement denies one of the agent's actions, whatever else is attached.
+    Denied,
     /// The role's policies were not read, or what they grant could not be decided.
     Unknown,
 }

@@ -102,12 +102,15 @@ pub fn plan_fix(
         })
         .collect();
     for v in &r.vpcs {
+        // Endpoints only where instances need them or a blocker in scope names them: a
+        // VPC whose default route leaves it (a transit gateway) gets none, scoped or not.
+        let needed = blocked_vpcs.contains(v.vpc_id.as_str());
         let wanted = if !vpcs.is_empty() {
-            vpcs.contains(&v.vpc_id)
+            vpcs.contains(&v.vpc_id) && (needed || v.endpoint_dependent_instances > 0)
         } else if !instances.is_empty() {
-            instance_vpcs.contains(v.vpc_id.as_str())
+            instance_vpcs.contains(v.vpc_id.as_str()) && needed
         } else {
-            v.endpoint_dependent_instances > 0 || blocked_vpcs.contains(v.vpc_id.as_str())
+            v.endpoint_dependent_instances > 0 || needed
         };
         if wanted {
             let mut p = plan_endpoints(s, r, &v.vpc_id, day);

@@ -149,6 +149,16 @@ pub enum StepKind {
     Manual,
 }
 
+impl StepKind {
+    /// Offered unselected: the operator chooses it (`o` in the dialog, `fix --offered`).
+    pub fn offered(self) -> bool {
+        matches!(
+            self,
+            StepKind::OptionalEndpoints | StepKind::EndpointZones | StepKind::NetworkAcl
+        )
+    }
+}
+
 /// What a step does, as data for its title.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "title", rename_all = "snake_case")]

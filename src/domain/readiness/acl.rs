@@ -159,32 +159,26 @@ pub(super) fn endpoint_rules(
         .and_then(|ip| ip.parse::<Ipv4Addr>().ok())
         .map(Ipv4Net::from)
         .unwrap_or(own_net);
+    // Private DNS answers with the addresses of every endpoint subnet, not only the one in
+    // the instance's AZ: the agent may try any of them.
     let mut endpoint_subnets: Vec<&Subnet> = Vec::new();
     for p in present {
-        // The agent resolves to the endpoint's address in its own AZ where there is one.
-        let same_az: Vec<&Subnet> = p
-            .subnets
-            .iter()
-            .copied()
-            .filter(|s| inst.az.as_deref() == Some(s.az.as_str()))
-            .collect();
-        let used = if same_az.is_empty() {
-            &p.subnets
-        } else {
-            &same_az
-        };
-        for s in used {
+        for s in &p.subnets {
             if s.id != subnet.id && !endpoint_subnets.iter().any(|x| x.id == s.id) {
                 endpoint_subnets.push(s);
             }
         }
     }
+    let own_acl = ix.topo.network_acl(subnet);
     let mut crossings = Vec::new();
-    if let Some(acl) = ix.topo.network_acl(subnet) {
-        for s in &endpoint_subnets {
-            let Some(peer) = ix.topo.subnet_net(&s.id) else {
-                continue;
-            };
+    // Subnets every crossing to and from lets through.
+    let mut open: Vec<&str> = Vec::new();
+    for s in &endpoint_subnets {
+        let Some(peer) = ix.topo.subnet_net(&s.id) else {
+            continue;
+        };
+        let before = crossings.len();
+        if let Some(acl) = own_acl {
             for (egress, ports) in [(true, HTTPS), (false, EPHEMERAL)] {
                 crossings.push(Crossing {
                     acl,
@@ -196,23 +190,33 @@ pub(super) fn endpoint_rules(
                 });
             }
         }
-    }
-    for s in &endpoint_subnets {
-        let Some(acl) = ix.topo.network_acl(s) else {
-            continue;
-        };
-        for (egress, ports) in [(false, HTTPS), (true, EPHEMERAL)] {
-            crossings.push(Crossing {
-                acl,
-                subnet_id: &s.id,
-                egress,
-                ports,
-                peer: instance_net,
-                fix_cidr: vpc_net,
-            });
+        if let Some(acl) = ix.topo.network_acl(s) {
+            for (egress, ports) in [(false, HTTPS), (true, EPHEMERAL)] {
+                crossings.push(Crossing {
+                    acl,
+                    subnet_id: &s.id,
+                    egress,
+                    ports,
+                    peer: instance_net,
+                    fix_cidr: vpc_net,
+                });
+            }
+        }
+        if crossings[before..]
+            .iter()
+            .all(|c| evaluate(c.acl, c.egress, c.ports, c.peer) == AclDecision::Allowed)
+        {
+            open.push(&s.id);
         }
     }
-    judge(inst, &crossings, findings);
+    // Traffic inside one subnet crosses no ACL. With an open address for every endpoint,
+    // a denied one makes some connections fail, not all: a warning.
+    let each_reachable = present.iter().all(|p| {
+        p.subnets
+            .iter()
+            .any(|s| s.id == subnet.id || open.contains(&s.id.as_str()))
+    });
+    judge(inst, &crossings, !each_reachable, findings);
 }
 
 /// Rule 8 on an internet path: the instance's subnet lets 443 out and the replies in.
@@ -237,11 +241,12 @@ pub(super) fn internet_rules(
             fix_cidr: anywhere,
         })
         .collect();
-    judge(inst, &crossings, findings);
+    judge(inst, &crossings, true, findings);
 }
 
-/// A finding per ACL, direction and ports that does not let the traffic through.
-fn judge(inst: &Instance, crossings: &[Crossing], findings: &mut Vec<Finding>) {
+/// A finding per ACL, direction and ports that does not let the traffic through (a
+/// denial blocks when `blocking`, else warns).
+fn judge(inst: &Instance, crossings: &[Crossing], blocking: bool, findings: &mut Vec<Finding>) {
     let mut reported: Vec<(&str, bool, (i32, i32))> = Vec::new();
     for c in crossings {
         let key = (c.acl.id.as_str(), c.egress, c.ports);
@@ -257,7 +262,11 @@ fn judge(inst: &Instance, crossings: &[Crossing], findings: &mut Vec<Finding>) {
         let (severity, kind, fix) = match evaluate(c.acl, c.egress, c.ports, c.peer) {
             AclDecision::Allowed => continue,
             AclDecision::Denied { rule } => (
-                Severity::Blocker,
+                if blocking {
+                    Severity::Blocker
+                } else {
+                    Severity::Warning
+                },
                 FindingKind::NetworkAclDenies {
                     acl_id: c.acl.id.clone(),
                     subnet_id: c.subnet_id.to_string(),

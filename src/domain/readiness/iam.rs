@@ -116,7 +116,8 @@ pub fn role_access(role: &Role) -> RoleAccess {
         Access::Allowed if core => SsmPolicy::Core,
         Access::Allowed if deprecated => SsmPolicy::Deprecated,
         Access::Allowed => SsmPolicy::Custom,
-        Access::Missing { .. } | Access::Denied { .. } => SsmPolicy::None,
+        Access::Missing { .. } => SsmPolicy::None,
+        Access::Denied { .. } => SsmPolicy::Denied,
         Access::Unverified { .. } | Access::NotRead | Access::Unreadable => SsmPolicy::Unknown,
     };
     RoleAccess { policy, access }
@@ -291,6 +292,11 @@ pub(super) fn role_reports(
     ix: &Index,
     profile_use: &FastMap<&str, usize>,
 ) -> Vec<RoleReport> {
+    let dhmc_role = s
+        .nodes
+        .dhmc_role
+        .as_deref()
+        .map(|arn| arn.rsplit('/').next().unwrap_or(arn));
     let mut out: Vec<RoleReport> = s
         .iam
         .roles
@@ -303,7 +309,11 @@ pub(super) fn role_reports(
                 .filter(|p| p.role_names.contains(&role.name))
                 .map(|p| p.name.clone())
                 .collect();
-            let shown = role.trusts_ec2() || role.name == DEFAULT_ROLE_NAME || !profiles.is_empty();
+            // Default Host Management Configuration's role is assumed by Systems Manager,
+            // not by EC2.
+            let dhmc = dhmc_role == Some(role.name.as_str());
+            let shown =
+                role.trusts_ec2() || role.name == DEFAULT_ROLE_NAME || !profiles.is_empty() || dhmc;
             if !shown {
                 return None;
             }
@@ -318,7 +328,18 @@ pub(super) fn role_reports(
                 .unwrap_or_else(|| role_access(role));
             let mut findings = Vec::new();
             access_findings(role, &access, &role.name, &mut findings);
-            if !role.trusts_ec2() {
+            if dhmc && !role.trusts(crate::domain::model::SSM_SERVICE_PRINCIPAL) {
+                findings.push(Finding::new(
+                    Rule::InstanceProfile,
+                    Severity::Blocker,
+                    &role.name,
+                    FindingKind::DhmcRoleNotTrustingSsm {
+                        role: role.name.clone(),
+                    },
+                    Fix::Manual,
+                ));
+            }
+            if !role.trusts_ec2() && !dhmc {
                 findings.push(Finding::new(
                     Rule::InstanceProfile,
                     Severity::Blocker,

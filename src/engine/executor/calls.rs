@@ -58,34 +58,6 @@ pub(super) fn endpoint_request(
     })
 }
 
-/// What to do about a failed call, in a few words.
-pub fn hint(error: &CloudError) -> String {
-    match error {
-        CloudError::AccessDenied { action } => format!(
-            "your identity lacks {action}: grant it (assets/iam/operator-full.json) or ask an administrator"
-        ),
-        CloudError::Throttled(_) => {
-            "AWS is throttling these calls: wait a minute and run the plan again".into()
-        }
-        CloudError::Unavailable(_) | CloudError::Unreachable { .. } => {
-            "the service did not answer: check the network and run the plan again".into()
-        }
-        CloudError::NotImplemented { .. } => {
-            "this endpoint does not implement the call: apply the change another way".into()
-        }
-        CloudError::Credentials { .. } => {
-            "sign in again (aws sso login, or fresh credentials) and run the plan again".into()
-        }
-        CloudError::NotFound(_) => {
-            "something the step needs is gone: refresh (Ctrl-r) and plan again".into()
-        }
-        CloudError::AlreadyExists(_) => "it exists already: refresh (Ctrl-r) and plan again".into(),
-        CloudError::Invalid(_) | CloudError::Other(_) => {
-            "fix the cause above, then run the plan again; steps already done are skipped".into()
-        }
-    }
-}
-
 pub(super) enum Applied {
     Done(String),
     /// Found done when re-checked: no write was sent.

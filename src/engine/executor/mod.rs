@@ -8,7 +8,7 @@ mod verdicts;
 
 use serde::Serialize;
 
-pub use calls::{fresh_token, hint};
+pub use calls::fresh_token;
 pub use verdicts::{NotChecked, Verdict, dry_run};
 
 use super::audit::Audit;
@@ -27,9 +27,11 @@ pub enum Outcome {
     Unconfirmed {
         detail: String,
     },
+    /// The call `action` failed: the words (and what to do) are the presentation's.
+    #[serde(skip)]
     Failed {
-        message: String,
-        hint: String,
+        action: String,
+        error: crate::cloud::CloudError,
     },
 }
 
@@ -55,8 +57,8 @@ pub enum PlanEvent {
     },
     Aborted {
         index: usize,
-        message: String,
-        hint: String,
+        action: String,
+        error: crate::cloud::CloudError,
     },
 }
 
@@ -118,19 +120,18 @@ pub async fn apply<C: crate::cloud::Cloud>(
                 if let Some(a) = audit {
                     a.record(call, &format!("failed: {e}"));
                 }
-                let message = format!("{} failed: {e}", call.action());
-                let hint = hint(&e);
+                let action = call.action().to_string();
                 emit(PlanEvent::Finished {
                     index,
                     outcome: Outcome::Failed {
-                        message: message.clone(),
-                        hint: hint.clone(),
+                        action: action.clone(),
+                        error: e.clone(),
                     },
                 });
                 emit(PlanEvent::Aborted {
                     index,
-                    message,
-                    hint,
+                    action,
+                    error: e,
                 });
                 return false;
             }

@@ -167,7 +167,10 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
             vec![
                 cell(inst.id.clone(), Tone::Normal),
                 cell(inst.name.clone().unwrap_or_default(), Tone::Normal),
-                cell(inst.state.as_str(), state_tone),
+                cell(
+                    crate::present::instance_state(inst.state.as_str(), lang),
+                    state_tone,
+                ),
                 cell(subnet, Tone::Normal),
                 cell(
                     inst.az.as_deref().map(short_az).unwrap_or("–"),

@@ -5,8 +5,9 @@ use super::{Column, PaneData, PaneRows, PaneSpec};
 use crate::domain::snapshot::Source;
 use crate::i18n::{t, tf};
 use crate::tui::app::{App, Effect};
-use crate::tui::bindings::Action;
+use crate::tui::bindings::{Action, Context};
 use crate::tui::drill_rows::when;
+use crate::tui::panes::Pane;
 use crate::tui::rows::{Row, Tone, cell};
 use crate::tui::{drill, fleet};
 
@@ -58,6 +59,11 @@ impl PaneSpec for Spec {
 }
 
 fn inventory_rows(d: &PaneData) -> Vec<Row> {
+    let details_key = d
+        .keymap
+        .key_of(Context::Pane(Pane::Inventory), Action::Details)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
     use std::collections::HashMap;
     let (s, now, lang) = (d.snapshot, d.now, d.lang);
     let inst = d.instances();
@@ -118,7 +124,7 @@ fn inventory_rows(d: &PaneData) -> Vec<Row> {
                 vec![tf(
                     lang,
                     "ui.detail.inventory",
-                    &[("ping", n.ping.as_str())],
+                    &[("ping", n.ping.as_str()), ("key", &details_key)],
                 )],
             )
         })

@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
 use crate::domain::snapshot::Source;
-use crate::i18n::t;
+use crate::i18n::tf;
 use crate::tui::app::{App, Effect};
-use crate::tui::bindings::Action;
+use crate::tui::bindings::{Action, Context};
+use crate::tui::panes::Pane;
 use crate::tui::{lab, plans};
 
 pub(super) struct Spec;
@@ -47,9 +48,16 @@ impl PaneSpec for Spec {
         COLUMNS
     }
     fn rows(&self, d: &PaneData) -> Option<PaneRows> {
-        let lab = lab::evaluate(d.snapshot, d.readiness, d.lab_vpc, d.role_name, d.lang);
+        let lab = lab::evaluate(
+            d.snapshot,
+            d.readiness,
+            d.lab_vpc,
+            d.role_name,
+            d.lang,
+            d.keymap,
+        );
         Some(PaneRows {
-            rows: lab::rows(&lab, d.lang),
+            rows: lab::rows(&lab, d.lang, d.keymap),
             extra: Some(Arc::new(lab)),
         })
     }
@@ -68,7 +76,17 @@ impl PaneSpec for Spec {
     fn draw_above(&self, frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(
             Paragraph::new(Line::styled(
-                t(app.lang, "ui.lab.heading"),
+                tf(
+                    app.lang,
+                    "ui.lab.heading",
+                    &[
+                        (
+                            "next",
+                            &app.ui().key(Context::Pane(Pane::Lab), Action::LabNext),
+                        ),
+                        ("yes", &app.ui().key(Context::Dialog, Action::Yes)),
+                    ],
+                ),
                 app.theme.accent(),
             )),
             area,

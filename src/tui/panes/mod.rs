@@ -74,6 +74,7 @@ pub struct PaneData<'a> {
     pub lang: Lang,
     pub lab_vpc: Option<&'a str>,
     pub role_name: &'a str,
+    pub keymap: &'a super::bindings::Keymap,
     /// With several scopes: every scope's view, and the position of this one.
     pub scopes: &'a [ScopeView],
     pub scope: Option<usize>,

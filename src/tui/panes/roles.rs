@@ -138,6 +138,7 @@ pub(crate) fn role_rows(r: &Readiness, lang: Lang) -> Vec<Row> {
             SsmPolicy::Deprecated => cell(t(lang, "cell.deprecated"), Tone::Warn),
             SsmPolicy::Custom => cell(t(lang, "cell.policy_custom"), Tone::Good),
             SsmPolicy::None => cell(t(lang, "cell.policy_none"), Tone::Bad),
+            SsmPolicy::Denied => cell(t(lang, "cell.policy_denied"), Tone::Bad),
             SsmPolicy::Unknown => cell(t(lang, "cell.policy_unknown"), Tone::Warn),
         };
         let note = if let Some(f) = role.findings.first() {
