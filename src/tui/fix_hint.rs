@@ -11,25 +11,37 @@ pub fn finding_fix(f: &Finding, ui: Ui) -> String {
     let lang = ui.lang;
     let action = fix_action(f, lang);
     let route = fix_route(&f.fix);
-    let places: Vec<String> = route
-        .places
+    // The keys of each pane together: `a or f on Instances`.
+    let mut by_pane: Vec<(Pane, Vec<String>)> = Vec::new();
+    for (pane, name) in route.places {
+        let Some(pane) = Pane::from_command(pane) else {
+            continue;
+        };
+        let Some(key) = Action::by_name(name)
+            .and_then(|a| ui.keymap.key_of(Context::Pane(pane), a))
+        else {
+            continue;
+        };
+        match by_pane.iter_mut().find(|(p, _)| *p == pane) {
+            Some((_, keys)) => keys.push(key.to_string()),
+            None => by_pane.push((pane, vec![key.to_string()])),
+        }
+    }
+    let or = t(lang, "fix.via.or");
+    let places: Vec<String> = by_pane
         .iter()
-        .filter_map(|(pane, name)| {
-            let pane = Pane::from_command(pane)?;
-            let key = ui
-                .keymap
-                .key_of(Context::Pane(pane), Action::by_name(name)?)?;
-            Some(tf(
+        .map(|(pane, keys)| {
+            tf(
                 lang,
                 "fix.via.place",
-                &[("key", &key.to_string()), ("pane", &t(lang, pane.key()))],
-            ))
+                &[("key", &keys.join(&or)), ("pane", &t(lang, pane.key()))],
+            )
         })
         .collect();
     if places.is_empty() {
         return action;
     }
-    let places = places.join(&t(lang, "fix.via.or"));
+    let places = places.join(&or);
     let via = if route.offered {
         tf(
             lang,
