@@ -402,6 +402,33 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             .await
             .map(Ended::Code)
         }
+        Some(Command::Forward { .. }) if clouds.len() > 1 => {
+            bail!(
+                "{}",
+                tf(lang, "cli.err.one_scope", &[("command", "forward")])
+            )
+        }
+        Some(Command::Forward {
+            target,
+            host,
+            ports,
+        }) => {
+            let Some((_, cloud)) = clouds.into_iter().next() else {
+                bail!("{}", t(lang, "cli.err.no_scope"));
+            };
+            afresh();
+            crate::forward_cmd::run(
+                &cloud,
+                crate::forward_cmd::ForwardOptions {
+                    target,
+                    host,
+                    ports,
+                    lang,
+                },
+            )
+            .await
+            .map(Ended::Code)
+        }
         Some(Command::Run { .. }) if clouds.len() > 1 => {
             bail!("{}", tf(lang, "cli.err.one_scope", &[("command", "run")]))
         }

@@ -233,6 +233,19 @@ pub enum Command {
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
+    /// Port forwarding through Session Manager until Ctrl-c, a dropped session started
+    /// again: to a port of the node, or with --host through it to another host
+    Forward {
+        /// An instance id, a hybrid node id (mi-…) or tag:KEY=VALUE (the first online node)
+        #[arg(value_name = "ID|tag:K=V")]
+        target: String,
+        /// A host the node reaches (a database endpoint, an internal name or address)
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        /// LOCAL:REMOTE port pairs (or one port for both sides)
+        #[arg(required = true, value_name = "LOCAL:REMOTE")]
+        ports: Vec<String>,
+    },
     /// Configuration file helpers
     Config {
         /// Print the documented default configuration

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod fix;
+pub mod forward_cmd;
 pub mod i18n;
 pub mod logging;
 pub mod present;

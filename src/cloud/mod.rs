@@ -115,6 +115,22 @@ pub struct SendCommandRequest {
     pub timeout_seconds: Option<i32>,
 }
 
+/// StartSession: a document (port forwarding) with its parameters, on one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRequest {
+    pub target: String,
+    pub document: String,
+    pub parameters: Vec<(String, Vec<String>)>,
+}
+
+/// What StartSession returns: what the session-manager-plugin needs to open the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedSession {
+    pub session_id: String,
+    pub token_value: String,
+    pub stream_url: String,
+}
+
 /// SendCommand accepts at most this many instance ids per call.
 pub const SEND_COMMAND_MAX_TARGETS: usize = 50;
 /// DescribeInstancePatchStates accepts at most this many instance ids per call.
@@ -344,4 +360,21 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         request: &SendCommandRequest,
     ) -> impl Future<Output = CloudResult<Command>> + Send;
     fn cancel_command(&self, command_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+    fn start_session(
+        &self,
+        request: &SessionRequest,
+    ) -> impl Future<Output = CloudResult<StartedSession>> + Send;
+    fn terminate_session(&self, session_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+    /// The SSM endpoint the session-manager-plugin is told about.
+    fn ssm_endpoint(&self) -> String {
+        format!("https://ssm.{}.amazonaws.com", self.region())
+    }
+    /// Sessions are simulated here: no plugin is run, a forward's local port just listens.
+    fn simulates_sessions(&self) -> bool {
+        false
+    }
+    /// The profile the session-manager-plugin is told about (empty: the default chain).
+    fn profile_name(&self) -> String {
+        String::new()
+    }
 }

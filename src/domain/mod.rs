@@ -3,6 +3,7 @@
 pub mod error;
 pub mod fast_map;
 pub mod findings;
+pub mod forward;
 pub mod model;
 pub mod plan;
 pub mod policy;

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod executor;
 pub mod fetch;
 pub mod fleet;
+pub mod forward;
 pub mod ops;
 
 use std::collections::BTreeMap;

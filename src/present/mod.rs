@@ -17,4 +17,4 @@ pub use findings::{
 };
 pub use plans::{call_text, note_text, plan_title, step_title};
 pub use verdicts::{dry_run_trust_text, verdict_text};
-pub use words::{instance_state, source_name};
+pub use words::{forward_event_text, instance_state, source_name};

@@ -19,3 +19,49 @@ pub fn instance_state(state: &str, lang: Lang) -> String {
         text
     }
 }
+
+/// A forward's event, as the console's status line and `ssmdeck forward` say it.
+pub fn forward_event_text(
+    node: &str,
+    ports: &str,
+    event: &crate::engine::forward::ForwardEvent,
+    lang: Lang,
+) -> String {
+    use crate::engine::forward::ForwardEvent as E;
+    use crate::i18n::tf;
+    let secs = |d: &std::time::Duration| d.as_secs().max(1).to_string();
+    match event {
+        E::Started { session_id } => tf(
+            lang,
+            "forward.started",
+            &[("node", node), ("ports", ports), ("session", session_id)],
+        ),
+        E::Dropped {
+            after,
+            retry_in,
+            detail,
+        } => tf(
+            lang,
+            "forward.dropped",
+            &[
+                ("node", node),
+                ("ports", ports),
+                ("after", &secs(after)),
+                ("retry", &secs(retry_in)),
+                ("detail", detail),
+            ],
+        ),
+        E::StartFailed { error, retry_in } => tf(
+            lang,
+            "forward.start_failed",
+            &[
+                ("node", node),
+                ("ports", ports),
+                ("error", &super::error_text(error, lang)),
+                ("retry", &secs(retry_in)),
+            ],
+        ),
+        E::PluginFailed { detail } => tf(lang, "forward.plugin_failed", &[("detail", detail)]),
+        E::Stopped => tf(lang, "forward.stopped", &[("node", node), ("ports", ports)]),
+    }
+}

@@ -17,8 +17,8 @@ pub fn finding_fix(f: &Finding, ui: Ui) -> String {
         let Some(pane) = Pane::from_command(pane) else {
             continue;
         };
-        let Some(key) = Action::by_name(name)
-            .and_then(|a| ui.keymap.key_of(Context::Pane(pane), a))
+        let Some(key) =
+            Action::by_name(name).and_then(|a| ui.keymap.key_of(Context::Pane(pane), a))
         else {
             continue;
         };

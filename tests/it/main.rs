@@ -22,6 +22,7 @@ mod faults;
 mod fix;
 mod fixtures;
 mod fleet;
+mod forward;
 mod habits;
 mod lab;
 mod moto;

@@ -9,6 +9,7 @@ pub mod intercept;
 mod simulate;
 mod ssm;
 mod ssm_commands;
+mod ssm_sessions;
 mod sts;
 
 use std::sync::atomic::AtomicBool;
@@ -27,8 +28,8 @@ use intercept::{Recorder, is_aws_endpoint};
 
 use crate::cloud::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
-    WriteMode, Written,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
+    StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -436,5 +437,24 @@ impl Cloud for AwsCloud {
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
         self.own(ssm_commands::cancel_command(&self.ssm, command_id).await)
+    }
+
+    async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {
+        self.own(ssm_sessions::start_session(&self.ssm, request).await)
+    }
+
+    async fn terminate_session(&self, session_id: &str) -> CloudResult<()> {
+        self.own(ssm_sessions::terminate_session(&self.ssm, session_id).await)
+    }
+
+    fn ssm_endpoint(&self) -> String {
+        match &self.endpoint_url {
+            Some(url) => url.clone(),
+            None => format!("https://ssm.{}.amazonaws.com", self.region()),
+        }
+    }
+
+    fn profile_name(&self) -> String {
+        self.profile.clone().unwrap_or_default()
     }
 }

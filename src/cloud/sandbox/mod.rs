@@ -5,6 +5,7 @@ mod ec2;
 pub mod faults;
 mod iam;
 pub mod scenario;
+mod sessions;
 pub mod simulate;
 mod ssm;
 pub mod world;
@@ -19,8 +20,8 @@ use world::World;
 
 use super::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
-    WriteMode, Written,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
+    StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -540,5 +541,17 @@ impl Cloud for SandboxCloud {
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
         self.write(|w, now| ssm::cancel(w, now, command_id))
+    }
+
+    async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {
+        self.write(|w, now| sessions::start(w, now, request))
+    }
+
+    async fn terminate_session(&self, _session_id: &str) -> CloudResult<()> {
+        Ok(())
+    }
+
+    fn simulates_sessions(&self) -> bool {
+        true
     }
 }

@@ -124,6 +124,8 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         &["iam:SimulatePrincipalPolicy", "iam:GetRole"],
     ),
     ("cancel_command", &["ssm:CancelCommand"]),
+    ("start_session", &["ssm:StartSession"]),
+    ("terminate_session", &["ssm:TerminateSession"]),
 ];
 
 /// The IAM actions of a [`Cloud`] method (empty for a name not in [`METHOD_ACTIONS`]).

@@ -18,8 +18,8 @@ use crate::cloud::aws::MAX_ATTEMPTS;
 use crate::cloud::sandbox::SandboxCloud;
 use crate::cloud::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, Simulated, VpcDnsAttribute,
-    WriteMode, Written,
+    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
+    StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -209,6 +209,10 @@ macro_rules! gated_writes {
 }
 
 impl<C: Cloud> Cloud for Faulty<C> {
+    fn simulates_sessions(&self) -> bool {
+        self.inner.simulates_sessions()
+    }
+
     fn now(&self) -> Timestamp {
         self.inner.now()
     }
@@ -303,6 +307,8 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn add_role_to_instance_profile(&self, profile_name: &str, role_name: &str) -> ();
         fn send_command(&self, request: &SendCommandRequest) -> Command;
         fn cancel_command(&self, command_id: &str) -> ();
+        fn start_session(&self, request: &SessionRequest) -> StartedSession;
+        fn terminate_session(&self, session_id: &str) -> ();
     }
 
     gated_writes! {
