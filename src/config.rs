@@ -79,9 +79,37 @@ pub struct Config {
     pub refresh: Refresh,
     /// Action name → key.
     pub keys: BTreeMap<String, String>,
+    /// Named port forwards (`[[forward]]`), started with `:forward NAME`.
+    #[serde(rename = "forward")]
+    pub forwards: Vec<NamedForward>,
 }
 
-const KNOWN_TOP: [&str; 10] = [
+/// `[[forward]] name = "db", target = "tag:Role=bastion", local = 15432, remote = 5432,
+/// host = "db.internal"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedForward {
+    pub name: String,
+    /// An instance id, or `tag:KEY=VALUE`.
+    pub target: String,
+    pub local: u16,
+    pub remote: u16,
+    pub host: Option<String>,
+}
+
+impl NamedForward {
+    pub fn spec(&self) -> crate::domain::forward::ForwardSpec {
+        crate::domain::forward::ForwardSpec {
+            name: Some(self.name.clone()),
+            target: self.target.clone(),
+            local: self.local,
+            remote: self.remote,
+            host: self.host.clone(),
+        }
+    }
+}
+
+const KNOWN_TOP: [&str; 11] = [
     "profile",
     "profiles",
     "region",
@@ -92,6 +120,7 @@ const KNOWN_TOP: [&str; 10] = [
     "mouse",
     "refresh",
     "keys",
+    "forward",
 ];
 const KNOWN_REFRESH: [&str; 9] = [
     "default",
@@ -193,6 +222,23 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
             return Err(eyre!(
                 "{}: keys.{action}: cannot read the key \"{key}\"",
                 path.display()
+            ));
+        }
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for f in &config.forwards {
+        if f.local == 0 || f.remote == 0 {
+            return Err(eyre!(
+                "{}: forward \"{}\": ports must be between 1 and 65535",
+                path.display(),
+                f.name
+            ));
+        }
+        if !names.insert(f.name.as_str()) {
+            return Err(eyre!(
+                "{}: forward \"{}\" is named twice",
+                path.display(),
+                f.name
             ));
         }
     }

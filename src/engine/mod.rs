@@ -51,6 +51,11 @@ pub enum EngineEvent {
         command_id: String,
         error: Option<String>,
     },
+    /// A port forward's session started, dropped or ended.
+    Forward {
+        id: u64,
+        event: forward::ForwardEvent,
+    },
 }
 
 /// How often each source refreshes.
@@ -109,12 +114,17 @@ impl DetailRequest {
     }
 }
 
+/// How to stop a forward, and its task.
+type RunningForward = (watch::Sender<bool>, JoinHandle<()>);
+
 /// Handle on the running pollers; dropping it stops them.
 pub struct Engine<C: Cloud> {
     cloud: C,
     tx: mpsc::UnboundedSender<EngineEvent>,
     wake: BTreeMap<Source, Arc<Notify>>,
     tasks: Vec<JoinHandle<()>>,
+    /// Port forwards kept open: how to stop each, and its task.
+    forwards: std::sync::Mutex<BTreeMap<u64, RunningForward>>,
 }
 
 impl<C: Cloud> Engine<C> {
@@ -153,6 +163,7 @@ impl<C: Cloud> Engine<C> {
             tx,
             wake,
             tasks,
+            forwards: Default::default(),
         }
     }
 
@@ -195,6 +206,46 @@ impl<C: Cloud> Engine<C> {
     }
 
     /// Refresh every source now (a refresh already running is followed by one more).
+    /// Keeps a port forward open through `node` until [`Engine::stop_forward`]; its
+    /// events come back as [`EngineEvent::Forward`].
+    pub fn start_forward(&self, id: u64, spec: crate::domain::forward::ForwardSpec, node: String) {
+        let (stop, stopped) = watch::channel(false);
+        let cloud = self.cloud.clone();
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            let mut emit = |event| {
+                let _ = tx.send(EngineEvent::Forward { id, event });
+            };
+            forward::keep_open(&cloud, &spec, &node, stopped, &mut emit).await;
+        });
+        if let Ok(mut f) = self.forwards.lock() {
+            f.insert(id, (stop, task));
+        }
+    }
+
+    /// Ends a forward (its session is terminated; `Stopped` comes back).
+    pub fn stop_forward(&self, id: u64) {
+        if let Ok(f) = self.forwards.lock()
+            && let Some((stop, _)) = f.get(&id)
+        {
+            let _ = stop.send(true);
+        }
+    }
+
+    /// Ends every forward, waiting at most `wait` for their sessions to be terminated.
+    pub async fn stop_forwards(&self, wait: Duration) {
+        let all: Vec<RunningForward> = match self.forwards.lock() {
+            Ok(mut f) => std::mem::take(&mut *f).into_values().collect(),
+            Err(_) => return,
+        };
+        let mut tasks = Vec::new();
+        for (stop, task) in all {
+            let _ = stop.send(true);
+            tasks.push(task);
+        }
+        let _ = tokio::time::timeout(wait, futures::future::join_all(tasks)).await;
+    }
+
     pub fn refresh_all(&self) {
         for n in self.wake.values() {
             n.notify_one();
@@ -212,6 +263,11 @@ impl<C: Cloud> Drop for Engine<C> {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
+        }
+        if let Ok(f) = self.forwards.lock() {
+            for (_, task) in f.values() {
+                task.abort();
+            }
         }
     }
 }

@@ -38,6 +38,11 @@ pub enum Mode {
     Input(String),
     /// A Run Command proposal waiting for y / n.
     Propose(Box<CommandProposal>),
+    /// Typing `LOCAL:REMOTE [HOST]` for a port forward through `node` (`P`).
+    Forward {
+        node: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +82,15 @@ pub enum Effect {
     Session(String),
     /// Start again in this region (`:region R`).
     SwitchRegion(String),
+    /// Keep a port forward open through `node`; its events come back as
+    /// `EngineEvent::Forward`.
+    StartForward {
+        id: u64,
+        spec: crate::domain::forward::ForwardSpec,
+        node: String,
+    },
+    /// End the forward (its session terminated).
+    StopForward(u64),
 }
 
 /// What drawing needs besides the data: the language, the colours and the keys.
@@ -168,6 +182,10 @@ pub struct App {
     pub plan_scope: usize,
     /// Commands sent for the last Run Command proposal (its calls report one by one).
     pub sent_ids: Vec<String>,
+    /// Port forwards started from the console.
+    pub forwards: super::forwards::Forwards,
+    /// `[[forward]]` of the config, started with `:forward NAME`.
+    pub named_forwards: Vec<crate::config::NamedForward>,
 }
 
 impl App {
@@ -207,6 +225,8 @@ impl App {
             owner: std::collections::HashMap::new(),
             plan_scope: 0,
             sent_ids: Vec::new(),
+            forwards: Default::default(),
+            named_forwards: Vec::new(),
         }
     }
 
@@ -471,6 +491,9 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             app.now = now;
+            if app.pane == Pane::Sessions {
+                super::forwards::show_rows(app);
+            }
             Vec::new()
         }
         Msg::Mouse { kind, row } => {
@@ -524,6 +547,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),
+        Msg::Engine(EngineEvent::Forward { id, event }) => {
+            super::forwards::on_event(app, id, event);
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Audit(result)) => {
             match result {
                 Ok(entries) => {

@@ -48,6 +48,10 @@ pub enum Action {
     Scan,
     Install,
     CancelCommand,
+    /// `P`: a port forward through the selected instance.
+    Forward,
+    /// Ends the selected forward.
+    EndForward,
     LabVpc,
     LabNext,
     Yes,
@@ -104,6 +108,7 @@ impl KeyChord {
             "pagedown" => Some(KeyCode::PageDown),
             "space" => Some(KeyCode::Char(' ')),
             "backspace" => Some(KeyCode::Backspace),
+            "delete" | "del" => Some(KeyCode::Delete),
             f if f.len() >= 2 && f.starts_with('f') => f[1..]
                 .parse::<u8>()
                 .ok()
@@ -133,6 +138,7 @@ impl fmt::Display for KeyChord {
             KeyCode::Char(c) => write!(f, "{c}"),
             KeyCode::Tab => f.write_str("Tab"),
             KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Delete => f.write_str("Delete"),
             KeyCode::Enter => f.write_str("Enter"),
             KeyCode::Esc => f.write_str("Esc"),
             KeyCode::Up => f.write_str("↑"),
@@ -226,6 +232,18 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             "cancel_command",
             &[Pane(crate::tui::app::Pane::Commands)],
             &["C"],
+        ),
+        (
+            Forward,
+            "forward",
+            &[Pane(crate::tui::app::Pane::Instances)],
+            &["P"],
+        ),
+        (
+            EndForward,
+            "end_forward",
+            &[Pane(crate::tui::app::Pane::Sessions)],
+            &["x", "delete"],
         ),
         (
             LabVpc,

@@ -29,7 +29,7 @@ fn footer_actions(app: &App) -> (Context, Vec<(Action, usize)>) {
         actions.iter().enumerate().map(|(i, a)| (*a, i)).collect()
     };
     match &app.mode {
-        Mode::Filter(_) | Mode::Command(_) | Mode::Input(_) => (
+        Mode::Filter(_) | Mode::Command(_) | Mode::Input(_) | Mode::Forward { .. } => (
             Context::Prompt,
             ranked(&[
                 Action::Submit,
@@ -128,6 +128,14 @@ pub(super) fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(text.clone()),
             Span::raw("▏"),
         ]),
+        Mode::Forward { node, text } => Line::from(vec![
+            Span::styled(
+                format!("{node} {} ", super::forwards::form_hint(app)),
+                theme.accent(),
+            ),
+            Span::raw(text.clone()),
+            Span::raw("▏"),
+        ]),
         Mode::Input(text) => Line::from(vec![
             Span::styled(
                 tf(
@@ -192,6 +200,7 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<HelpLine>)> {
         "help.cmd.panes",
         "help.cmd.group",
         "help.cmd.region",
+        "help.cmd.forward",
         "help.cmd.quit",
     ]
     .iter()

@@ -23,6 +23,8 @@ pub fn ops_of(app: &App, effect: Effect) -> Vec<(usize, Op)> {
         | Effect::LoadAudit
         | Effect::Copy(_)
         | Effect::Session(_)
+        | Effect::StartForward { .. }
+        | Effect::StopForward(_)
         | Effect::SwitchRegion(_) => Vec::new(),
     }
 }

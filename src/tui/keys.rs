@@ -30,6 +30,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             None => Vec::new(),
         },
         Mode::Input(text) => super::prompt::on_input_key(app, key, text),
+        Mode::Forward { node, text } => super::prompt::on_forward_key(app, key, node, text),
         Mode::Filter(text) => super::prompt::on_filter_key(app, key, text),
         Mode::Command(text) => super::prompt::on_command_key(app, key, text),
         Mode::Normal => on_normal_key(app, key),
@@ -182,6 +183,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "help" | "h" => app.mode = Mode::Help,
         "refresh" => return vec![Effect::RefreshAll],
         "region" => return switch_region(app, words.next()),
+        "forward" | "fwd" => return super::forwards::start_named(app, words.next()),
         "group" => {
             let arg = words.next();
             fleet::set_group(app, arg);

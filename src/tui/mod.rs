@@ -14,6 +14,7 @@ pub mod effects;
 mod events;
 pub mod fix_hint;
 pub mod fleet;
+pub mod forwards;
 mod header;
 mod keys;
 pub mod lab;

@@ -1,4 +1,4 @@
-//! Typed lines: `/` filter, `:` command, `x`'s shell command. Their editing keys come from
+//! Typed lines: `/` filter, `:` command, `x`'s shell command, `P`'s forward. Their editing keys come from
 //! the keymap's Prompt context (Enter, Esc, Backspace, Ctrl-h, Ctrl-w, Ctrl-u by default);
 //! any other character is typed.
 
@@ -103,6 +103,26 @@ pub(super) fn on_input_key(app: &mut App, key: KeyEvent, mut text: String) -> Ve
             }
         }
         Edit::Typed | Edit::Emptied | Edit::Ignored => app.mode = Mode::Input(text),
+    }
+    Vec::new()
+}
+
+pub(super) fn on_forward_key(
+    app: &mut App,
+    key: KeyEvent,
+    node: String,
+    mut text: String,
+) -> Vec<Effect> {
+    match edit(app, &mut text, &key) {
+        Edit::Cancel => {
+            app.mode = Mode::Normal;
+            app.info(t(app.lang, "status.cancelled"));
+        }
+        Edit::Submit => {
+            app.mode = Mode::Normal;
+            return super::forwards::submit(app, &node, text.trim());
+        }
+        Edit::Typed | Edit::Emptied | Edit::Ignored => app.mode = Mode::Forward { node, text },
     }
     Vec::new()
 }

@@ -136,6 +136,7 @@ async fn event_loop<C: Cloud>(
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
     app.log_path = opts.log_path.clone();
+    app.named_forwards = opts.config.forwards.clone();
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     update(
         &mut app,
@@ -191,12 +192,27 @@ async fn event_loop<C: Cloud>(
                 effects
             }
             // SIGTERM, SIGHUP, SIGINT: leave as `q` does, the terminal restored.
-            () = signals.recv() => return Ok(None),
+            () = signals.recv() => {
+                end_forwards(&engines).await;
+                return Ok(None);
+            }
         };
         for effect in effects {
             match effect {
-                Effect::Quit => return Ok(None),
-                Effect::SwitchRegion(region) => return Ok(Some(region)),
+                Effect::Quit => {
+                    end_forwards(&engines).await;
+                    return Ok(None);
+                }
+                Effect::SwitchRegion(region) => {
+                    end_forwards(&engines).await;
+                    return Ok(Some(region));
+                }
+                Effect::StartForward { id, spec, node } => {
+                    if let Some(e) = engine(app.owner_of(&node)) {
+                        e.start_forward(id, spec, node);
+                    }
+                }
+                Effect::StopForward(id) => engines.iter().for_each(|e| e.stop_forward(id)),
                 Effect::RefreshAll => engines.iter().for_each(Engine::refresh_all),
                 Effect::LoadAudit => {
                     if let Some(e) = engine(0) {
@@ -367,5 +383,12 @@ impl Signals {
     #[cfg(not(unix))]
     async fn recv(&mut self) {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The forwards' sessions terminated before the console goes (at most a few seconds).
+async fn end_forwards<C: Cloud>(engines: &[Engine<C>]) {
+    for e in engines {
+        e.stop_forwards(Duration::from_secs(3)).await;
     }
 }

@@ -23,6 +23,7 @@ mod fix;
 mod fixtures;
 mod fleet;
 mod forward;
+mod forward_ui;
 mod habits;
 mod lab;
 mod moto;

@@ -61,6 +61,7 @@ impl PaneSpec for Spec {
             Action::FixInstances,
             Action::RunCommand,
             Action::Session,
+            Action::Forward,
             Action::Mark,
             Action::Details,
         ]
@@ -71,6 +72,7 @@ impl PaneSpec for Spec {
             Action::FixInstances => Some(propose(app, PlanAction::Fix)),
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
+            Action::Forward => Some(crate::tui::forwards::open_form(app)),
             _ => None,
         }
     }

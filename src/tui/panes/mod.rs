@@ -11,6 +11,7 @@ mod inventory;
 mod lab;
 mod patches;
 mod roles;
+mod sessions;
 mod windows;
 
 use std::any::Any;
@@ -206,6 +207,7 @@ panes! {
     Commands => commands,
     Windows => windows,
     Lab => lab,
+    Sessions => sessions,
     Audit => audit,
 }
 
