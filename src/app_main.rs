@@ -439,7 +439,20 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             timeout,
             json,
             command,
+            s3_bucket,
+            s3_prefix,
+            log_group,
         }) => {
+            let defaults = config.output.config();
+            let output = crate::domain::model::OutputConfig {
+                s3_prefix: if s3_bucket.is_some() {
+                    s3_prefix
+                } else {
+                    defaults.s3_prefix
+                },
+                s3_bucket: s3_bucket.or(defaults.s3_bucket),
+                log_group: log_group.or(defaults.log_group),
+            };
             let Some((_, cloud)) = clouds.into_iter().next() else {
                 bail!("{}", t(lang, "cli.err.no_scope"));
             };
@@ -456,6 +469,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                     read_only: cli.global.read_only,
                     audit,
                     lang,
+                    output,
                 },
             )
             .await

@@ -229,6 +229,16 @@ pub enum Command {
         /// JSON output
         #[arg(long)]
         json: bool,
+        /// Write the whole output to this S3 bucket too, and read it back from there (the
+        /// API keeps only the first 24,000 characters); default `[output] s3_bucket`
+        #[arg(long, value_name = "BUCKET")]
+        s3_bucket: Option<String>,
+        /// Key prefix in that bucket; default `[output] s3_prefix`
+        #[arg(long, value_name = "PREFIX", requires = "s3_bucket")]
+        s3_prefix: Option<String>,
+        /// Write the whole output to this CloudWatch Logs group too; default `[output] log_group`
+        #[arg(long, value_name = "GROUP")]
+        log_group: Option<String>,
         /// The shell command (for AWS-RunShellScript / AWS-RunPowerShellScript)
         #[arg(last = true, value_name = "COMMAND")]
         command: Vec<String>,

@@ -79,9 +79,30 @@ pub struct Config {
     pub refresh: Refresh,
     /// Action name → key.
     pub keys: BTreeMap<String, String>,
+    /// Where Run Command also writes the whole output (the console's sends and `run`).
+    pub output: OutputDefaults,
     /// Named port forwards (`[[forward]]`), started with `:forward NAME`.
     #[serde(rename = "forward")]
     pub forwards: Vec<NamedForward>,
+}
+
+/// `[output] s3_bucket = "…", s3_prefix = "ssmdeck", log_group = "…"`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputDefaults {
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub log_group: Option<String>,
+}
+
+impl OutputDefaults {
+    pub fn config(&self) -> crate::domain::model::OutputConfig {
+        crate::domain::model::OutputConfig {
+            s3_bucket: self.s3_bucket.clone(),
+            s3_prefix: self.s3_prefix.clone(),
+            log_group: self.log_group.clone(),
+        }
+    }
 }
 
 /// `[[forward]] name = "db", target = "tag:Role=bastion", local = 15432, remote = 5432,
@@ -109,7 +130,7 @@ impl NamedForward {
     }
 }
 
-const KNOWN_TOP: [&str; 11] = [
+const KNOWN_TOP: [&str; 12] = [
     "profile",
     "profiles",
     "region",
@@ -121,6 +142,7 @@ const KNOWN_TOP: [&str; 11] = [
     "refresh",
     "keys",
     "forward",
+    "output",
 ];
 const KNOWN_REFRESH: [&str; 9] = [
     "default",

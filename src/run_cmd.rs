@@ -9,7 +9,7 @@ use futures::{StreamExt, stream};
 use serde::Serialize;
 
 use crate::cloud::{Cloud, CloudError, SendCommandRequest};
-use crate::domain::model::{Invocation, PingStatus};
+use crate::domain::model::{Invocation, OutputConfig, PingStatus, STDOUT_LIMIT};
 use crate::engine::audit::Audit;
 use crate::engine::fleet::send_batched;
 use crate::i18n::{Lang, t, tf};
@@ -83,6 +83,8 @@ pub struct RunOptions {
     pub read_only: bool,
     pub audit: crate::engine::audit::AuditLog,
     pub lang: Lang,
+    /// The whole output also to S3 and/or CloudWatch Logs, and read back from there.
+    pub output: OutputConfig,
 }
 
 /// One node's result.
@@ -95,6 +97,9 @@ struct NodeResult {
     response_code: Option<i32>,
     stdout: String,
     stderr: String,
+    /// Where the whole output was read from (S3, CloudWatch Logs), when not from the API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_from: Option<String>,
     /// Still running when the wait ended.
     timed_out: bool,
 }
@@ -167,6 +172,7 @@ fn request(opts: &RunOptions) -> Result<SendCommandRequest> {
         timeout_seconds: i32::try_from(opts.timeout.as_secs())
             .ok()
             .filter(|s| *s >= 30),
+        output: opts.output.clone(),
     })
 }
 
@@ -238,7 +244,7 @@ pub async fn run<C: Cloud>(cloud: &C, opts: RunOptions) -> Result<u8> {
         };
         pairs.extend(nodes.into_iter().map(|n| (c.id.clone(), n)));
     }
-    let results = follow(cloud, pairs, opts.timeout).await;
+    let results = follow(cloud, pairs, opts.timeout, &opts.output).await;
     let ok = !results.is_empty() && results.iter().all(NodeResult::succeeded);
     if opts.json {
         let doc = RunJson {
@@ -333,6 +339,7 @@ async fn follow<C: Cloud>(
     cloud: &C,
     pairs: Vec<(String, String)>,
     timeout: Duration,
+    output: &OutputConfig,
 ) -> Vec<NodeResult> {
     let started = tokio::time::Instant::now();
     let deadline = started + timeout;
@@ -346,6 +353,7 @@ async fn follow<C: Cloud>(
             response_code: None,
             stdout: String::new(),
             stderr: String::new(),
+            read_from: None,
             timed_out: false,
         })
         .collect();
@@ -377,6 +385,12 @@ async fn follow<C: Cloud>(
             let r = &mut results[i];
             match answer {
                 Ok(inv) => {
+                    let inv = if TERMINAL.contains(&inv.status.as_str()) {
+                        crate::engine::fleet::whole(cloud, output, inv).await
+                    } else {
+                        inv
+                    };
+                    r.read_from = inv.read_from;
                     r.status = inv.status;
                     r.status_details = inv.status_details;
                     r.response_code = inv.response_code;
@@ -420,11 +434,20 @@ fn print_text(results: &[NodeResult], lang: Lang) {
         if !r.status_details.is_empty() && r.status_details != r.status {
             println!("    {}", r.status_details);
         }
+        if let Some(place) = &r.read_from {
+            println!(
+                "    {}",
+                tf(lang, "ui.detail.read_from", &[("place", place)])
+            );
+        }
         for line in r.stdout.lines() {
             println!("    {line}");
         }
         for line in r.stderr.lines() {
             println!("    ! {line}");
+        }
+        if r.read_from.is_none() && r.stdout.chars().count() >= STDOUT_LIMIT {
+            println!("    {}", t(lang, "ui.detail.stdout_cut"));
         }
     }
     let ok = results.iter().filter(|r| r.succeeded()).count();

@@ -113,6 +113,17 @@ pub struct SendCommandRequest {
     pub max_concurrency: Option<String>,
     pub max_errors: Option<String>,
     pub timeout_seconds: Option<i32>,
+    /// The whole output to S3 and/or CloudWatch Logs too.
+    pub output: crate::domain::model::OutputConfig,
+}
+
+/// A command's whole output on one node, read from where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullOutput {
+    pub stdout: String,
+    pub stderr: String,
+    /// `s3://bucket/prefix/command/instance/…` or `logs:GROUP`.
+    pub place: String,
 }
 
 /// StartSession: a document (port forwarding) with its parameters, on one node.
@@ -360,6 +371,14 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         request: &SendCommandRequest,
     ) -> impl Future<Output = CloudResult<Command>> + Send;
     fn cancel_command(&self, command_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+    /// The whole output of `command_id` on `instance_id` from S3 or CloudWatch Logs (`None`:
+    /// nothing written there, or not yet).
+    fn read_full_output(
+        &self,
+        output: &crate::domain::model::OutputConfig,
+        command_id: &str,
+        instance_id: &str,
+    ) -> impl Future<Output = CloudResult<Option<FullOutput>>> + Send;
     fn start_session(
         &self,
         request: &SessionRequest,

@@ -5,7 +5,8 @@ use futures::{StreamExt, stream};
 
 use crate::cloud::{Cloud, CloudError, CloudResult, SEND_COMMAND_MAX_TARGETS, SendCommandRequest};
 use crate::domain::model::{
-    Command, InventoryEntry, Invocation, PatchEntry, WindowExecution, WindowTarget, WindowTask,
+    Command, InventoryEntry, Invocation, OutputConfig, PatchEntry, WindowExecution, WindowTarget,
+    WindowTask,
 };
 
 /// Invocations whose full output is fetched (GetCommandInvocation) when a command is opened.
@@ -60,8 +61,14 @@ pub async fn inventory<C: Cloud>(cloud: &C, instance_id: &str) -> CloudResult<In
     })
 }
 
-/// The invocations of a command, each with its full output (24,000 / 8,000 characters).
-pub async fn invocations<C: Cloud>(cloud: &C, command_id: &str) -> CloudResult<Vec<Invocation>> {
+/// The invocations of a command, each with its output: GetCommandInvocation's first
+/// 24,000 / 8,000 characters, or all of it from S3 or CloudWatch Logs when the command wrote
+/// it there and the API's was cut (or is empty).
+pub async fn invocations<C: Cloud>(
+    cloud: &C,
+    command_id: &str,
+    output: &OutputConfig,
+) -> CloudResult<Vec<Invocation>> {
     let listed = cloud.list_command_invocations(command_id).await?;
     let full: Vec<Invocation> = stream::iter(listed.into_iter().enumerate())
         .map(|(i, inv)| async move {
@@ -73,7 +80,7 @@ pub async fn invocations<C: Cloud>(cloud: &C, command_id: &str) -> CloudResult<V
             {
                 return inv;
             }
-            match cloud
+            let inv = match cloud
                 .get_command_invocation(command_id, &inv.instance_id)
                 .await
             {
@@ -86,7 +93,8 @@ pub async fn invocations<C: Cloud>(cloud: &C, command_id: &str) -> CloudResult<V
                     tracing::debug!(error = %e, "full output unavailable");
                     inv
                 }
-            }
+            };
+            whole(cloud, output, inv).await
         })
         .buffered(OUTPUT_FETCH_CONCURRENCY)
         .collect()
@@ -131,4 +139,29 @@ pub async fn send_batched<C: Cloud>(
         }
     }
     Ok(sent)
+}
+
+/// `inv` with its whole output from S3 or CloudWatch Logs, when the command wrote it there
+/// and the API's was cut or is empty; as it was otherwise (a failed read is logged).
+pub async fn whole<C: Cloud>(cloud: &C, output: &OutputConfig, inv: Invocation) -> Invocation {
+    let empty = inv.stdout.is_empty() && inv.stderr.is_empty();
+    if !output.is_set() || !(inv.cut() || empty) {
+        return inv;
+    }
+    match cloud
+        .read_full_output(output, &inv.command_id, &inv.instance_id)
+        .await
+    {
+        Ok(Some(full)) => Invocation {
+            stdout: full.stdout,
+            stderr: full.stderr,
+            read_from: Some(full.place),
+            ..inv
+        },
+        Ok(None) => inv,
+        Err(e) => {
+            tracing::warn!(error = %e, command = %inv.command_id, "whole output not read");
+            inv
+        }
+    }
 }

@@ -99,7 +99,8 @@ const IN_FLIGHT_INTERVAL: Duration = Duration::from_millis(1500);
 pub enum DetailRequest {
     Inventory(String),
     Patches(String),
-    Invocations(String),
+    /// A command's invocations, their whole output read from where it was also written.
+    Invocations(String, crate::domain::model::OutputConfig),
     Window(String),
 }
 
@@ -107,9 +108,10 @@ impl DetailRequest {
     /// The instance, command or window asked about.
     pub fn id(&self) -> &str {
         match self {
-            Self::Inventory(id) | Self::Patches(id) | Self::Invocations(id) | Self::Window(id) => {
-                id
-            }
+            Self::Inventory(id)
+            | Self::Patches(id)
+            | Self::Invocations(id, _)
+            | Self::Window(id) => id,
         }
     }
 }

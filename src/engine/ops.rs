@@ -85,8 +85,8 @@ async fn detail<C: Cloud>(cloud: &C, request: DetailRequest) -> fleet::Detail {
                 .map_err(|e| e.to_string()),
             instance_id: id,
         },
-        DetailRequest::Invocations(id) => fleet::Detail::Invocations {
-            result: fleet::invocations(cloud, &id)
+        DetailRequest::Invocations(id, output) => fleet::Detail::Invocations {
+            result: fleet::invocations(cloud, &id, &output)
                 .await
                 .map_err(|e| e.to_string()),
             command_id: id,

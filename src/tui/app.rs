@@ -38,6 +38,8 @@ pub enum Mode {
     Input(String),
     /// A Run Command proposal waiting for y / n.
     Propose(Box<CommandProposal>),
+    /// An invocation's whole output, full screen.
+    Pager(Box<super::pager::Pager>),
     /// Typing `LOCAL:REMOTE [HOST]` for a port forward through `node` (`P`).
     Forward {
         node: String,
@@ -184,6 +186,8 @@ pub struct App {
     pub sent_ids: Vec<String>,
     /// Port forwards started from the console.
     pub forwards: super::forwards::Forwards,
+    /// `[output]` of the config: where sends also write the whole output.
+    pub output_defaults: crate::domain::model::OutputConfig,
     /// `[[forward]]` of the config, started with `:forward NAME`.
     pub named_forwards: Vec<crate::config::NamedForward>,
 }
@@ -227,6 +231,7 @@ impl App {
             sent_ids: Vec::new(),
             forwards: Default::default(),
             named_forwards: Vec::new(),
+            output_defaults: Default::default(),
         }
     }
 

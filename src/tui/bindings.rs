@@ -16,6 +16,8 @@ pub enum Context {
     Pane(Pane),
     Dialog,
     Prompt,
+    /// The whole output of an invocation, full screen.
+    Pager,
 }
 
 /// Everything a key can do.
@@ -52,6 +54,9 @@ pub enum Action {
     Forward,
     /// Ends the selected forward.
     EndForward,
+    /// In the output pager: the next and previous line matching the search.
+    NextMatch,
+    PrevMatch,
     LabVpc,
     LabNext,
     Yes,
@@ -263,6 +268,8 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
         (Concurrency, "concurrency", &[Dialog], &["c"]),
         (MaxErrors, "max_errors", &[Dialog], &["e"]),
         (Reboot, "reboot", &[Dialog], &["r"]),
+        (NextMatch, "next_match", &[Pager], &["n"]),
+        (PrevMatch, "prev_match", &[Pager], &["N"]),
         (Submit, "submit", &[Prompt], &["enter"]),
         (Cancel, "cancel", &[Prompt], &["esc"]),
         (

@@ -41,6 +41,18 @@ fn footer_actions(app: &App) -> (Context, Vec<(Action, usize)>) {
         Mode::Confirm(_) | Mode::Propose(_) => {
             (Context::Dialog, ranked(&[Action::Yes, Action::No]))
         }
+        Mode::Pager(_) => (
+            Context::Pager,
+            ranked(&[
+                Action::Back,
+                Action::Filter,
+                Action::NextMatch,
+                Action::PrevMatch,
+                Action::PageDown,
+                Action::PageUp,
+                Action::Bottom,
+            ]),
+        ),
         Mode::Help => (
             Context::Global,
             ranked(&[Action::Back, Action::Down, Action::Up]),
@@ -136,6 +148,10 @@ pub(super) fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(text.clone()),
             Span::raw("▏"),
         ]),
+        Mode::Pager(pager) if pager.typing.is_some() => Line::from(vec![Span::styled(
+            super::pager::typing_line(pager).unwrap_or_default(),
+            theme.accent(),
+        )]),
         Mode::Input(text) => Line::from(vec![
             Span::styled(
                 tf(
@@ -196,6 +212,7 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<HelpLine>)> {
     }
     out.push((t(lang, "ui.help.dialog"), lines_of(Context::Dialog)));
     out.push((t(lang, "ui.help.prompt"), lines_of(Context::Prompt)));
+    out.push((t(lang, "ui.help.pager"), lines_of(Context::Pager)));
     let commands = [
         "help.cmd.panes",
         "help.cmd.group",

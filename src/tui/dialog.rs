@@ -50,7 +50,11 @@ impl Confirm {
         for step in &self.plan.steps {
             let mark = if step.selected { "[x]" } else { "[ ]" };
             let optional = if step.kind.offered() {
-                t(lang, "ui.dialog.optional")
+                tf(
+                    lang,
+                    "ui.dialog.optional",
+                    &[("key", &ui.key(Context::Dialog, Action::ToggleOptional))],
+                )
             } else {
                 String::new()
             };

@@ -26,6 +26,8 @@ pub struct Drill {
     pub header: Vec<String>,
     pub loading: bool,
     pub error: Option<String>,
+    /// A command's: where its whole output was also written.
+    pub output: crate::domain::model::OutputConfig,
 }
 
 impl Drill {
@@ -53,7 +55,7 @@ impl Drill {
         match self.kind {
             DrillKind::Inventory => DetailRequest::Inventory(self.id.clone()),
             DrillKind::Patches => DetailRequest::Patches(self.id.clone()),
-            DrillKind::Command => DetailRequest::Invocations(self.id.clone()),
+            DrillKind::Command => DetailRequest::Invocations(self.id.clone(), self.output.clone()),
             DrillKind::Window => DetailRequest::Window(self.id.clone()),
         }
     }
@@ -83,6 +85,13 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         Pane::Commands => DrillKind::Command,
         _ => DrillKind::Window,
     };
+    let output = app
+        .snapshot
+        .commands
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.output.clone())
+        .unwrap_or_default();
     let drill = Drill {
         kind,
         id,
@@ -90,6 +99,7 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         header: Vec::new(),
         loading: true,
         error: None,
+        output,
     };
     let request = drill.request();
     app.drill = Some(drill);

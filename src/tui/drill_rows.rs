@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::panes::Column;
 use super::rows::{Cell, Row, Tone};
-use crate::domain::model::{Invocation, PatchEntry};
+use crate::domain::model::{Invocation, PatchEntry, STDERR_LIMIT, STDOUT_LIMIT};
 use crate::domain::snapshot::Snapshot;
 use crate::engine::fleet::{InventoryDetail, WindowDetail};
 use crate::i18n::{Lang, t, tf};
@@ -167,26 +167,27 @@ pub fn patch_entry_rows(entries: &[PatchEntry]) -> Vec<Row> {
         .collect()
 }
 
-/// GetCommandInvocation returns at most this many characters of output.
-pub const STDOUT_LIMIT: usize = 24_000;
-pub const STDERR_LIMIT: usize = 8_000;
-
 pub fn invocation_rows(invocations: &[Invocation], lang: Lang) -> Vec<Row> {
     invocations
         .iter()
         .map(|i| {
             let mut detail = Vec::new();
+            // Read whole from S3 or CloudWatch Logs: said first, and nothing is cut.
+            let whole = i.read_from.is_some();
+            if let Some(place) = &i.read_from {
+                detail.push(tf(lang, "ui.detail.read_from", &[("place", place)]));
+            }
             if !i.stdout.is_empty() {
                 detail.push("── stdout ──".to_string());
                 detail.extend(i.stdout.lines().map(str::to_string));
-                if i.stdout.chars().count() >= STDOUT_LIMIT {
+                if !whole && i.stdout.chars().count() >= STDOUT_LIMIT {
                     detail.push(t(lang, "ui.detail.stdout_cut"));
                 }
             }
             if !i.stderr.is_empty() {
                 detail.push("── stderr ──".to_string());
                 detail.extend(i.stderr.lines().map(str::to_string));
-                if i.stderr.chars().count() >= STDERR_LIMIT {
+                if !whole && i.stderr.chars().count() >= STDERR_LIMIT {
                     detail.push(t(lang, "ui.detail.stderr_cut"));
                 }
             }

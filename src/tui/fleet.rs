@@ -34,6 +34,8 @@ pub struct CommandProposal {
     /// Chosen instances left out: not online in Systems Manager (SendCommand would
     /// refuse the whole call for one of them).
     pub skipped: Vec<String>,
+    /// Where the whole output also goes (`[output]` in the config).
+    pub output: crate::domain::model::OutputConfig,
 }
 
 const CONCURRENCY: [&str; 5] = ["50", "10", "25%", "100%", "1"];
@@ -64,6 +66,7 @@ impl CommandProposal {
                 max_concurrency: Some(self.max_concurrency.clone()),
                 max_errors: Some(self.max_errors.clone()),
                 timeout_seconds: Some(600),
+                output: self.output.clone(),
             }
         };
         let mut out = Vec::new();
@@ -166,6 +169,14 @@ impl CommandProposal {
                     ("windows", &self.windows.len().to_string()),
                 ],
             )),
+        }
+        let places = self.output.places();
+        if !places.is_empty() {
+            lines.push(tf(
+                lang,
+                "proposal.output_to",
+                &[("places", &places.join(", "))],
+            ));
         }
         if !self.skipped.is_empty() {
             let shown: Vec<&str> = self.skipped.iter().take(5).map(String::as_str).collect();
@@ -273,6 +284,7 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
         max_concurrency: CONCURRENCY[0].into(),
         max_errors: ERRORS[0].into(),
         skipped,
+        output: app.output_defaults.clone(),
     })
 }
 
@@ -302,6 +314,7 @@ pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Eff
         max_concurrency: CONCURRENCY[0].into(),
         max_errors: ERRORS[0].into(),
         skipped,
+        output: app.output_defaults.clone(),
     }));
     Vec::new()
 }
@@ -350,6 +363,7 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
         max_concurrency: String::new(),
         max_errors: String::new(),
         skipped: Vec::new(),
+        output: Default::default(),
     }));
     Vec::new()
 }

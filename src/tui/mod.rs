@@ -20,6 +20,7 @@ mod keys;
 pub mod lab;
 pub mod layout;
 pub mod offload;
+pub mod pager;
 pub mod panes;
 mod plans;
 mod prompt;

@@ -54,6 +54,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(frame, area, app),
         Mode::Confirm(_) | Mode::Propose(_) => dialog::draw(frame, area, app),
+        // Between the tabs and the footer: the header and the keys stay in view.
+        Mode::Pager(pager) => {
+            let top = screen.tabs.y + screen.tabs.height;
+            let body = ratatui::layout::Rect {
+                x: area.x,
+                y: top,
+                width: area.width,
+                height: screen.footer.y.saturating_sub(top),
+            };
+            super::pager::draw(frame, body, app, pager);
+        }
         _ => {}
     }
 }

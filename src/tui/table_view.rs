@@ -281,7 +281,17 @@ pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
     let lines = detail_lines(app);
     let key = app.ui().key(Context::Global, Action::Details);
     let title = if output {
-        tf(lang, "ui.detail.output", &[("id", &row.id)])
+        let ui = app.ui();
+        let pick = format!(
+            "{}/{}",
+            ui.key(Context::Global, Action::Down),
+            ui.key(Context::Global, Action::Up)
+        );
+        tf(
+            lang,
+            "ui.detail.output",
+            &[("id", &row.id), ("pick", &pick), ("open", &key)],
+        )
     } else if app.drill.is_some() {
         tf(lang, "ui.detail.title", &[("key", &key)])
     } else {

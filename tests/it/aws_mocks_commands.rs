@@ -159,6 +159,7 @@ async fn send_command_passes_the_request_and_refuses_more_than_50() {
         max_concurrency: None,
         max_errors: Some("0".to_string()),
         timeout_seconds: None,
+        output: Default::default(),
     };
     let sent = cloud.send_command(&request).await.expect("sent");
     assert_eq!(sent.id, "c-5");
@@ -272,6 +273,7 @@ async fn send_command_with_120_targets_is_three_calls_of_at_most_50() {
         max_concurrency: Some("50".to_string()),
         max_errors: Some("0".to_string()),
         timeout_seconds: None,
+        output: Default::default(),
     };
     let sent = ssmdeck::engine::fleet::send_batched(&cloud, &request)
         .await

@@ -360,6 +360,7 @@ async fn run_command<C: Cloud>(c: &C, s: &Stack, settle: Settle<'_>) {
         max_concurrency: Some("50".into()),
         max_errors: Some("0".into()),
         timeout_seconds: Some(600),
+        output: Default::default(),
     };
     let cmd = c.send_command(&req).await.expect("SendCommand");
     assert_eq!(cmd.document, "AWS-RunShellScript");

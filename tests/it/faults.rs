@@ -243,7 +243,7 @@ fn every_method_names_its_actions() {
         for a in *actions {
             let (service, op) = a.split_once(':').expect("service:Operation");
             assert!(
-                ["ec2", "iam", "ssm", "sts"].contains(&service),
+                ["ec2", "iam", "ssm", "sts", "s3"].contains(&service),
                 "{method}: {a}"
             );
             assert!(op.starts_with(|c: char| c.is_ascii_uppercase()), "{a}");

@@ -14,16 +14,16 @@ use crate::ui::{app_on, chars, feed, key, run_effects, screen};
 const W: u16 = 160;
 const H: u16 = 45;
 
-fn fleet() -> SandboxCloud {
+pub(crate) fn fleet() -> SandboxCloud {
     SandboxCloud::new(Scenario::Fleet(60), Clock::manual(t0()))
 }
 
-async fn press(app: &mut App, cloud: &SandboxCloud, code: KeyCode) {
+pub(crate) async fn press(app: &mut App, cloud: &SandboxCloud, code: KeyCode) {
     let effects = key(app, code);
     run_effects(app, cloud, None, effects).await;
 }
 
-async fn advance(app: &mut App, cloud: &SandboxCloud, secs: i64) {
+pub(crate) async fn advance(app: &mut App, cloud: &SandboxCloud, secs: i64) {
     cloud.clock().advance(SignedDuration::from_secs(secs));
     feed(app, cloud).await;
 }
@@ -35,7 +35,7 @@ fn selected(app: &App) -> Option<String> {
 }
 
 /// Moves the selection to the row `id` of the current table.
-fn select(app: &mut App, id: &str) {
+pub(crate) fn select(app: &mut App, id: &str) {
     key(app, KeyCode::Char('g'));
     for _ in 0..200 {
         if selected(app).as_deref() == Some(id) {
@@ -47,7 +47,7 @@ fn select(app: &mut App, id: &str) {
 }
 
 /// Healthy online Linux nodes (commands succeed on them).
-async fn healthy_linux(cloud: &SandboxCloud, n: usize) -> Vec<String> {
+pub(crate) async fn healthy_linux(cloud: &SandboxCloud, n: usize) -> Vec<String> {
     let nodes = cloud.describe_managed_nodes().await.expect("nodes");
     let broken: Vec<String> = cloud
         .edit(|w| {
@@ -356,6 +356,7 @@ async fn run_command_and_cancel_are_written_to_the_audit_log_without_the_script(
         max_concurrency: None,
         max_errors: None,
         timeout_seconds: None,
+        output: Default::default(),
     };
     engine.perform(ssmdeck::engine::ops::Op::Send(request), audit.clone());
     let command_id = loop {

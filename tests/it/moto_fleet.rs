@@ -23,6 +23,7 @@ async fn run_command_round_trip() {
         max_concurrency: Some("50".to_string()),
         max_errors: Some("0".to_string()),
         timeout_seconds: Some(600),
+        output: Default::default(),
     };
     let command = cloud.send_command(&request).await.expect("send");
     assert!(!command.id.is_empty());

@@ -62,7 +62,8 @@ fn adapter_sources() -> Vec<(PathBuf, String)> {
 
 /// Every `"svc:Operation"` string literal outside comments.
 fn action_literals(text: &str) -> BTreeSet<String> {
-    let re = regex::Regex::new(r#""((?:ec2|iam|ssm|sts):[A-Z][A-Za-z0-9]*)""#).expect("regex");
+    let re =
+        regex::Regex::new(r#""((?:ec2|iam|ssm|sts|s3|logs):[A-Z][A-Za-z0-9]*)""#).expect("regex");
     text.lines()
         .filter(|l| !l.trim_start().starts_with("//"))
         .flat_map(|l| {
@@ -430,6 +431,7 @@ async fn command_output_stays_out_of_the_log_by_default() {
         max_concurrency: None,
         max_errors: None,
         timeout_seconds: None,
+        output: Default::default(),
     };
     let sent = ssmdeck::engine::fleet::send_batched(&cloud, &request)
         .await
@@ -437,7 +439,7 @@ async fn command_output_stays_out_of_the_log_by_default() {
     cloud.clock().advance(jiff::SignedDuration::from_secs(600));
     let mut seen = false;
     for command in &sent {
-        let invocations = ssmdeck::engine::fleet::invocations(&cloud, &command.id)
+        let invocations = ssmdeck::engine::fleet::invocations(&cloud, &command.id, &command.output)
             .await
             .expect("invocations");
         seen |= invocations.iter().any(|i| i.stdout.contains(OUTPUT));

@@ -139,6 +139,7 @@ async fn build_pool() -> Pool {
         max_concurrency: None,
         max_errors: None,
         timeout_seconds: None,
+        output: Default::default(),
     };
     let mut commands = Vec::new();
     if let Ok(c) = fleet.send_command(&request).await {
@@ -169,7 +170,7 @@ async fn build_pool() -> Pool {
     for c in &commands {
         events.push(EngineEvent::Detail(Detail::Invocations {
             command_id: c.id.clone(),
-            result: fleet::invocations(&fleet, &c.id)
+            result: fleet::invocations(&fleet, &c.id, &c.output)
                 .await
                 .map_err(|e| e.to_string()),
         }));

@@ -300,6 +300,7 @@ async fn sandbox_enforces_what_aws_enforces() {
         max_concurrency: None,
         max_errors: None,
         timeout_seconds: None,
+        output: Default::default(),
     };
     assert!(matches!(
         cloud.send_command(&many).await,
@@ -337,6 +338,7 @@ async fn run_command_progresses_with_output() {
         max_concurrency: None,
         max_errors: None,
         timeout_seconds: None,
+        output: Default::default(),
     };
     let cmd = cloud.send_command(&req).await.expect("send");
     assert_eq!(cmd.status, "Pending");

@@ -24,6 +24,16 @@ fn configured_endpoint(conf: &SdkConfig) -> Option<String> {
     from_env.or_else(|| conf.endpoint_url().map(str::to_string))
 }
 
+/// One client per service.
+struct Clients {
+    ec2: aws_sdk_ec2::Client,
+    iam: aws_sdk_iam::Client,
+    ssm: aws_sdk_ssm::Client,
+    sts: aws_sdk_sts::Client,
+    s3: aws_sdk_s3::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+}
+
 impl AwsCloud {
     /// Loads the configuration (credentials are resolved lazily, on the first call).
     pub async fn connect(settings: &AwsSettings) -> color_eyre::Result<Self> {
@@ -40,13 +50,25 @@ impl AwsCloud {
 
     /// Clients for every service from one configuration (tests: moto or a dummy config).
     pub fn from_conf(conf: &SdkConfig) -> Self {
+        let endpoint = configured_endpoint(conf);
+        // An S3 look-alike (moto) takes the bucket in the path, not in the host name.
+        let path_style = endpoint.as_deref().is_some_and(|e| !is_aws_endpoint(e));
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(conf)
+                .force_path_style(path_style)
+                .build(),
+        );
         Self::build(
-            aws_sdk_ec2::Client::new(conf),
-            aws_sdk_iam::Client::new(conf),
-            aws_sdk_ssm::Client::new(conf),
-            aws_sdk_sts::Client::new(conf),
+            Clients {
+                ec2: aws_sdk_ec2::Client::new(conf),
+                iam: aws_sdk_iam::Client::new(conf),
+                ssm: aws_sdk_ssm::Client::new(conf),
+                sts: aws_sdk_sts::Client::new(conf),
+                s3,
+                logs: aws_sdk_cloudwatchlogs::Client::new(conf),
+            },
             conf.region().map(ToString::to_string).unwrap_or_default(),
-            configured_endpoint(conf),
+            endpoint,
         )
     }
 
@@ -59,17 +81,31 @@ impl AwsCloud {
         sts: aws_sdk_sts::Client,
         region: impl Into<String>,
     ) -> Self {
-        Self::build(ec2, iam, ssm, sts, region.into(), None)
+        let region = region.into();
+        let conf = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.clone()))
+            .build();
+        let clients = Clients {
+            ec2,
+            iam,
+            ssm,
+            sts,
+            s3: aws_sdk_s3::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+        };
+        Self::build(clients, region, None)
     }
 
-    fn build(
-        ec2: aws_sdk_ec2::Client,
-        iam: aws_sdk_iam::Client,
-        ssm: aws_sdk_ssm::Client,
-        sts: aws_sdk_sts::Client,
-        region: String,
-        endpoint_url: Option<String>,
-    ) -> Self {
+    fn build(clients: Clients, region: String, endpoint_url: Option<String>) -> Self {
+        let Clients {
+            ec2,
+            iam,
+            ssm,
+            sts,
+            s3,
+            logs,
+        } = clients;
         let recorder = Recorder::default();
         let custom = endpoint_url.as_deref().is_some_and(|e| !is_aws_endpoint(e));
         Self {
@@ -77,6 +113,8 @@ impl AwsCloud {
             iam,
             ssm,
             sts,
+            s3,
+            logs,
             region,
             label: "default credentials".to_string(),
             profile: None,
@@ -130,6 +168,24 @@ impl AwsCloud {
         );
         self.sts = aws_sdk_sts::Client::from_conf(
             self.sts
+                .config()
+                .to_builder()
+                .interceptor(r.clone())
+                .retry_classifier(classifier)
+                .retry_partition(partition.clone())
+                .build(),
+        );
+        self.s3 = aws_sdk_s3::Client::from_conf(
+            self.s3
+                .config()
+                .to_builder()
+                .interceptor(r.clone())
+                .retry_classifier(classifier)
+                .retry_partition(partition.clone())
+                .build(),
+        );
+        self.logs = aws_sdk_cloudwatchlogs::Client::from_conf(
+            self.logs
                 .config()
                 .to_builder()
                 .interceptor(r)

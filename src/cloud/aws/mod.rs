@@ -1,4 +1,5 @@
 mod client;
+mod command_output;
 pub mod config;
 mod convert;
 mod ec2;
@@ -28,8 +29,8 @@ use intercept::{Recorder, is_aws_endpoint};
 
 use crate::cloud::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
-    StartedSession, VpcDnsAttribute, WriteMode, Written,
+    FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
+    Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -64,6 +65,9 @@ pub struct AwsCloud {
     iam: aws_sdk_iam::Client,
     ssm: aws_sdk_ssm::Client,
     sts: aws_sdk_sts::Client,
+    /// Commands' whole output (S3 and CloudWatch Logs).
+    s3: aws_sdk_s3::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
     region: String,
     label: String,
     /// The profile named for these clients, for messages about their credentials.
@@ -437,6 +441,35 @@ impl Cloud for AwsCloud {
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
         self.own(ssm_commands::cancel_command(&self.ssm, command_id).await)
+    }
+
+    async fn read_full_output(
+        &self,
+        output: &crate::domain::model::OutputConfig,
+        command_id: &str,
+        instance_id: &str,
+    ) -> CloudResult<Option<FullOutput>> {
+        if let Some(bucket) = &output.s3_bucket {
+            let found = command_output::from_s3(
+                &self.s3,
+                bucket,
+                output.s3_prefix.as_deref(),
+                command_id,
+                instance_id,
+            )
+            .await;
+            match self.own(found) {
+                Ok(Some(full)) => return Ok(Some(full)),
+                Ok(None) => {}
+                Err(e) if output.log_group.is_none() => return Err(e),
+                Err(e) => tracing::debug!(error = %e, "output not read from S3"),
+            }
+        }
+        match &output.log_group {
+            Some(group) => self
+                .own(command_output::from_logs(&self.logs, group, command_id, instance_id).await),
+            None => Ok(None),
+        }
     }
 
     async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {

@@ -9,7 +9,7 @@ use super::convert::{opt_owned, opt_timestamp, owned};
 use super::errors::map_err;
 use super::logged;
 use crate::cloud::{CloudError, CloudResult, SEND_COMMAND_MAX_TARGETS, SendCommandRequest};
-use crate::domain::model::{Command, Invocation};
+use crate::domain::model::{Command, Invocation, OutputConfig};
 
 const COMMANDS_PAGE: i32 = 50;
 
@@ -51,6 +51,16 @@ fn command(c: &sdk::Command) -> Option<Command> {
         target_count: c.target_count(),
         completed_count: c.completed_count(),
         error_count: c.error_count(),
+        output: OutputConfig {
+            s3_bucket: opt_owned(c.output_s3_bucket_name()).filter(|b| !b.is_empty()),
+            s3_prefix: opt_owned(c.output_s3_key_prefix()).filter(|p| !p.is_empty()),
+            log_group: c
+                .cloud_watch_output_config()
+                .filter(|w| w.cloud_watch_output_enabled())
+                .and_then(|w| w.cloud_watch_log_group_name())
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
+        },
     })
 }
 
@@ -102,6 +112,7 @@ fn invocation(i: &sdk::CommandInvocation) -> Invocation {
         response_code,
         stdout,
         stderr: String::new(),
+        read_from: None,
     }
 }
 
@@ -133,6 +144,7 @@ pub(crate) async fn get_command_invocation(
         response_code,
         stdout: owned(out.standard_output_content()),
         stderr: owned(out.standard_error_content()),
+        read_from: None,
     })
 }
 
@@ -172,6 +184,14 @@ pub(crate) async fn send_command(
         .set_max_concurrency(request.max_concurrency.clone())
         .set_max_errors(request.max_errors.clone())
         .set_timeout_seconds(request.timeout_seconds)
+        .set_output_s3_bucket_name(request.output.s3_bucket.clone())
+        .set_output_s3_key_prefix(request.output.s3_prefix.clone())
+        .set_cloud_watch_output_config(request.output.log_group.as_ref().map(|g| {
+            sdk::CloudWatchOutputConfig::builder()
+                .cloud_watch_log_group_name(g)
+                .cloud_watch_output_enabled(true)
+                .build()
+        }))
         .send()
         .await
         .map_err(|e| map_err(ACTION, e))?;

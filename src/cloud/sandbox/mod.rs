@@ -20,8 +20,8 @@ use world::World;
 
 use super::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
-    StartedSession, VpcDnsAttribute, WriteMode, Written,
+    FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
+    Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -541,6 +541,15 @@ impl Cloud for SandboxCloud {
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {
         self.write(|w, now| ssm::cancel(w, now, command_id))
+    }
+
+    async fn read_full_output(
+        &self,
+        output: &crate::domain::model::OutputConfig,
+        command_id: &str,
+        instance_id: &str,
+    ) -> CloudResult<Option<FullOutput>> {
+        self.with(|w, now| Ok(ssm::full_output(w, now, output, command_id, instance_id)))
     }
 
     async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {

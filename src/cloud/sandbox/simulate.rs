@@ -342,6 +342,23 @@ pub fn run_line(host: &str, user: &str, line: &str) -> Ran {
             ))
         }
         "echo" => out(format!("{}\n", rest.trim_matches('"'))),
+        // `seq N`, `seq FIRST LAST`: long output on demand (at most 200,000 lines).
+        "seq" => {
+            let n: Vec<i64> = rest.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+            let (first, last) = match n.as_slice() {
+                [last] => (1, *last),
+                [first, last] => (*first, *last),
+                _ => {
+                    return Ran {
+                        stderr: "seq: missing operand\n".into(),
+                        code: 1,
+                        ..Ran::default()
+                    };
+                }
+            };
+            let last = last.min(first.saturating_add(199_999));
+            out((first..=last).map(|i| format!("{i}\n")).collect())
+        }
         "cat" if line.contains("/etc/os-release") => {
             out("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n".into())
         }

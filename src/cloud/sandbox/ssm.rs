@@ -10,10 +10,12 @@ use super::scenario;
 use super::simulate;
 use super::world::{SimCommand, SimInvocation, World};
 use crate::cloud::{
-    CloudError, CloudResult, PATCH_STATES_MAX_IDS, SEND_COMMAND_MAX_TARGETS, SendCommandRequest,
+    CloudError, CloudResult, FullOutput, PATCH_STATES_MAX_IDS, SEND_COMMAND_MAX_TARGETS,
+    SendCommandRequest,
 };
 use crate::domain::model::{
-    Command, InventoryEntry, InventorySummary, Invocation, PatchEntry, PatchState, PingStatus,
+    Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchState,
+    PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
 };
 
 pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Vec<PatchState>> {
@@ -96,16 +98,18 @@ pub(super) fn invocation_view(
         status: status.into(),
         status_details: details.into(),
         response_code: if finished { Some(inv.exit_code) } else { None },
+        // The API keeps the first 24,000 / 8,000 characters, as AWS does.
         stdout: if finished {
-            inv.stdout.clone()
+            inv.stdout.chars().take(STDOUT_LIMIT).collect()
         } else {
             String::new()
         },
         stderr: if finished {
-            inv.stderr.clone()
+            inv.stderr.chars().take(STDERR_LIMIT).collect()
         } else {
             String::new()
         },
+        read_from: None,
     }
 }
 
@@ -143,6 +147,7 @@ pub(super) fn command_view(w: &World, c: &SimCommand, now: Timestamp) -> Command
         target_count: invs.len() as i32,
         completed_count: completed,
         error_count: errors,
+        output: c.output.clone(),
     }
 }
 
@@ -300,6 +305,7 @@ pub(super) fn send_to_ids(
         cancelled_at: None,
         invocations,
         applied: false,
+        output: req.output.clone(),
     };
     let view = command_view(w, &cmd, now);
     w.commands.push(cmd);
@@ -316,4 +322,32 @@ pub(super) fn cancel(w: &mut World, now: Timestamp, command_id: &str) -> CloudRe
         c.cancelled_at = Some(now);
     }
     Ok(())
+}
+
+/// The whole output of a finished invocation, where the command wrote it.
+pub(super) fn full_output(
+    w: &World,
+    now: Timestamp,
+    output: &OutputConfig,
+    command_id: &str,
+    instance_id: &str,
+) -> Option<FullOutput> {
+    let c = w.commands.iter().find(|c| c.id == command_id)?;
+    if !c.output.is_set() || c.output != *output {
+        return None;
+    }
+    let inv = c
+        .invocations
+        .iter()
+        .find(|i| i.instance_id == instance_id)?;
+    let view = invocation_view(w, c, inv, now);
+    if !matches!(view.status.as_str(), "Success" | "Failed") {
+        return None;
+    }
+    let place = output.places().into_iter().next()?;
+    Some(FullOutput {
+        stdout: inv.stdout.clone(),
+        stderr: inv.stderr.clone(),
+        place: format!("{place}/{command_id}/{instance_id}/"),
+    })
 }

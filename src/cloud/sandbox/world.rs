@@ -85,6 +85,8 @@ pub struct SimCommand {
     pub invocations: Vec<SimInvocation>,
     /// Effects on the world (patch state) are applied once.
     pub applied: bool,
+    /// Where the whole output was also written.
+    pub output: crate::domain::model::OutputConfig,
 }
 
 #[derive(Debug, Clone)]

@@ -97,7 +97,44 @@ pub struct Command {
     pub target_count: i32,
     pub completed_count: i32,
     pub error_count: i32,
+    /// Where the whole output goes besides the API's first 24,000 / 8,000 characters.
+    pub output: OutputConfig,
 }
+
+/// A command's output also written to S3 and/or CloudWatch Logs (SendCommand's
+/// `OutputS3BucketName`, `OutputS3KeyPrefix`, `CloudWatchOutputConfig`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OutputConfig {
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub log_group: Option<String>,
+}
+
+impl OutputConfig {
+    pub fn is_set(&self) -> bool {
+        self.s3_bucket.is_some() || self.log_group.is_some()
+    }
+
+    /// `s3://bucket/prefix`, `CloudWatch Logs group` — where the output was written.
+    pub fn places(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(b) = &self.s3_bucket {
+            out.push(match self.s3_prefix.as_deref().filter(|p| !p.is_empty()) {
+                Some(p) => format!("s3://{b}/{}", p.trim_end_matches('/')),
+                None => format!("s3://{b}"),
+            });
+        }
+        if let Some(g) = &self.log_group {
+            out.push(format!("logs:{g}"));
+        }
+        out
+    }
+}
+
+/// GetCommandInvocation keeps this many characters of standard output…
+pub const STDOUT_LIMIT: usize = 24_000;
+/// …and of standard error.
+pub const STDERR_LIMIT: usize = 8_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Invocation {
@@ -108,6 +145,16 @@ pub struct Invocation {
     pub response_code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// Where `stdout` and `stderr` were read whole from (S3, CloudWatch Logs), when the
+    /// API's were cut or empty.
+    pub read_from: Option<String>,
+}
+
+impl Invocation {
+    /// The API cut the output it returned.
+    pub fn cut(&self) -> bool {
+        self.stdout.chars().count() >= STDOUT_LIMIT || self.stderr.chars().count() >= STDERR_LIMIT
+    }
 }
 
 /// Row of ListInventoryEntries for one type (e.g. `AWS:Application`): field → value.

@@ -44,6 +44,8 @@ impl PaneSpec for Spec {
     fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
         match action {
             Action::Details if app.drill.is_none() => Some(drill::open_detail(app)),
+            // In the output view: the selected node's whole output, full screen.
+            Action::Details => Some(crate::tui::pager::open(app)),
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::CancelCommand => Some(fleet::propose_cancel(app)),
             _ => None,

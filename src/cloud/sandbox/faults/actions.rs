@@ -125,6 +125,7 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("cancel_command", &["ssm:CancelCommand"]),
     ("start_session", &["ssm:StartSession"]),
+    ("read_full_output", &["s3:ListBucket", "s3:GetObject"]),
     ("terminate_session", &["ssm:TerminateSession"]),
 ];
 

@@ -18,12 +18,12 @@ use crate::cloud::aws::MAX_ATTEMPTS;
 use crate::cloud::sandbox::SandboxCloud;
 use crate::cloud::{
     AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest, Simulated,
-    StartedSession, VpcDnsAttribute, WriteMode, Written,
+    FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
+    Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, OutputConfig, PatchEntry, PatchState,
     ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
     WindowTarget, WindowTask,
 };
@@ -308,6 +308,7 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn send_command(&self, request: &SendCommandRequest) -> Command;
         fn cancel_command(&self, command_id: &str) -> ();
         fn start_session(&self, request: &SessionRequest) -> StartedSession;
+        fn read_full_output(&self, output: &OutputConfig, command_id: &str, instance_id: &str) -> Option<FullOutput>;
         fn terminate_session(&self, session_id: &str) -> ();
     }
 
