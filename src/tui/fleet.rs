@@ -34,6 +34,8 @@ pub struct CommandProposal {
     /// Chosen instances left out: not online in Systems Manager (SendCommand would
     /// refuse the whole call for one of them).
     pub skipped: Vec<String>,
+    /// The targets' Name tags, by id, for the dialog.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 const CONCURRENCY: [&str; 5] = ["50", "10", "25%", "100%", "1"];
@@ -117,6 +119,28 @@ impl CommandProposal {
         out
     }
 
+    /// The first few targets by name (and id), then `+N`.
+    fn target_names(&self, lang: Lang) -> String {
+        const SHOWN: usize = 3;
+        let ids: Vec<&String> = self.linux.iter().chain(&self.windows).collect();
+        let names: Vec<String> = ids
+            .iter()
+            .take(SHOWN)
+            .map(|id| match self.names.get(*id) {
+                Some(name) => format!("{name} ({id})"),
+                None => (*id).clone(),
+            })
+            .collect();
+        let names = names.join(", ");
+        match ids.len().checked_sub(SHOWN).filter(|n| *n > 0) {
+            Some(more) => format!(
+                "{names} {}",
+                tf(lang, "proposal.more", &[("n", &more.to_string())])
+            ),
+            None => names,
+        }
+    }
+
     fn comment(&self) -> String {
         let text = match &self.kind {
             ProposalKind::Shell(c) => format!("ssmdeck: {c}"),
@@ -167,15 +191,20 @@ impl CommandProposal {
                 ],
             )),
         }
+        if self.tag.is_none() {
+            lines.push(tf(
+                lang,
+                "proposal.on",
+                &[("names", &self.target_names(lang))],
+            ));
+        }
         if !self.skipped.is_empty() {
-            let shown: Vec<&str> = self.skipped.iter().take(5).map(String::as_str).collect();
-            let more = if self.skipped.len() > 5 { " …" } else { "" };
             lines.push(tf(
                 lang,
                 "proposal.skipped",
                 &[
                     ("n", &self.skipped.len().to_string()),
-                    ("ids", &format!("{}{more}", shown.join(", "))),
+                    ("ids", &shortlist(&self.skipped)),
                 ],
             ));
         }
@@ -204,6 +233,13 @@ impl CommandProposal {
         lines.push(tf(lang, "proposal.errors", &[("value", &self.max_errors)]));
         lines
     }
+}
+
+/// The first five ids, then `…`.
+fn shortlist(ids: &[String]) -> String {
+    let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+    let more = if ids.len() > 5 { " …" } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// Marked nodes of the node panes, else the selected node of this pane.
@@ -253,6 +289,36 @@ fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
     ids.iter().cloned().partition(|id| !windows(id))
 }
 
+/// A proposal for `ids` (their online ones), or for the tag.
+fn build(
+    app: &App,
+    kind: ProposalKind,
+    ids: &[String],
+    tag: Option<(String, String)>,
+) -> CommandProposal {
+    let (ids, skipped) = online_only(app, ids);
+    let (linux, windows) = split_platforms(app, &ids);
+    let chosen: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let names = app
+        .snapshot
+        .instances
+        .instances
+        .iter()
+        .filter(|i| chosen.contains(i.id.as_str()))
+        .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
+        .collect();
+    CommandProposal {
+        kind,
+        linux,
+        windows,
+        tag,
+        max_concurrency: CONCURRENCY[0].into(),
+        max_errors: ERRORS[0].into(),
+        skipped,
+        names,
+    }
+}
+
 fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
     let ids = target_ids(app);
     let tag = if ids.is_empty() {
@@ -263,17 +329,23 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
     if ids.is_empty() && tag.is_none() {
         return None;
     }
-    let (ids, skipped) = online_only(app, &ids);
-    let (linux, windows) = split_platforms(app, &ids);
-    Some(CommandProposal {
-        kind,
-        linux,
-        windows,
-        tag,
-        max_concurrency: CONCURRENCY[0].into(),
-        max_errors: ERRORS[0].into(),
-        skipped,
-    })
+    Some(build(app, kind, &ids, tag))
+}
+
+/// Opens the dialog, or refuses when none of the chosen nodes can take the command.
+fn open(app: &mut App, p: CommandProposal) {
+    if p.target_count() == 0 && p.tag.is_none() {
+        app.error(tf(
+            app.lang,
+            "status.none_online_refused",
+            &[
+                ("n", &p.skipped.len().to_string()),
+                ("ids", &shortlist(&p.skipped)),
+            ],
+        ));
+        return;
+    }
+    app.mode = Mode::Propose(Box::new(p));
 }
 
 pub fn start_shell(app: &mut App) -> Vec<Effect> {
@@ -292,17 +364,8 @@ pub fn start_shell(app: &mut App) -> Vec<Effect> {
 
 /// A proposal for explicit nodes (the Lab's first operations).
 pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Effect> {
-    let (ids, skipped) = online_only(app, ids);
-    let (linux, windows) = split_platforms(app, &ids);
-    app.mode = Mode::Propose(Box::new(CommandProposal {
-        kind,
-        linux,
-        windows,
-        tag: None,
-        max_concurrency: CONCURRENCY[0].into(),
-        max_errors: ERRORS[0].into(),
-        skipped,
-    }));
+    let p = build(app, kind, ids, None);
+    open(app, p);
     Vec::new()
 }
 
@@ -312,7 +375,7 @@ pub fn propose(app: &mut App, kind: ProposalKind) -> Vec<Effect> {
         return Vec::new();
     }
     match proposal(app, kind) {
-        Some(p) => app.mode = Mode::Propose(Box::new(p)),
+        Some(p) => open(app, p),
         None => app.info(t(app.lang, "status.select_nodes")),
     }
     Vec::new()
@@ -350,6 +413,7 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
         max_concurrency: String::new(),
         max_errors: String::new(),
         skipped: Vec::new(),
+        names: Default::default(),
     }));
     Vec::new()
 }
@@ -422,6 +486,14 @@ pub fn on_sent(
                 .commands
                 .insert(0, c);
         }
+    }
+    // The Commands pane shows the first command of this send selected.
+    let page = app.page();
+    if let (Some(first), Some(table)) = (
+        app.sent_ids.first().cloned(),
+        app.tables.get_mut(Pane::Commands.index()),
+    ) {
+        table.want(&first, page);
     }
     app.rebuild();
     Vec::new()

@@ -46,6 +46,7 @@ mod rules_acl;
 mod rules_iam;
 mod rules_network;
 mod run_cmd;
+mod run_polish;
 mod sandbox;
 mod scopes;
 mod screens;
