@@ -17,8 +17,8 @@ pub fn finding_fix(f: &Finding, ui: Ui) -> String {
         let Some(pane) = Pane::from_command(pane) else {
             continue;
         };
-        let Some(key) = Action::by_name(name)
-            .and_then(|a| ui.keymap.key_of(Context::Pane(pane), a))
+        let Some(key) =
+            Action::by_name(name).and_then(|a| ui.keymap.key_of(Context::Pane(pane), a))
         else {
             continue;
         };
@@ -42,7 +42,9 @@ pub fn finding_fix(f: &Finding, ui: Ui) -> String {
         return action;
     }
     let places = places.join(&or);
-    let via = if route.offered {
+    let via = if !route.cli {
+        tf(lang, "fix.via.console_only", &[("places", &places)])
+    } else if route.offered {
         tf(
             lang,
             "fix.via.console_offered",

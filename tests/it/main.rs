@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod agent_update;
 mod audit_log;
 mod aws_mocks;
 mod aws_mocks_commands;

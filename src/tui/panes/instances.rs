@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
+use crate::domain::findings::FindingKind;
 use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::{Lang, t, tf};
@@ -129,10 +130,12 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
             (None, true) => cell("–", Tone::Dim),
             (None, false) => cell("?", Tone::Dim),
         };
+        let outdated = report
+            .findings
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::AgentOutdated { .. }));
         let agent = match node.and_then(|n| n.agent_version.clone()) {
-            Some(v) if node.and_then(|n| n.is_latest_version) == Some(false) => {
-                cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn)
-            }
+            Some(v) if outdated => cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn),
             Some(v) => cell(v, Tone::Normal),
             None => cell("–", Tone::Dim),
         };
