@@ -17,7 +17,11 @@ use crate::i18n::{Lang, t, tf};
 pub enum ProposalKind {
     Shell(String),
     Scan,
-    Install { reboot: bool },
+    Install {
+        reboot: bool,
+    },
+    /// AWS-UpdateSSMAgent: the agent updated to the latest in place.
+    UpdateAgent,
     Cancel(String),
 }
 
@@ -108,6 +112,10 @@ impl CommandProposal {
                 let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
                 out.push(base("AWS-RunPatchBaseline", ids, params));
             }
+            ProposalKind::UpdateAgent => {
+                let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
+                out.push(base("AWS-UpdateSSMAgent", ids, Vec::new()));
+            }
             ProposalKind::Cancel(_) => {}
         }
         if let Some((k, v)) = &self.tag {
@@ -146,6 +154,7 @@ impl CommandProposal {
             ProposalKind::Shell(c) => format!("ssmdeck: {c}"),
             ProposalKind::Scan => "ssmdeck: patch scan".into(),
             ProposalKind::Install { .. } => "ssmdeck: patch install".into(),
+            ProposalKind::UpdateAgent => "ssmdeck: SSM Agent update".into(),
             ProposalKind::Cancel(_) => "ssmdeck".into(),
         };
         // SendCommand comments are at most 100 characters.
@@ -163,6 +172,7 @@ impl CommandProposal {
             }
             ProposalKind::Shell(c) => lines.push(tf(lang, "proposal.shell", &[("command", c)])),
             ProposalKind::Scan => lines.push(t(lang, "proposal.scan")),
+            ProposalKind::UpdateAgent => lines.push(t(lang, "proposal.update_agent")),
             ProposalKind::Install { reboot } => {
                 lines.push(t(lang, "proposal.install"));
                 lines.push(t(

@@ -1,5 +1,6 @@
 //! Instances: every EC2 instance with its readiness verdict; `a` attaches the profile,
-//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell.
+//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell, `U`
+//! updates the agent.
 
 use std::collections::HashMap;
 
@@ -64,6 +65,7 @@ impl PaneSpec for Spec {
             Action::Session,
             Action::Mark,
             Action::Details,
+            Action::UpdateAgent,
         ]
     }
     fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
@@ -72,6 +74,7 @@ impl PaneSpec for Spec {
             Action::FixInstances => Some(propose(app, PlanAction::Fix)),
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
+            Action::UpdateAgent => Some(fleet::propose(app, fleet::ProposalKind::UpdateAgent)),
             _ => None,
         }
     }
