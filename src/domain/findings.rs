@@ -93,6 +93,11 @@ pub enum Fix {
     CheckAgent {
         instance_id: String,
     },
+    /// Run Command `AWS-UpdateSSMAgent` on the instance (from the console; `ssmdeck fix`
+    /// does not send commands).
+    UpdateAgent {
+        instance_id: String,
+    },
     /// No safe API call: the change is described with the finding.
     Manual,
     Wait,
@@ -248,6 +253,12 @@ pub enum FindingKind {
     DhmcAgentTooOld {
         version: String,
     },
+    /// The agent is older than the latest: the region says so (`IsLatestVersion`), or a
+    /// node of the same platform in this account runs `latest`.
+    AgentOutdated {
+        version: String,
+        latest: Option<String>,
+    },
     AgentNotRegistered,
     ConnectionLost,
 }
@@ -312,6 +323,7 @@ impl FindingKind {
             FindingKind::DhmcRoleMissing { .. } => "dhmc_role_missing",
             FindingKind::DhmcRoleNotTrustingSsm { .. } => "dhmc_role_not_trusting_ssm",
             FindingKind::DhmcAgentTooOld { .. } => "dhmc_agent_too_old",
+            FindingKind::AgentOutdated { .. } => "agent_outdated",
             FindingKind::AgentNotRegistered => "agent_not_registered",
             FindingKind::ConnectionLost => "connection_lost",
         }

@@ -22,6 +22,9 @@ pub fn finding_what(f: &Finding, lang: Lang) -> String {
             dhmc_without_imdsv2: true,
         } => t(lang, "finding.no_instance_profile.what_dhmc"),
         FindingKind::NetworkAclDenies { rule: None, .. } => text(f, lang, "what_implicit"),
+        FindingKind::AgentOutdated {
+            latest: Some(_), ..
+        } => text(f, lang, "what_newer"),
         _ => text(f, lang, "what"),
     }
 }
@@ -46,7 +49,7 @@ pub fn manual_change(f: &Finding, lang: Lang) -> String {
 pub fn finding_fix(f: &Finding, lang: Lang) -> String {
     let action = fix_action(f, lang);
     let route = fix_route(&f.fix);
-    if route.places.is_empty() {
+    if route.places.is_empty() || !route.cli {
         return action;
     }
     let via = if route.offered {
@@ -66,11 +69,13 @@ pub fn fix_action(f: &Finding, lang: Lang) -> String {
 }
 
 /// Where the console makes a fix: `(pane command, action name)` pairs in the order the
-/// console offers them, and whether the step is offered unselected.
+/// console offers them, whether the step is offered unselected, and whether `ssmdeck fix`
+/// takes it too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixRoute {
     pub places: &'static [(&'static str, &'static str)],
     pub offered: bool,
+    pub cli: bool,
 }
 
 pub fn fix_route(fix: &Fix) -> FixRoute {
@@ -96,8 +101,20 @@ pub fn fix_route(fix: &Fix) -> FixRoute {
         | Fix::CheckAgent { .. }
         | Fix::Manual
         | Fix::Wait => (&[], false),
+        // A Run Command from the console only.
+        Fix::UpdateAgent { .. } => {
+            return FixRoute {
+                places: &[("instances", "update_agent")],
+                offered: false,
+                cli: false,
+            };
+        }
     };
-    FixRoute { places, offered }
+    FixRoute {
+        places,
+        offered,
+        cli: true,
+    }
 }
 
 fn on(lang: Lang, v: bool) -> String {
@@ -253,6 +270,10 @@ fn params(f: &Finding, lang: Lang) -> Vec<(&'static str, String)> {
             ("reason", reason(lang, *r)),
         ],
         FindingKind::DhmcAgentTooOld { version } => vec![("version", version.clone())],
+        FindingKind::AgentOutdated { version, latest } => vec![
+            ("version", version.clone()),
+            ("latest", latest.clone().unwrap_or_default()),
+        ],
         FindingKind::ImdsDisabled
         | FindingKind::NoInstanceProfile { .. }
         | FindingKind::AssociationPending
@@ -332,6 +353,9 @@ pub fn fix_text(fix: &Fix, lang: Lang) -> String {
         }
         Fix::CheckAgent { instance_id } => {
             tf(lang, "fix.check_agent", &[("instance", instance_id)])
+        }
+        Fix::UpdateAgent { instance_id } => {
+            tf(lang, "fix.update_agent", &[("instance", instance_id)])
         }
         Fix::Manual => t(lang, "fix.manual_see_finding"),
         Fix::Wait => t(lang, "fix.wait"),

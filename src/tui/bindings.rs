@@ -47,6 +47,8 @@ pub enum Action {
     /// Everything the selected (or marked) instances need.
     FixInstances,
     RunCommand,
+    /// AWS-UpdateSSMAgent on the marked (or selected) nodes.
+    UpdateAgent,
     Scan,
     Install,
     CancelCommand,
@@ -220,6 +222,12 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             &["f"],
         ),
         (RunCommand, "run_command", RUN, &["x"]),
+        (
+            UpdateAgent,
+            "update_agent",
+            &[Pane(crate::tui::app::Pane::Instances)],
+            &["U"],
+        ),
         (
             Scan,
             "scan",

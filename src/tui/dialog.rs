@@ -180,7 +180,7 @@ fn content(app: &App) -> Option<(String, Vec<Line<'static>>, u16)> {
         Mode::Confirm(c) => Some((t(ui.lang, "ui.dialog.plan"), c.lines(ui), 150)),
         Mode::Propose(p) => Some((
             t(ui.lang, "ui.dialog.confirm"),
-            p.describe(ui.lang).into_iter().map(Line::raw).collect(),
+            p.describe(ui).into_iter().map(Line::raw).collect(),
             110,
         )),
         _ => None,

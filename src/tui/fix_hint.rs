@@ -42,7 +42,9 @@ pub fn finding_fix(f: &Finding, ui: Ui) -> String {
         return action;
     }
     let places = places.join(&or);
-    let via = if route.offered {
+    let via = if !route.cli {
+        tf(lang, "fix.via.console_only", &[("places", &places)])
+    } else if route.offered {
         tf(
             lang,
             "fix.via.console_offered",

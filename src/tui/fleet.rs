@@ -17,7 +17,11 @@ use crate::i18n::{Lang, t, tf};
 pub enum ProposalKind {
     Shell(String),
     Scan,
-    Install { reboot: bool },
+    Install {
+        reboot: bool,
+    },
+    /// AWS-UpdateSSMAgent: the agent updated to the latest in place.
+    UpdateAgent,
     Cancel(String),
 }
 
@@ -36,6 +40,8 @@ pub struct CommandProposal {
     pub skipped: Vec<String>,
     /// Where the whole output also goes (`[output]` in the config).
     pub output: crate::domain::model::OutputConfig,
+    /// The targets' Name tags, by id, for the dialog.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 const CONCURRENCY: [&str; 5] = ["50", "10", "25%", "100%", "1"];
@@ -109,6 +115,10 @@ impl CommandProposal {
                 let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
                 out.push(base("AWS-RunPatchBaseline", ids, params));
             }
+            ProposalKind::UpdateAgent => {
+                let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
+                out.push(base("AWS-UpdateSSMAgent", ids, Vec::new()));
+            }
             ProposalKind::Cancel(_) => {}
         }
         if let Some((k, v)) = &self.tag {
@@ -120,19 +130,44 @@ impl CommandProposal {
         out
     }
 
+    /// The first few targets by name (and id), then `+N`.
+    fn target_names(&self, lang: Lang) -> String {
+        const SHOWN: usize = 3;
+        let ids: Vec<&String> = self.linux.iter().chain(&self.windows).collect();
+        let names: Vec<String> = ids
+            .iter()
+            .take(SHOWN)
+            .map(|id| match self.names.get(*id) {
+                Some(name) => format!("{name} ({id})"),
+                None => (*id).clone(),
+            })
+            .collect();
+        let names = names.join(", ");
+        match ids.len().checked_sub(SHOWN).filter(|n| *n > 0) {
+            Some(more) => format!(
+                "{names} {}",
+                tf(lang, "proposal.more", &[("n", &more.to_string())])
+            ),
+            None => names,
+        }
+    }
+
     fn comment(&self) -> String {
         let text = match &self.kind {
             ProposalKind::Shell(c) => format!("ssmdeck: {c}"),
             ProposalKind::Scan => "ssmdeck: patch scan".into(),
             ProposalKind::Install { .. } => "ssmdeck: patch install".into(),
+            ProposalKind::UpdateAgent => "ssmdeck: SSM Agent update".into(),
             ProposalKind::Cancel(_) => "ssmdeck".into(),
         };
         // SendCommand comments are at most 100 characters.
         text.chars().take(100).collect()
     }
 
-    /// The dialog's lines.
-    pub fn describe(&self, lang: Lang) -> Vec<String> {
+    /// The dialog's lines, with the keys that change its options.
+    pub fn describe(&self, ui: super::app::Ui) -> Vec<String> {
+        let lang = ui.lang;
+        let key = |a: Action| ui.key(Context::Dialog, a);
         let mut lines = Vec::new();
         match &self.kind {
             ProposalKind::Cancel(id) => {
@@ -142,15 +177,17 @@ impl CommandProposal {
             }
             ProposalKind::Shell(c) => lines.push(tf(lang, "proposal.shell", &[("command", c)])),
             ProposalKind::Scan => lines.push(t(lang, "proposal.scan")),
+            ProposalKind::UpdateAgent => lines.push(t(lang, "proposal.update_agent")),
             ProposalKind::Install { reboot } => {
                 lines.push(t(lang, "proposal.install"));
-                lines.push(t(
+                lines.push(tf(
                     lang,
                     if *reboot {
                         "proposal.reboot_if_needed"
                     } else {
                         "proposal.no_reboot"
                     },
+                    &[("key", &key(Action::Reboot))],
                 ));
             }
         }
@@ -170,6 +207,13 @@ impl CommandProposal {
                 ],
             )),
         }
+        if self.tag.is_none() {
+            lines.push(tf(
+                lang,
+                "proposal.on",
+                &[("names", &self.target_names(lang))],
+            ));
+        }
         let places = self.output.places();
         if !places.is_empty() {
             lines.push(tf(
@@ -179,14 +223,12 @@ impl CommandProposal {
             ));
         }
         if !self.skipped.is_empty() {
-            let shown: Vec<&str> = self.skipped.iter().take(5).map(String::as_str).collect();
-            let more = if self.skipped.len() > 5 { " …" } else { "" };
             lines.push(tf(
                 lang,
                 "proposal.skipped",
                 &[
                     ("n", &self.skipped.len().to_string()),
-                    ("ids", &format!("{}{more}", shown.join(", "))),
+                    ("ids", &shortlist(&self.skipped)),
                 ],
             ));
         }
@@ -196,25 +238,43 @@ impl CommandProposal {
                 .len()
                 .div_ceil(crate::cloud::SEND_COMMAND_MAX_TARGETS)
                 .max(1);
-            lines.push(format!(
-                "  SendCommand {} → {} call(s){}",
-                r.document,
-                calls,
-                if r.instance_ids.is_empty() {
-                    String::new()
-                } else {
-                    format!(" for {} id(s)", r.instance_ids.len())
-                }
-            ));
+            let n = r.instance_ids.len().to_string();
+            let args = [
+                ("document", r.document.as_str()),
+                ("calls", &calls.to_string()),
+                ("n", n.as_str()),
+            ];
+            lines.push(if r.instance_ids.is_empty() {
+                tf(lang, "proposal.calls", &args)
+            } else {
+                tf(lang, "proposal.calls_ids", &args)
+            });
         }
         lines.push(tf(
             lang,
             "proposal.concurrency",
-            &[("value", &self.max_concurrency)],
+            &[
+                ("value", &self.max_concurrency),
+                ("key", &key(Action::Concurrency)),
+            ],
         ));
-        lines.push(tf(lang, "proposal.errors", &[("value", &self.max_errors)]));
+        lines.push(tf(
+            lang,
+            "proposal.errors",
+            &[
+                ("value", &self.max_errors),
+                ("key", &key(Action::MaxErrors)),
+            ],
+        ));
         lines
     }
+}
+
+/// The first five ids, then `…`.
+fn shortlist(ids: &[String]) -> String {
+    let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
+    let more = if ids.len() > 5 { " …" } else { "" };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// Marked nodes of the node panes, else the selected node of this pane.
@@ -264,6 +324,37 @@ fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
     ids.iter().cloned().partition(|id| !windows(id))
 }
 
+/// A proposal for `ids` (their online ones), or for the tag.
+fn build(
+    app: &App,
+    kind: ProposalKind,
+    ids: &[String],
+    tag: Option<(String, String)>,
+) -> CommandProposal {
+    let (ids, skipped) = online_only(app, ids);
+    let (linux, windows) = split_platforms(app, &ids);
+    let chosen: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let names = app
+        .snapshot
+        .instances
+        .instances
+        .iter()
+        .filter(|i| chosen.contains(i.id.as_str()))
+        .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
+        .collect();
+    CommandProposal {
+        kind,
+        linux,
+        windows,
+        tag,
+        max_concurrency: CONCURRENCY[0].into(),
+        max_errors: ERRORS[0].into(),
+        skipped,
+        names,
+        output: app.output_defaults.clone(),
+    }
+}
+
 fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
     let ids = target_ids(app);
     let tag = if ids.is_empty() {
@@ -274,18 +365,23 @@ fn proposal(app: &App, kind: ProposalKind) -> Option<CommandProposal> {
     if ids.is_empty() && tag.is_none() {
         return None;
     }
-    let (ids, skipped) = online_only(app, &ids);
-    let (linux, windows) = split_platforms(app, &ids);
-    Some(CommandProposal {
-        kind,
-        linux,
-        windows,
-        tag,
-        max_concurrency: CONCURRENCY[0].into(),
-        max_errors: ERRORS[0].into(),
-        skipped,
-        output: app.output_defaults.clone(),
-    })
+    Some(build(app, kind, &ids, tag))
+}
+
+/// Opens the dialog, or refuses when none of the chosen nodes can take the command.
+fn open(app: &mut App, p: CommandProposal) {
+    if p.target_count() == 0 && p.tag.is_none() {
+        app.error(tf(
+            app.lang,
+            "status.none_online_refused",
+            &[
+                ("n", &p.skipped.len().to_string()),
+                ("ids", &shortlist(&p.skipped)),
+            ],
+        ));
+        return;
+    }
+    app.mode = Mode::Propose(Box::new(p));
 }
 
 pub fn start_shell(app: &mut App) -> Vec<Effect> {
@@ -304,18 +400,8 @@ pub fn start_shell(app: &mut App) -> Vec<Effect> {
 
 /// A proposal for explicit nodes (the Lab's first operations).
 pub fn propose_for(app: &mut App, kind: ProposalKind, ids: &[String]) -> Vec<Effect> {
-    let (ids, skipped) = online_only(app, ids);
-    let (linux, windows) = split_platforms(app, &ids);
-    app.mode = Mode::Propose(Box::new(CommandProposal {
-        kind,
-        linux,
-        windows,
-        tag: None,
-        max_concurrency: CONCURRENCY[0].into(),
-        max_errors: ERRORS[0].into(),
-        skipped,
-        output: app.output_defaults.clone(),
-    }));
+    let p = build(app, kind, ids, None);
+    open(app, p);
     Vec::new()
 }
 
@@ -325,7 +411,7 @@ pub fn propose(app: &mut App, kind: ProposalKind) -> Vec<Effect> {
         return Vec::new();
     }
     match proposal(app, kind) {
-        Some(p) => app.mode = Mode::Propose(Box::new(p)),
+        Some(p) => open(app, p),
         None => app.info(t(app.lang, "status.select_nodes")),
     }
     Vec::new()
@@ -364,6 +450,7 @@ pub fn propose_cancel(app: &mut App) -> Vec<Effect> {
         max_errors: String::new(),
         skipped: Vec::new(),
         output: Default::default(),
+        names: Default::default(),
     }));
     Vec::new()
 }
@@ -422,7 +509,11 @@ pub fn on_sent(
         None => app.info(tf(
             app.lang,
             "status.sent",
-            &[("n", &ids.len().to_string()), ("ids", &ids.join(", "))],
+            &[
+                ("n", &ids.len().to_string()),
+                ("ids", &ids.join(", ")),
+                ("pane", &t(app.lang, Pane::Commands.key())),
+            ],
         )),
         Some(e) => app.error(tf(
             app.lang,
@@ -436,6 +527,14 @@ pub fn on_sent(
                 .commands
                 .insert(0, c);
         }
+    }
+    // The Commands pane shows the first command of this send selected.
+    let page = app.page();
+    if let (Some(first), Some(table)) = (
+        app.sent_ids.first().cloned(),
+        app.tables.get_mut(Pane::Commands.index()),
+    ) {
+        table.want(&first, page);
     }
     app.rebuild();
     Vec::new()

@@ -19,6 +19,9 @@ pub struct TableState {
     /// Set when the filter is not a valid regex and is matched literally.
     pub filter_literal: bool,
     pub marks: BTreeSet<String>,
+    /// A row to select once it is in the rows (a command just sent, before its rows are
+    /// rebuilt).
+    wanted: Option<String>,
     /// The filter `visible` was computed for over the current `rows`, when it was a
     /// plain string: typing one more character only narrows `visible`.
     narrowable: Option<String>,
@@ -99,6 +102,14 @@ impl TableState {
         if !f.is_empty() && is_plain(f) {
             self.narrowable = Some(f.to_string());
         }
+        if let Some(id) = self.wanted.take() {
+            match self.visible.iter().position(|&i| self.rows[i].id == id) {
+                Some(pos) => self.selected_id = Some(self.rows[self.visible[pos]].id.clone()),
+                // Not there yet: wait for the rows that hold it; filtered out: leave it.
+                None if !self.rows.iter().any(|r| r.id == id) => self.wanted = Some(id),
+                None => {}
+            }
+        }
         let keep = self
             .selected_id
             .as_ref()
@@ -131,6 +142,12 @@ impl TableState {
     pub fn select_last(&mut self, page: usize) {
         self.selected = self.visible.len().saturating_sub(1);
         self.sync(page);
+    }
+
+    /// Selects the row `id` now if it is shown, else when new rows bring it.
+    pub fn want(&mut self, id: &str, page: usize) {
+        self.wanted = Some(id.to_string());
+        self.refilter(page, false);
     }
 
     pub fn toggle_mark(&mut self) {

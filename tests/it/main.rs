@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod agent_update;
 mod audit_log;
 mod aws_mocks;
 mod aws_mocks_commands;
@@ -50,6 +51,7 @@ mod rules_acl;
 mod rules_iam;
 mod rules_network;
 mod run_cmd;
+mod run_polish;
 mod sandbox;
 mod scopes;
 mod screens;

@@ -242,7 +242,7 @@ fn writes_are_scoped_to_the_instance_role_and_the_core_policy() {
     assert!(!documents.is_empty() && resources.iter().all(|r| !r.ends_with(":document/*")));
     // Every document the program sends is one the policy names.
     let mut sent = BTreeSet::new();
-    let re = regex::Regex::new(r#""(AWS-Run[A-Za-z]+)""#).expect("regex");
+    let re = regex::Regex::new(r#""(AWS-(?:Run|Update)[A-Za-z]+)""#).expect("regex");
     for dir in ["src/tui", "src/engine", "src/domain"] {
         for entry in std::fs::read_dir(Path::new(ROOT).join(dir))
             .into_iter()

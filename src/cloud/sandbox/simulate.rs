@@ -385,3 +385,21 @@ pub fn run_line(host: &str, user: &str, line: &str) -> Ran {
         },
     }
 }
+
+/// What AWS-UpdateSSMAgent prints on a node running `current`.
+pub(super) fn agent_update_output(current: Option<&str>) -> String {
+    let latest = super::scenario::LATEST_AGENT;
+    match current {
+        Some(v) if v == latest => {
+            format!("amazon-ssm-agent {latest} has already been installed, update skipped\n")
+        }
+        v => format!(
+            "Updating amazon-ssm-agent from {} to {latest}\nSuccessfully downloaded manifest\n\
+             Successfully downloaded updater version {latest}\n\
+             Updating amazon-ssm-agent from {} to {latest}\n\
+             amazon-ssm-agent updated successfully to {latest}\n",
+            v.unwrap_or("?"),
+            v.unwrap_or("?")
+        ),
+    }
+}

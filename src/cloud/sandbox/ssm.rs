@@ -278,6 +278,11 @@ pub(super) fn send_to_ids(
                 String::new(),
                 0,
             ),
+            "AWS-UpdateSSMAgent" => (
+                simulate::agent_update_output(inst.agent_version.as_deref()),
+                String::new(),
+                0,
+            ),
             other => {
                 return Err(CloudError::Invalid(format!(
                     "InvalidDocument: document {other} does not exist"

@@ -490,15 +490,21 @@ impl World {
         }
     }
 
-    /// Patch scans and installs change the node's patch state once they finish.
+    /// Patch scans and installs change the node's patch state once they finish; an agent
+    /// update leaves the node on the latest agent.
     fn apply_command_effects(&mut self, now: Timestamp) {
         let done = self.timing.command_done;
         let mut updates = Vec::new();
+        let mut agents = Vec::new();
         for c in &mut self.commands {
             if c.applied || c.cancelled_at.is_some() || c.sent + done > now {
                 continue;
             }
             c.applied = true;
+            if c.document == "AWS-UpdateSSMAgent" {
+                let ok = c.invocations.iter().filter(|i| i.exit_code == 0);
+                agents.extend(ok.map(|i| i.instance_id.clone()));
+            }
             if c.document != "AWS-RunPatchBaseline" {
                 continue;
             }
@@ -520,6 +526,11 @@ impl World {
                 state.installed_pending_reboot = 1 + (state.installed % 3);
             }
             self.patch_states.insert(id, state);
+        }
+        for i in &mut self.instances {
+            if agents.contains(&i.instance.id) {
+                i.agent_version = Some(super::scenario::LATEST_AGENT.to_string());
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::Verdict;
 use super::index::Index;
+use crate::domain::fast_map::FastMap;
 use crate::domain::findings::{Finding, FindingKind, Fix, Rule, Severity};
 use crate::domain::model::{
     Instance, InstanceState, ManagedNode, PingStatus, SSM_SERVICE_PRINCIPAL,
@@ -80,6 +81,85 @@ pub(super) fn dhmc_rules(
         });
     }
     findings
+}
+
+/// A version's numbers, `3.3.1957.0` → `[3, 3, 1957, 0]` (missing parts are 0); `None`
+/// when it does not parse.
+pub fn version_key(version: &str) -> Option<[u32; 4]> {
+    let mut key = [0u32; 4];
+    let mut parts = version.split('.');
+    for slot in &mut key {
+        match parts.next() {
+            Some(p) => *slot = p.parse().ok()?,
+            None => break,
+        }
+    }
+    parts.next().is_none().then_some(key)
+}
+
+/// The newest agent version the account's nodes run, by platform type (Windows and Linux
+/// agents are released apart).
+pub(super) fn newest_agents(nodes: &[ManagedNode]) -> FastMap<&str, ([u32; 4], &str)> {
+    let mut newest: FastMap<&str, ([u32; 4], &str)> = FastMap::default();
+    for n in nodes {
+        let (Some(platform), Some(version)) =
+            (n.platform_type.as_deref(), n.agent_version.as_deref())
+        else {
+            continue;
+        };
+        let Some(key) = version_key(version) else {
+            continue;
+        };
+        match newest.get_mut(platform) {
+            Some(known) if known.0 >= key => {}
+            Some(known) => *known = (key, version),
+            None => {
+                newest.insert(platform, (key, version));
+            }
+        }
+    }
+    newest
+}
+
+/// Rule 7, advice: an agent older than the latest. The region's word for the node
+/// (`IsLatestVersion`) decides when given; otherwise a newer agent on a node of the same
+/// platform in this account does.
+pub(super) fn update_rules(
+    inst: &Instance,
+    node: Option<&ManagedNode>,
+    newest: &FastMap<&str, ([u32; 4], &str)>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(node) = node else {
+        return;
+    };
+    let Some(version) = node.agent_version.as_deref() else {
+        return;
+    };
+    let newer = node
+        .platform_type
+        .as_deref()
+        .and_then(|p| newest.get(p))
+        .filter(|(key, _)| version_key(version).is_some_and(|mine| mine < *key))
+        .map(|(_, v)| v.to_string());
+    let outdated = match node.is_latest_version {
+        Some(latest) => !latest,
+        None => newer.is_some(),
+    };
+    if outdated {
+        findings.push(Finding::new(
+            Rule::Agent,
+            Severity::Warning,
+            &inst.id,
+            FindingKind::AgentOutdated {
+                version: version.to_string(),
+                latest: newer,
+            },
+            Fix::UpdateAgent {
+                instance_id: inst.id.clone(),
+            },
+        ));
+    }
 }
 
 /// `3.2.1542.0` against `[3, 2, 582]`; a version that does not parse is not older.

@@ -26,6 +26,8 @@ pub(super) struct Index<'a> {
     pub roles: FastMap<&'a str, &'a Role>,
     pub associations: FastMap<&'a str, &'a ProfileAssociation>,
     pub nodes: FastMap<&'a str, &'a ManagedNode>,
+    /// The newest agent version (parsed, as written) the nodes run, by platform type.
+    pub newest_agents: FastMap<&'a str, ([u32; 4], &'a str)>,
     /// Each security group's inbound rules that allow TCP 443, CIDRs parsed once.
     pub https_rules: FastMap<&'a str, Vec<HttpsRule<'a>>>,
     /// Each security group's outbound rules that allow TCP 443.
@@ -165,6 +167,7 @@ impl<'a> Index<'a> {
                 .iter()
                 .map(|m| (m.instance_id.as_str(), m))
                 .collect(),
+            newest_agents: super::agent::newest_agents(&s.nodes.nodes),
             https_rules: n
                 .security_groups
                 .iter()

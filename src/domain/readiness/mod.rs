@@ -296,6 +296,7 @@ fn evaluate_instance(
     };
     agent::imds_rules(inst, &mut findings);
     let node = ix.nodes.get(inst.id.as_str()).copied();
+    agent::update_rules(inst, node, &ix.newest_agents, &mut findings);
     let verdict = agent::verdict(inst, node, nodes_known, &mut findings);
     findings.sort_by_key(|f| (f.severity, f.rule));
     // Kept for the whole fleet: no room for findings that will never come.

@@ -1,9 +1,11 @@
 //! Instances: every EC2 instance with its readiness verdict; `a` attaches the profile,
-//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell.
+//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell, `U`
+//! updates the agent.
 
 use std::collections::HashMap;
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
+use crate::domain::findings::FindingKind;
 use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::{Lang, t, tf};
@@ -64,6 +66,7 @@ impl PaneSpec for Spec {
             Action::Forward,
             Action::Mark,
             Action::Details,
+            Action::UpdateAgent,
         ]
     }
     fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
@@ -73,6 +76,7 @@ impl PaneSpec for Spec {
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
             Action::Forward => Some(crate::tui::forwards::open_form(app)),
+            Action::UpdateAgent => Some(fleet::propose(app, fleet::ProposalKind::UpdateAgent)),
             _ => None,
         }
     }
@@ -131,10 +135,12 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
             (None, true) => cell("–", Tone::Dim),
             (None, false) => cell("?", Tone::Dim),
         };
+        let outdated = report
+            .findings
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::AgentOutdated { .. }));
         let agent = match node.and_then(|n| n.agent_version.clone()) {
-            Some(v) if node.and_then(|n| n.is_latest_version) == Some(false) => {
-                cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn)
-            }
+            Some(v) if outdated => cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn),
             Some(v) => cell(v, Tone::Normal),
             None => cell("–", Tone::Dim),
         };
