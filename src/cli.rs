@@ -92,17 +92,19 @@ where
 }
 
 /// The first line of a clap error, without its `error: ` prefix and styling; a line
-/// that ends in `:` takes the lines that complete it ("required: --target <ID>").
+/// that ends in `:` takes the lines that complete it ("required: --target <ID>"), an
+/// invalid value the values it could have been.
 pub fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim).skip_while(|l| l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
     let mut out = first.strip_prefix("error: ").unwrap_or(first).to_string();
-    if out.ends_with(':') {
-        let rest: Vec<&str> = lines.take_while(|l| !l.is_empty()).collect();
-        if !rest.is_empty() {
-            out = format!("{out} {}", rest.join(", "));
-        }
+    let rest: Vec<&str> = lines.take_while(|l| !l.is_empty()).collect();
+    if out.ends_with(':') && !rest.is_empty() {
+        out = format!("{out} {}", rest.join(", "));
+    } else if let Some(values) = rest.iter().find(|l| l.starts_with("[possible values")) {
+        // `--lang fr`: say which values are.
+        out = format!("{out} {values}");
     }
     out
 }

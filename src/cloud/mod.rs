@@ -126,6 +126,34 @@ pub struct FullOutput {
     pub place: String,
 }
 
+/// A Command document the account can run (ListDocuments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentInfo {
+    pub name: String,
+    /// `Amazon`, or the account id for one's own.
+    pub owner: String,
+    pub platforms: Vec<String>,
+}
+
+/// A document's parameters (DescribeDocument), with the allowed values its content lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentDetail {
+    pub name: String,
+    pub description: String,
+    pub parameters: Vec<DocumentParameter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentParameter {
+    pub name: String,
+    /// `String`, `StringList`, `Boolean`, `Integer`, `MapList`, `StringMap`.
+    pub kind: String,
+    pub description: String,
+    /// `None`: required.
+    pub default: Option<String>,
+    pub allowed: Vec<String>,
+}
+
 /// StartSession: a document (port forwarding) with its parameters, on one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
@@ -379,6 +407,12 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         command_id: &str,
         instance_id: &str,
     ) -> impl Future<Output = CloudResult<Option<FullOutput>>> + Send;
+    /// Command documents owned by Amazon or by the account.
+    fn list_documents(&self) -> impl Future<Output = CloudResult<Vec<DocumentInfo>>> + Send;
+    fn describe_document(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = CloudResult<DocumentDetail>> + Send;
     fn start_session(
         &self,
         request: &SessionRequest,

@@ -192,11 +192,14 @@ pub struct Audit {
 impl Audit {
     /// One plan call and how it went.
     pub fn record(&self, call: &Call, outcome: &str) {
-        self.record_action(
-            call.action(),
-            serde_json::to_value(call).unwrap_or(serde_json::Value::Null),
-            outcome,
-        );
+        let mut parameters = serde_json::to_value(call).unwrap_or(serde_json::Value::Null);
+        // What the call sets that its variant does not carry.
+        if let (Call::ModifyInstanceMetadataOptions { .. }, serde_json::Value::Object(map)) =
+            (call, &mut parameters)
+        {
+            map.insert("http_endpoint".into(), "enabled".into());
+        }
+        self.record_action(call.action(), parameters, outcome);
     }
 
     /// Run Command: the document, where it went and the names of its parameters — not

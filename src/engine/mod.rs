@@ -51,6 +51,10 @@ pub enum EngineEvent {
         command_id: String,
         error: Option<String>,
     },
+    /// The Command documents, for `X`'s picker.
+    Documents(Result<Vec<crate::cloud::DocumentInfo>, crate::cloud::CloudError>),
+    /// One document's parameters, for `X`'s form.
+    Document(Result<crate::cloud::DocumentDetail, crate::cloud::CloudError>),
     /// A port forward's session started, dropped or ended.
     Forward {
         id: u64,
@@ -182,7 +186,9 @@ impl<C: Cloud> Engine<C> {
                 .cloned()
                 .into_iter()
                 .collect(),
-            ops::Op::DryRun(_) | ops::Op::Detail(_) => Vec::new(),
+            ops::Op::DryRun(_) | ops::Op::Detail(_) | ops::Op::Documents | ops::Op::Document(_) => {
+                Vec::new()
+            }
         };
         tokio::spawn(async move {
             let mut emit = |ev| {

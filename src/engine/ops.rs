@@ -16,6 +16,9 @@ pub enum Op {
     Detail(DetailRequest),
     Send(SendCommandRequest),
     Cancel(String),
+    /// The Command documents (`X`'s picker), and one document's parameters.
+    Documents,
+    Document(String),
 }
 
 /// Performs `op`, its progress and result emitted as events; writes are audited.
@@ -50,6 +53,8 @@ pub async fn perform<C: Cloud>(
             }
             emit(EngineEvent::Sent { commands, error });
         }
+        Op::Documents => emit(EngineEvent::Documents(cloud.list_documents().await)),
+        Op::Document(name) => emit(EngineEvent::Document(cloud.describe_document(&name).await)),
         Op::Cancel(command_id) => {
             let error = cloud
                 .cancel_command(&command_id)

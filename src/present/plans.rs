@@ -32,20 +32,20 @@ pub fn step_title(step: &Step, lang: Lang) -> String {
             tf(lang, "plan.step.endpoint_group", &[("cidr", cidr)])
         }
         StepTitle::ExistingEndpointGroups => t(lang, "plan.step.existing_endpoint_groups"),
-        StepTitle::Endpoints { services } => tf(
+        StepTitle::Endpoints { vpc, services } => tf(
             lang,
             "plan.step.endpoints",
-            &[("services", &services.join(", "))],
+            &[("services", &services.join(", ")), ("vpc", vpc)],
         ),
-        StepTitle::PrivateDns { services } => tf(
+        StepTitle::PrivateDns { vpc, services } => tf(
             lang,
             "plan.step.private_dns",
-            &[("services", &services.join(", "))],
+            &[("services", &services.join(", ")), ("vpc", vpc)],
         ),
-        StepTitle::EndpointZones { azs } => tf(
+        StepTitle::EndpointZones { vpc, azs } => tf(
             lang,
             "plan.step.endpoint_zones",
-            &[("azs", &azs.join(", "))],
+            &[("azs", &azs.join(", ")), ("vpc", vpc)],
         ),
         StepTitle::OptionalEndpoints => t(lang, "plan.step.optional_endpoints"),
         StepTitle::Egress => t(lang, "plan.step.egress"),

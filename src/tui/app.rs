@@ -38,6 +38,9 @@ pub enum Mode {
     Input(String),
     /// A Run Command proposal waiting for y / n.
     Propose(Box<CommandProposal>),
+    /// `X`: choosing a document, then filling its parameters.
+    Picker(Box<super::documents::Picker>),
+    Form(Box<super::documents::Form>),
     /// An invocation's whole output, full screen.
     Pager(Box<super::pager::Pager>),
     /// Typing `LOCAL:REMOTE [HOST]` for a port forward through `node` (`P`).
@@ -93,6 +96,9 @@ pub enum Effect {
     },
     /// End the forward (its session terminated).
     StopForward(u64),
+    /// The Command documents for `X`'s picker; one document's parameters for its form.
+    LoadDocuments,
+    LoadDocument(String),
 }
 
 /// What drawing needs besides the data: the language, the colours and the keys.
@@ -552,21 +558,20 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),
+        Msg::Engine(EngineEvent::Documents(result)) => {
+            super::documents::on_documents(app, result);
+            Vec::new()
+        }
+        Msg::Engine(EngineEvent::Document(result)) => {
+            super::documents::on_document(app, result);
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Forward { id, event }) => {
             super::forwards::on_event(app, id, event);
             Vec::new()
         }
         Msg::Engine(EngineEvent::Audit(result)) => {
-            match result {
-                Ok(entries) => {
-                    let page = app.page();
-                    let rows = super::panes::audit_rows(&entries, app.lang);
-                    if let Some(t) = app.tables.get_mut(Pane::Audit.index()) {
-                        t.set_rows(rows, page);
-                    }
-                }
-                Err(e) => app.error(e),
-            }
+            super::panes::audit_loaded(app, result);
             Vec::new()
         }
         Msg::Engine(EngineEvent::Identity(result)) => {

@@ -56,6 +56,11 @@ pub enum Action {
     Forward,
     /// Ends the selected forward.
     EndForward,
+    /// `X`: any Command document on the marked nodes.
+    RunDocument,
+    /// In a form: the next and previous allowed value.
+    NextValue,
+    PrevValue,
     /// In the output pager: the next and previous line matching the search.
     NextMatch,
     PrevMatch,
@@ -222,6 +227,7 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             &["f"],
         ),
         (RunCommand, "run_command", RUN, &["x"]),
+        (RunDocument, "run_document", RUN, &["X"]),
         (
             UpdateAgent,
             "update_agent",
@@ -279,6 +285,8 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
         (NextMatch, "next_match", &[Pager], &["n"]),
         (PrevMatch, "prev_match", &[Pager], &["N"]),
         (Submit, "submit", &[Prompt], &["enter"]),
+        (NextValue, "next_value", &[Prompt], &["right"]),
+        (PrevValue, "prev_value", &[Prompt], &["left"]),
         (Cancel, "cancel", &[Prompt], &["esc"]),
         (
             DeleteChar,

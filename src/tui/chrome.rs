@@ -29,6 +29,20 @@ fn footer_actions(app: &App) -> (Context, Vec<(Action, usize)>) {
         actions.iter().enumerate().map(|(i, a)| (*a, i)).collect()
     };
     match &app.mode {
+        Mode::Picker(_) => (
+            Context::Prompt,
+            ranked(&[Action::Submit, Action::Cancel, Action::DeleteChar]),
+        ),
+        Mode::Form(_) => (
+            Context::Prompt,
+            ranked(&[
+                Action::Submit,
+                Action::Cancel,
+                Action::NextValue,
+                Action::PrevValue,
+                Action::ClearLine,
+            ]),
+        ),
         Mode::Filter(_) | Mode::Command(_) | Mode::Input(_) | Mode::Forward { .. } => (
             Context::Prompt,
             ranked(&[

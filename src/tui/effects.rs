@@ -18,6 +18,8 @@ pub fn ops_of(app: &App, effect: Effect) -> Vec<(usize, Op)> {
             .map(|(ix, part)| (ix, Op::Send(part)))
             .collect(),
         Effect::CancelCommand(id) => vec![(app.owner_of(&id), Op::Cancel(id))],
+        Effect::LoadDocuments => vec![(app.selected_scope(), Op::Documents)],
+        Effect::LoadDocument(name) => vec![(app.selected_scope(), Op::Document(name))],
         Effect::Quit
         | Effect::RefreshAll
         | Effect::LoadAudit

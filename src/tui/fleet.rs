@@ -22,6 +22,11 @@ pub enum ProposalKind {
     },
     /// AWS-UpdateSSMAgent: the agent updated to the latest in place.
     UpdateAgent,
+    /// Any Command document with its parameters (`X`).
+    Document {
+        name: String,
+        parameters: Vec<(String, Vec<String>)>,
+    },
     Cancel(String),
 }
 
@@ -119,6 +124,10 @@ impl CommandProposal {
                 let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
                 out.push(base("AWS-UpdateSSMAgent", ids, Vec::new()));
             }
+            ProposalKind::Document { name, parameters } => {
+                let ids: Vec<String> = self.linux.iter().chain(&self.windows).cloned().collect();
+                out.push(base(name, ids, parameters.clone()));
+            }
             ProposalKind::Cancel(_) => {}
         }
         if let Some((k, v)) = &self.tag {
@@ -158,6 +167,7 @@ impl CommandProposal {
             ProposalKind::Scan => "ssmdeck: patch scan".into(),
             ProposalKind::Install { .. } => "ssmdeck: patch install".into(),
             ProposalKind::UpdateAgent => "ssmdeck: SSM Agent update".into(),
+            ProposalKind::Document { name, .. } => format!("ssmdeck: {name}"),
             ProposalKind::Cancel(_) => "ssmdeck".into(),
         };
         // SendCommand comments are at most 100 characters.
@@ -178,6 +188,12 @@ impl CommandProposal {
             ProposalKind::Shell(c) => lines.push(tf(lang, "proposal.shell", &[("command", c)])),
             ProposalKind::Scan => lines.push(t(lang, "proposal.scan")),
             ProposalKind::UpdateAgent => lines.push(t(lang, "proposal.update_agent")),
+            ProposalKind::Document { name, parameters } => {
+                lines.push(tf(lang, "proposal.document", &[("name", name)]));
+                for (k, v) in parameters {
+                    lines.push(format!("    {k} = {}", v.join(", ")));
+                }
+            }
             ProposalKind::Install { reboot } => {
                 lines.push(t(lang, "proposal.install"));
                 lines.push(tf(

@@ -32,6 +32,8 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Mode::Input(text) => super::prompt::on_input_key(app, key, text),
         Mode::Forward { node, text } => super::prompt::on_forward_key(app, key, node, text),
         Mode::Pager(pager) => super::pager::on_key(app, key, *pager),
+        Mode::Picker(p) => super::documents::on_picker_key(app, key, *p),
+        Mode::Form(f) => super::documents::on_form_key(app, key, *f),
         Mode::Filter(text) => super::prompt::on_filter_key(app, key, text),
         Mode::Command(text) => super::prompt::on_command_key(app, key, text),
         Mode::Normal => on_normal_key(app, key),

@@ -8,6 +8,8 @@ pub mod chrome;
 pub mod clipboard;
 pub mod columns;
 pub mod dialog;
+pub mod documents;
+mod documents_view;
 pub mod drill;
 pub mod drill_rows;
 pub mod effects;

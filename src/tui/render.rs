@@ -54,6 +54,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(frame, area, app),
         Mode::Confirm(_) | Mode::Propose(_) => dialog::draw(frame, area, app),
+        Mode::Picker(p) => super::documents_view::draw_picker(frame, area, app, p),
+        Mode::Form(f) => super::documents_view::draw_form(frame, area, app, f),
         // Between the tabs and the footer: the header and the keys stay in view.
         Mode::Pager(pager) => {
             let top = screen.tabs.y + screen.tabs.height;
@@ -145,8 +147,13 @@ pub(super) fn source_line(app: &App, pane: Pane) -> String {
             ),
             (None, None) => tf(lang, "ui.source.loading", &[("source", name)]),
         } + spin;
-        // A failing source says when its poller tries again.
-        let part = match st.retry_at.filter(|at| st.error.is_some() && *at > app.now) {
+        // A failing source says when its poller tries again (not for a call the endpoint
+        // does not implement: it is not asked again).
+        let retried = st
+            .error
+            .as_ref()
+            .is_some_and(|e| !matches!(e, crate::cloud::CloudError::NotImplemented { .. }));
+        let part = match st.retry_at.filter(|at| retried && *at > app.now) {
             Some(at) => {
                 let wait = tf(lang, "ui.source.retry", &[("in", &age(at, app.now))]);
                 format!("{part}, {wait}")

@@ -224,7 +224,9 @@ async fn event_loop<C: Cloud>(
                 | Effect::Apply(_)
                 | Effect::LoadDetail(_)
                 | Effect::SendCommand(_)
-                | Effect::CancelCommand(_)) => {
+                | Effect::CancelCommand(_)
+                | Effect::LoadDocuments
+                | Effect::LoadDocument(_)) => {
                     for (ix, op) in super::effects::ops_of(&app, effect) {
                         if let Some(e) = engine(ix) {
                             e.perform(op, super::effects::audit_for(&app, ix, &opts.audit));

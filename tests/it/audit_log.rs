@@ -151,3 +151,22 @@ async fn check_at_moto_asks_once_for_what_moto_lacks_and_ends_in_seconds() {
     assert_eq!(nodes["error"]["endpoint"], moto.endpoint().as_str());
     eprintln!("check at moto: {took:?}, requests {per_action:?}");
 }
+
+#[test]
+fn an_entry_names_what_the_call_sets_beyond_its_target() {
+    let audit = Audit {
+        log: AuditLog::in_memory(),
+        account: Some("123456789012".into()),
+        region: "ap-northeast-2".into(),
+        profile: "sandbox: lab".into(),
+    };
+    let call = ssmdeck::domain::plan::Call::ModifyInstanceMetadataOptions {
+        instance_id: "i-0a1b2c3d4e5f60001".into(),
+    };
+    audit.record(&call, "ok: enabled");
+    let entries = audit.log.tail(10).expect("tail");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].action, "ec2:ModifyInstanceMetadataOptions");
+    assert_eq!(entries[0].parameters["instance_id"], "i-0a1b2c3d4e5f60001");
+    assert_eq!(entries[0].parameters["http_endpoint"], "enabled");
+}

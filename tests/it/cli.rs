@@ -95,6 +95,12 @@ fn bad_input_is_one_line_and_exit_2() {
     }
     let out = ssmdeck(&["--sandbox", "--refresh", "0", "check"]);
     assert_eq!(out.status.code(), Some(2));
+    // A value outside a closed list names the list.
+    let out = ssmdeck(&["--sandbox", "--lang", "fr", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("[possible values: en, ko]"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
 
 #[test]

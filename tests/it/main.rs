@@ -16,6 +16,7 @@ mod catalog;
 mod cli;
 mod config;
 mod contract;
+mod documents;
 mod dry_runs;
 mod error_contract;
 mod executor_checks;

@@ -10,6 +10,7 @@ pub mod intercept;
 mod simulate;
 mod ssm;
 mod ssm_commands;
+mod ssm_documents;
 mod ssm_sessions;
 mod sts;
 
@@ -28,9 +29,10 @@ pub use config::{
 use intercept::{Recorder, is_aws_endpoint};
 
 use crate::cloud::{
-    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DryRunTrust,
-    FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
-    Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
+    AclEntryRequest, Cloud, CloudError, CloudResult, CreateEndpointRequest, DocumentDetail,
+    DocumentInfo, DryRunTrust, FullOutput, ModifyEndpointRequest, RolePolicySet,
+    SendCommandRequest, SessionRequest, Simulated, StartedSession, VpcDnsAttribute, WriteMode,
+    Written,
 };
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
@@ -470,6 +472,14 @@ impl Cloud for AwsCloud {
                 .own(command_output::from_logs(&self.logs, group, command_id, instance_id).await),
             None => Ok(None),
         }
+    }
+
+    async fn list_documents(&self) -> CloudResult<Vec<DocumentInfo>> {
+        self.own(ssm_documents::list_documents(&self.ssm).await)
+    }
+
+    async fn describe_document(&self, name: &str) -> CloudResult<DocumentDetail> {
+        self.own(ssm_documents::describe_document(&self.ssm, name).await)
     }
 
     async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {

@@ -1,6 +1,7 @@
 //! The embedded sandbox: an in-memory account that behaves like AWS.
 
 pub mod clock;
+mod documents;
 mod ec2;
 pub mod faults;
 mod iam;
@@ -23,6 +24,7 @@ use super::{
     FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
     Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
+use super::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
     MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
@@ -550,6 +552,14 @@ impl Cloud for SandboxCloud {
         instance_id: &str,
     ) -> CloudResult<Option<FullOutput>> {
         self.with(|w, now| Ok(ssm::full_output(w, now, output, command_id, instance_id)))
+    }
+
+    async fn list_documents(&self) -> CloudResult<Vec<DocumentInfo>> {
+        self.with(|_, _| Ok(documents::list()))
+    }
+
+    async fn describe_document(&self, name: &str) -> CloudResult<DocumentDetail> {
+        self.with(|_, _| documents::describe(name))
     }
 
     async fn start_session(&self, request: &SessionRequest) -> CloudResult<StartedSession> {

@@ -171,12 +171,15 @@ pub enum StepTitle {
     },
     ExistingEndpointGroups,
     Endpoints {
+        vpc: String,
         services: Vec<String>,
     },
     PrivateDns {
+        vpc: String,
         services: Vec<String>,
     },
     EndpointZones {
+        vpc: String,
         azs: Vec<String>,
     },
     OptionalEndpoints,

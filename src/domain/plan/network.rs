@@ -223,6 +223,7 @@ pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> P
     plan.push(Step {
         kind: StepKind::Endpoints,
         title: StepTitle::Endpoints {
+            vpc: vpc_id.to_string(),
             services: missing.iter().map(ToString::to_string).collect(),
         },
         selected: true,
@@ -281,6 +282,7 @@ pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> P
     plan.push(Step {
         kind: StepKind::PrivateDns,
         title: StepTitle::PrivateDns {
+            vpc: vpc_id.to_string(),
             services: dns_off
                 .iter()
                 .map(|e| short_service(&e.service_name).to_string())
@@ -299,7 +301,7 @@ pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> P
         notes: Vec::new(),
     });
 
-    plan.push(zone_step(s, &present_required, &subnets));
+    plan.push(zone_step(s, vpc_id, &present_required, &subnets));
 
     // Optional: s3 gateway on the private route tables, ec2/kms/logs interfaces.
     let private_tables: Vec<String> = s
@@ -358,7 +360,7 @@ pub fn plan_endpoints(s: &Snapshot, r: &Readiness, vpc_id: &str, day: &str) -> P
 
 /// ModifyVpcEndpoint `AddSubnetIds`: the endpoint subnets of the AZs where instances run
 /// that an endpoint does not cover (offered, not selected: each AZ adds a billed interface).
-fn zone_step(s: &Snapshot, present: &[&VpcEndpoint], wanted: &[String]) -> Step {
+fn zone_step(s: &Snapshot, vpc_id: &str, present: &[&VpcEndpoint], wanted: &[String]) -> Step {
     let zone_of = |id: &str| {
         s.network
             .subnets
@@ -394,7 +396,10 @@ fn zone_step(s: &Snapshot, present: &[&VpcEndpoint], wanted: &[String]) -> Step 
     azs.sort();
     Step {
         kind: StepKind::EndpointZones,
-        title: StepTitle::EndpointZones { azs },
+        title: StepTitle::EndpointZones {
+            vpc: vpc_id.to_string(),
+            azs,
+        },
         selected: false,
         calls,
         notes: Vec::new(),

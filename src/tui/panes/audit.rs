@@ -101,3 +101,20 @@ pub fn audit_rows(entries: &[crate::engine::audit::AuditEntry], lang: Lang) -> V
         })
         .collect()
 }
+
+/// The audit log's tail read: the pane's rows, or the error on the status line.
+pub fn audit_loaded(
+    app: &mut crate::tui::app::App,
+    result: Result<Vec<crate::engine::audit::AuditEntry>, String>,
+) {
+    match result {
+        Ok(entries) => {
+            let page = app.page();
+            let rows = audit_rows(&entries, app.lang);
+            if let Some(t) = app.tables.get_mut(crate::tui::app::Pane::Audit.index()) {
+                t.set_rows(rows, page);
+            }
+        }
+        Err(e) => app.error(e),
+    }
+}

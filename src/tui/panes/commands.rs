@@ -39,7 +39,12 @@ impl PaneSpec for Spec {
         Some(PaneRows::plain(command_rows(d)))
     }
     fn hints(&self) -> &'static [Action] {
-        &[Action::Details, Action::RunCommand, Action::CancelCommand]
+        &[
+            Action::Details,
+            Action::RunCommand,
+            Action::RunDocument,
+            Action::CancelCommand,
+        ]
     }
     fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
         match action {
@@ -47,6 +52,7 @@ impl PaneSpec for Spec {
             // In the output view: the selected node's whole output, full screen.
             Action::Details => Some(crate::tui::pager::open(app)),
             Action::RunCommand => Some(fleet::start_shell(app)),
+            Action::RunDocument => Some(crate::tui::documents::open(app)),
             Action::CancelCommand => Some(fleet::propose_cancel(app)),
             _ => None,
         }

@@ -52,6 +52,7 @@ impl PaneSpec for Spec {
         match action {
             Action::Details if app.drill.is_none() => Some(drill::open_detail(app)),
             Action::RunCommand => Some(fleet::start_shell(app)),
+            Action::RunDocument => Some(crate::tui::documents::open(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
             _ => None,
         }

@@ -31,7 +31,7 @@ use crate::domain::readiness::Readiness;
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
 
-pub use audit::audit_rows;
+pub use audit::{audit_loaded, audit_rows};
 pub use patches::Compliance;
 
 /// One column of a pane's table.

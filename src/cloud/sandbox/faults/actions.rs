@@ -125,6 +125,11 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("cancel_command", &["ssm:CancelCommand"]),
     ("start_session", &["ssm:StartSession"]),
+    ("list_documents", &["ssm:ListDocuments"]),
+    (
+        "describe_document",
+        &["ssm:DescribeDocument", "ssm:GetDocument"],
+    ),
     ("read_full_output", &["s3:ListBucket", "s3:GetObject"]),
     ("terminate_session", &["ssm:TerminateSession"]),
 ];

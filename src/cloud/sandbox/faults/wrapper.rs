@@ -21,6 +21,7 @@ use crate::cloud::{
     FullOutput, ModifyEndpointRequest, RolePolicySet, SendCommandRequest, SessionRequest,
     Simulated, StartedSession, VpcDnsAttribute, WriteMode, Written,
 };
+use crate::cloud::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
     Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
     MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, OutputConfig, PatchEntry, PatchState,
@@ -308,6 +309,8 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn send_command(&self, request: &SendCommandRequest) -> Command;
         fn cancel_command(&self, command_id: &str) -> ();
         fn start_session(&self, request: &SessionRequest) -> StartedSession;
+        fn list_documents(&self) -> Vec<DocumentInfo>;
+        fn describe_document(&self, name: &str) -> DocumentDetail;
         fn read_full_output(&self, output: &OutputConfig, command_id: &str, instance_id: &str) -> Option<FullOutput>;
         fn terminate_session(&self, session_id: &str) -> ();
     }
