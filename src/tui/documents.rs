@@ -8,6 +8,7 @@ use super::app::{App, Effect, Mode};
 use super::bindings::{Action, Context};
 use super::fleet::{self, ProposalKind};
 use crate::cloud::{CloudError, DocumentDetail, DocumentInfo};
+use crate::domain::model::OutputConfig;
 use crate::i18n::{t, tf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +37,18 @@ impl Picker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
     pub doc: DocumentDetail,
-    /// One value per parameter, in order.
+    /// One value per parameter, in order, then the send's output: S3 bucket, S3 prefix,
+    /// CloudWatch Logs group (from `[output]` in the config).
     pub values: Vec<String>,
     pub field: usize,
 }
+
+/// The output fields after the parameters.
+pub const OUTPUT_FIELDS: [&str; 3] = [
+    "ui.documents.s3_bucket",
+    "ui.documents.s3_prefix",
+    "ui.documents.log_group",
+];
 
 /// `X`: the picker, loading the documents.
 pub(super) fn open(app: &mut App) -> Vec<Effect> {
@@ -88,10 +97,15 @@ pub fn on_document(app: &mut App, result: Result<DocumentDetail, CloudError>) {
     picker.opening = None;
     match result {
         Ok(doc) => {
+            let out = &app.output_defaults;
             let values = doc
                 .parameters
                 .iter()
                 .map(|p| p.default.clone().unwrap_or_default())
+                .chain(
+                    [&out.s3_bucket, &out.s3_prefix, &out.log_group]
+                        .map(|v| v.clone().unwrap_or_default()),
+                )
                 .collect();
             app.mode = Mode::Form(Box::new(Form {
                 doc,
@@ -241,12 +255,28 @@ fn submit(app: &mut App, form: Form) -> Vec<Effect> {
         .filter(|(p, v)| p.default.as_deref() != Some(v.as_str()))
         .map(|(p, v)| (p.name.clone(), vec![v.clone()]))
         .collect();
+    let given = |i: usize| {
+        form.values
+            .get(form.doc.parameters.len() + i)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let output = OutputConfig {
+        s3_bucket: given(0),
+        s3_prefix: given(0).and(given(1)),
+        log_group: given(2),
+    };
     app.mode = Mode::Normal;
-    fleet::propose(
+    let effects = fleet::propose(
         app,
         ProposalKind::Document {
             name: form.doc.name.clone(),
             parameters,
         },
-    )
+    );
+    // This send's output, as the form has it.
+    if let Mode::Propose(p) = &mut app.mode {
+        p.output = output;
+    }
+    effects
 }

@@ -147,6 +147,25 @@ pub(super) fn draw_form(frame: &mut Frame, area: Rect, app: &App, form: &Form) {
             lines.push(Line::styled(format!("    {help}"), theme.tone(Tone::Dim)));
         }
     }
+    // The send's output, after the parameters.
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        t(lang, "ui.documents.output"),
+        theme.tone(Tone::Dim),
+    ));
+    let n = form.doc.parameters.len();
+    for (j, key) in super::documents::OUTPUT_FIELDS.iter().enumerate() {
+        let here = form.field == n + j;
+        let value = form.values.get(n + j).cloned().unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{}{}: ", if here { "▶ " } else { "  " }, t(lang, key)),
+                if here { theme.accent() } else { theme.title() },
+            ),
+            Span::raw(value),
+            Span::raw(if here { "▏" } else { "" }),
+        ]));
+    }
     let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(
         Paragraph::new(lines)

@@ -47,8 +47,8 @@ async fn x_picks_a_document_fills_its_form_and_sends_it() {
     assert_eq!(form.doc.name, "AWS-RunPatchBaseline");
     assert_eq!(
         form.values,
-        ["", "RebootIfNeeded", ""],
-        "defaults filled in"
+        ["", "RebootIfNeeded", "", "", "", ""],
+        "defaults filled in, then the output fields ([output] is empty here)"
     );
     // The required Operation is empty: named, nothing sent.
     press(&mut app, &cloud, KeyCode::Enter).await;
@@ -63,9 +63,14 @@ async fn x_picks_a_document_fills_its_form_and_sends_it() {
     let Mode::Form(form) = &app.mode else {
         panic!("still the form")
     };
-    assert_eq!(form.values, ["Scan", "NoReboot", ""]);
+    assert_eq!(form.values[..3], ["Scan", "NoReboot", ""]);
     let text = screen(&app, W, H);
     assert!(text.contains("allowed: Scan | Install (← / →)"), "{text}");
+    // This send's output to S3: the field after the parameters.
+    press(&mut app, &cloud, KeyCode::Down).await;
+    press(&mut app, &cloud, KeyCode::Down).await;
+    chars(&mut app, "ops-out");
+    assert!(screen(&app, W, H).contains("S3 bucket: ops-out"));
     press(&mut app, &cloud, KeyCode::Enter).await;
     let Mode::Propose(p) = &app.mode else {
         panic!("the dialog: {:?}", app.mode)
