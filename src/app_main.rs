@@ -54,9 +54,9 @@ fn run_main(mut cli: Cli, lang_out: &mut crate::i18n::Lang) -> Result<u8> {
     if let Some(code) = print_only(&cli)? {
         return Ok(code);
     }
-    let loaded = crate::config::load(cli.global.config.as_deref())?;
+    let loaded = crate::config::load_in(cli.global.config.as_deref(), lang_of(&cli))?;
     for w in &loaded.warnings {
-        eprintln!("ssmdeck: warning: {w}");
+        eprintln!("ssmdeck: {w}");
     }
     let config = loaded.config;
     if cli.global.sandbox.is_none() {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::snapshot::Source;
 use crate::engine::Intervals;
+use crate::i18n::{Lang, tf};
 use std::time::Duration;
 
 /// The documented default file (`ssmdeck config --default`).
@@ -171,23 +172,34 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// Parses `text` (from `path`, for messages). A malformed file is an error naming
-/// the path and line; an unknown key is a warning.
+/// Parses `text` (from `path`, for messages), messages in English.
 pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
+    parse_in(text, path, Lang::En)
+}
+
+/// Parses `text` (from `path`, for messages). A malformed file is an error naming
+/// the path and line; an unknown key is a warning; both in `lang`.
+pub fn parse_in(text: &str, path: &Path, lang: Lang) -> Result<Loaded> {
+    let at = path.display().to_string();
     let value: toml::Value = toml::from_str(text).map_err(|e| malformed(path, text, &e))?;
     let mut warnings = Vec::new();
     if let Some(table) = value.as_table() {
         for key in table.keys() {
             if !KNOWN_TOP.contains(&key.as_str()) {
-                warnings.push(format!("{}: unknown key `{key}` (ignored)", path.display()));
+                warnings.push(tf(
+                    lang,
+                    "config.warn.unknown_key",
+                    &[("path", &at), ("key", key)],
+                ));
             }
         }
         if let Some(refresh) = table.get("refresh").and_then(|r| r.as_table()) {
             for key in refresh.keys() {
                 if !KNOWN_REFRESH.contains(&key.as_str()) {
-                    warnings.push(format!(
-                        "{}: unknown key `refresh.{key}` (ignored)",
-                        path.display()
+                    warnings.push(tf(
+                        lang,
+                        "config.warn.unknown_key",
+                        &[("path", &at), ("key", &format!("refresh.{key}"))],
                     ));
                 }
             }
@@ -195,9 +207,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         if let Some(keys) = table.get("keys").and_then(|r| r.as_table()) {
             for action in keys.keys() {
                 if crate::tui::bindings::Action::by_name(action).is_none() {
-                    warnings.push(format!(
-                        "{}: unknown action `keys.{action}` (ignored)",
-                        path.display()
+                    warnings.push(tf(
+                        lang,
+                        "config.warn.unknown_action",
+                        &[("path", &at), ("action", action)],
                     ));
                 }
             }
@@ -208,16 +221,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
         && !matches!(theme.as_str(), "dark" | "light")
     {
         return Err(eyre!(
-            "{}: theme must be \"dark\" or \"light\", not \"{theme}\"",
-            path.display()
+            "{}",
+            tf(lang, "config.err.theme", &[("path", &at), ("value", theme)])
         ));
     }
-    if let Some(lang) = &config.language
-        && !matches!(lang.as_str(), "en" | "ko")
+    if let Some(value) = &config.language
+        && !matches!(value.as_str(), "en" | "ko")
     {
         return Err(eyre!(
-            "{}: language must be \"en\" or \"ko\", not \"{lang}\"",
-            path.display()
+            "{}",
+            tf(
+                lang,
+                "config.err.language",
+                &[("path", &at), ("value", value)]
+            )
         ));
     }
     let r = &config.refresh;
@@ -229,21 +246,36 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
     for (name, secs) in seconds {
         if !(1..=3600).contains(&secs) {
             return Err(eyre!(
-                "{}: refresh.{name} must be between 1 and 3600 seconds, not {secs}",
-                path.display()
+                "{}",
+                tf(
+                    lang,
+                    "config.err.refresh",
+                    &[("path", &at), ("name", name), ("value", &secs.to_string())]
+                )
             ));
         }
     }
     for region in config.region.iter().chain(&config.regions) {
         if let Err(e) = crate::cli::region_or_all(region) {
-            return Err(eyre!("{}: region \"{region}\": {e}", path.display()));
+            return Err(eyre!(
+                "{}",
+                tf(
+                    lang,
+                    "config.err.region",
+                    &[("path", &at), ("region", region), ("error", &e)]
+                )
+            ));
         }
     }
     for (action, key) in &config.keys {
         if crate::tui::bindings::KeyChord::parse(key).is_none() {
             return Err(eyre!(
-                "{}: keys.{action}: cannot read the key \"{key}\"",
-                path.display()
+                "{}",
+                tf(
+                    lang,
+                    "config.err.key",
+                    &[("path", &at), ("action", action), ("key", key)]
+                )
             ));
         }
     }
@@ -251,16 +283,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded> {
     for f in &config.forwards {
         if f.local == 0 || f.remote == 0 {
             return Err(eyre!(
-                "{}: forward \"{}\": ports must be between 1 and 65535",
-                path.display(),
-                f.name
+                "{}",
+                tf(
+                    lang,
+                    "config.err.forward_ports",
+                    &[("path", &at), ("name", &f.name)]
+                )
             ));
         }
         if !names.insert(f.name.as_str()) {
             return Err(eyre!(
-                "{}: forward \"{}\" is named twice",
-                path.display(),
-                f.name
+                "{}",
+                tf(
+                    lang,
+                    "config.err.forward_twice",
+                    &[("path", &at), ("name", &f.name)]
+                )
             ));
         }
     }
@@ -294,6 +332,11 @@ fn malformed(path: &Path, text: &str, e: &toml::de::Error) -> color_eyre::Report
 
 /// Reads the file at `path` (or the default path); a missing file is an empty config.
 pub fn load(path: Option<&Path>) -> Result<Loaded> {
+    load_in(path, Lang::En)
+}
+
+/// [`load`], its messages in `lang`.
+pub fn load_in(path: Option<&Path>, lang: Lang) -> Result<Loaded> {
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => match default_path() {
@@ -302,8 +345,18 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
         },
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse(&text, &path),
+        Ok(text) => parse_in(&text, &path, lang),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Loaded::default()),
-        Err(e) => Err(eyre!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(eyre!(
+            "{}",
+            tf(
+                lang,
+                "config.err.read",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("error", &e.to_string())
+                ]
+            )
+        )),
     }
 }

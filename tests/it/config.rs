@@ -288,3 +288,22 @@ async fn each_pane_refreshes_at_its_own_interval() {
         "only the sources asked for"
     );
 }
+
+#[test]
+fn a_config_error_is_said_in_the_users_language() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "theme = \"pink\"\n").expect("write");
+    for (lang, says) in [("en", "theme must be"), ("ko", "theme은 \"dark\" 또는")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
+            .args(["--sandbox", "--lang", lang, "--config"])
+            .arg(&path)
+            .arg("check")
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says) && err.contains("pink"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
