@@ -69,21 +69,51 @@ pub async fn invocations<C: Cloud>(
     command_id: &str,
     output: &OutputConfig,
 ) -> CloudResult<Vec<Invocation>> {
-    let listed = cloud.list_command_invocations(command_id).await?;
+    invocations_of(cloud, command_id, output, &[]).await
+}
+
+/// [`invocations`]; an endpoint without ListCommandInvocations (moto) is asked for the
+/// invocation on each of `targets`, the command's instances, instead.
+pub async fn invocations_of<C: Cloud>(
+    cloud: &C,
+    command_id: &str,
+    output: &OutputConfig,
+    targets: &[String],
+) -> CloudResult<Vec<Invocation>> {
+    // Asked one by one: each answer's status is the one to show.
+    let (listed, asked_each) = match cloud.list_command_invocations(command_id).await {
+        Err(CloudError::NotImplemented { .. }) if !targets.is_empty() => (
+            targets
+                .iter()
+                .map(|id| Invocation {
+                    command_id: command_id.to_string(),
+                    instance_id: id.clone(),
+                    status: "Pending".to_string(),
+                    status_details: String::new(),
+                    response_code: None,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    read_from: None,
+                })
+                .collect(),
+            true,
+        ),
+        other => (other?, false),
+    };
     let full: Vec<Invocation> = stream::iter(listed.into_iter().enumerate())
         .map(|(i, inv)| async move {
-            if i >= OUTPUT_FETCH_LIMIT
-                || !matches!(
-                    inv.status.as_str(),
-                    "Success" | "Failed" | "TimedOut" | "Cancelled"
-                )
-            {
+            let finished = matches!(
+                inv.status.as_str(),
+                "Success" | "Failed" | "TimedOut" | "Cancelled"
+            );
+            if i >= OUTPUT_FETCH_LIMIT || !(finished || asked_each) {
                 return inv;
             }
             let inv = match cloud
                 .get_command_invocation(command_id, &inv.instance_id)
                 .await
             {
+                Ok(detail) if asked_each => detail,
                 Ok(detail) => Invocation {
                     status: inv.status,
                     status_details: inv.status_details,

@@ -104,7 +104,7 @@ pub enum DetailRequest {
     Inventory(String),
     Patches(String),
     /// A command's invocations, their whole output read from where it was also written.
-    Invocations(String, crate::domain::model::OutputConfig),
+    Invocations(String, crate::domain::model::OutputConfig, Vec<String>),
     Window(String),
 }
 
@@ -114,7 +114,7 @@ impl DetailRequest {
         match self {
             Self::Inventory(id)
             | Self::Patches(id)
-            | Self::Invocations(id, _)
+            | Self::Invocations(id, ..)
             | Self::Window(id) => id,
         }
     }

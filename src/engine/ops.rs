@@ -90,8 +90,8 @@ async fn detail<C: Cloud>(cloud: &C, request: DetailRequest) -> fleet::Detail {
                 .map_err(|e| e.to_string()),
             instance_id: id,
         },
-        DetailRequest::Invocations(id, output) => fleet::Detail::Invocations {
-            result: fleet::invocations(cloud, &id, &output)
+        DetailRequest::Invocations(id, output, targets) => fleet::Detail::Invocations {
+            result: fleet::invocations_of(cloud, &id, &output, &targets)
                 .await
                 .map_err(|e| e.to_string()),
             command_id: id,

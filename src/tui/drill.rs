@@ -26,8 +26,9 @@ pub struct Drill {
     pub header: Vec<String>,
     pub loading: bool,
     pub error: Option<String>,
-    /// A command's: where its whole output was also written.
+    /// A command's: where its whole output was also written, and its instances.
     pub output: crate::domain::model::OutputConfig,
+    pub targets: Vec<String>,
 }
 
 impl Drill {
@@ -55,7 +56,11 @@ impl Drill {
         match self.kind {
             DrillKind::Inventory => DetailRequest::Inventory(self.id.clone()),
             DrillKind::Patches => DetailRequest::Patches(self.id.clone()),
-            DrillKind::Command => DetailRequest::Invocations(self.id.clone(), self.output.clone()),
+            DrillKind::Command => DetailRequest::Invocations(
+                self.id.clone(),
+                self.output.clone(),
+                self.targets.clone(),
+            ),
             DrillKind::Window => DetailRequest::Window(self.id.clone()),
         }
     }
@@ -85,13 +90,9 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         Pane::Commands => DrillKind::Command,
         _ => DrillKind::Window,
     };
-    let output = app
-        .snapshot
-        .commands
-        .iter()
-        .find(|c| c.id == id)
-        .map(|c| c.output.clone())
-        .unwrap_or_default();
+    let command = app.snapshot.commands.iter().find(|c| c.id == id);
+    let output = command.map(|c| c.output.clone()).unwrap_or_default();
+    let targets = command.map(|c| c.instance_ids.clone()).unwrap_or_default();
     let drill = Drill {
         kind,
         id,
@@ -100,6 +101,7 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         loading: true,
         error: None,
         output,
+        targets,
     };
     let request = drill.request();
     app.drill = Some(drill);

@@ -314,7 +314,17 @@ fn target_ids(app: &App) -> Vec<String> {
 }
 
 /// The chosen instances that are online in Systems Manager, and the others.
+/// Whether the node list was never read (an endpoint without it, as moto): no node can
+/// be said offline, SendCommand decides.
+fn nodes_unknown(app: &App) -> bool {
+    let st = app.snapshot.status(crate::domain::snapshot::Source::Nodes);
+    st.fetched_at.is_none() && st.error.is_some()
+}
+
 fn online_only(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
+    if nodes_unknown(app) {
+        return (ids.to_vec(), Vec::new());
+    }
     let online: std::collections::HashSet<&str> = app
         .snapshot
         .nodes
@@ -396,6 +406,9 @@ fn open(app: &mut App, p: CommandProposal) {
             ],
         ));
         return;
+    }
+    if nodes_unknown(app) {
+        app.info(t(app.lang, "status.nodes_unknown_sending"));
     }
     app.mode = Mode::Propose(Box::new(p));
 }

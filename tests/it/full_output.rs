@@ -97,6 +97,19 @@ async fn the_whole_output_is_read_from_s3_and_from_cloudwatch_logs() {
             ssmdeck::engine::fleet::whole(&cloud, &output, api).await
         }
     };
+    // The output view's way: moto lacks ListCommandInvocations, so each of the command's
+    // instances is asked, then its whole output read.
+    let listed = ssmdeck::engine::fleet::invocations_of(
+        &cloud,
+        &command.id,
+        &found.output,
+        std::slice::from_ref(&node),
+    )
+    .await
+    .expect("invocations one by one");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].status, "Success");
+    assert_eq!(listed[0].stdout, stdout);
     let inv = whole(command.id.clone(), found.output.clone()).await;
     assert_eq!(inv.stdout, stdout, "all 30,000 characters");
     assert_eq!(inv.stderr, "warning: x\n");
