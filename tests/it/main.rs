@@ -13,6 +13,7 @@ mod aws_mocks;
 mod aws_mocks_commands;
 mod badinput;
 mod catalog;
+mod check_csv;
 mod cli;
 mod config;
 mod contract;
