@@ -64,6 +64,8 @@ pub enum Msg {
     Engine(EngineEvent),
     /// An engine event from scope `0` of [`App::scopes`] (same as `Engine` with one scope).
     Scoped(usize, EngineEvent),
+    /// An `:export` written, or not.
+    Exported(super::export::Exported),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +95,8 @@ pub enum Effect {
     },
     /// End the forward (its session terminated).
     StopForward(u64),
+    /// Write these rows to a file, off the UI thread; then `Msg::Exported`.
+    Export(Box<super::export::Export>),
 }
 
 /// What drawing needs besides the data: the language, the colours and the keys.
@@ -503,6 +507,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Mouse { kind, row } => {
             on_mouse(app, kind, row);
+            Vec::new()
+        }
+        Msg::Exported(done) => {
+            super::export::on_exported(app, done);
             Vec::new()
         }
         Msg::Engine(EngineEvent::Started(source)) => {

@@ -20,6 +20,7 @@ mod contract;
 mod dry_runs;
 mod error_contract;
 mod executor_checks;
+mod export;
 mod faults;
 mod fix;
 mod fixtures;
