@@ -19,7 +19,7 @@ use crate::{logging, report};
 /// Runs the program and returns its exit code. `check --json` answers every failure
 /// with an `"outcome": "error"` document on stdout (and the message on stderr).
 pub fn main(cli: Cli) -> Result<u8> {
-    let json_check = matches!(cli.command, Some(Command::Check { json: true }));
+    let json_check = matches!(cli.command, Some(Command::Check { json: true, .. }));
     let mut lang = lang_of(&cli);
     let e = match run_main(cli, &mut lang) {
         Err(e) => e,
@@ -337,11 +337,12 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                 None => Ended::Code(0),
             })
         }
-        Some(Command::Check { json }) if clouds.len() > 1 => {
+        Some(Command::Check { json, csv }) if clouds.len() > 1 => {
             afresh();
-            check_scopes(clouds, json, lang).await.map(Ended::Code)
+            let format = report::CheckFormat::of(json, csv);
+            check_scopes(clouds, format, lang).await.map(Ended::Code)
         }
-        Some(Command::Check { json }) => {
+        Some(Command::Check { json, csv }) => {
             afresh();
             let Some((_, cloud)) = clouds.into_iter().next() else {
                 bail!("{}", t(lang, "cli.err.no_scope"));
@@ -353,17 +354,23 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
                 Err(cloud) => fetch::snapshot(&cloud).await,
             };
             let readiness = readiness::evaluate(&snapshot);
-            if json {
-                use std::io::Write;
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                report::write_json(&mut stdout, &snapshot, &readiness)
-                    .and_then(|()| stdout.flush())
-                    .wrap_err(t(lang, "cli.err.stdout"))?;
-            } else {
-                print!(
+            use std::io::Write;
+            match report::CheckFormat::of(json, csv) {
+                report::CheckFormat::Json => {
+                    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                    report::write_json(&mut stdout, &snapshot, &readiness)
+                        .and_then(|()| stdout.flush())
+                        .wrap_err(t(lang, "cli.err.stdout"))?;
+                }
+                report::CheckFormat::Csv => {
+                    report::csv_rows::CheckCsv::new(std::io::stdout().lock())
+                        .and_then(|mut out| out.scope(&snapshot, &readiness).and(out.finish()))
+                        .wrap_err(t(lang, "cli.err.stdout"))?;
+                }
+                report::CheckFormat::Text => print!(
                     "{}",
                     crate::present::check_text(&snapshot, &readiness, lang)
-                );
+                ),
             }
             let code = report::outcome(&snapshot, &readiness).exit_code();
             // 100k instances are millions of small allocations: the process ends now.
@@ -482,19 +489,29 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
 }
 
 /// `check` over several scopes, read concurrently: one report per scope (a JSON array
-/// with `--json`); the exit code is the worst of them.
+/// with `--json`, one table under one header with `--csv`); the exit code is the worst.
 async fn check_scopes<C: Cloud>(
     clouds: Vec<(Scope, C)>,
-    json: bool,
+    format: report::CheckFormat,
     lang: crate::i18n::Lang,
 ) -> Result<u8> {
     let snapshots = futures::future::join_all(clouds.iter().map(|(_, c)| fetch::snapshot(c))).await;
     drop(clouds);
-    let mut code = 0;
+    let json = format == report::CheckFormat::Json;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     use std::io::Write;
     let write = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>| -> std::io::Result<u8> {
         let mut code = 0;
+        if format == report::CheckFormat::Csv {
+            let mut csv = report::csv_rows::CheckCsv::new(out)?;
+            for snapshot in &snapshots {
+                let readiness = readiness::evaluate(snapshot);
+                code = code.max(report::outcome(snapshot, &readiness).exit_code());
+                csv.scope(snapshot, &readiness)?;
+            }
+            csv.finish()?;
+            return Ok(code);
+        }
         if json {
             out.write_all(b"[\n")?;
         }
@@ -524,6 +541,5 @@ async fn check_scopes<C: Cloud>(
         out.flush()?;
         Ok(code)
     };
-    code = code.max(write(&mut out).wrap_err("cannot write the report to stdout")?);
-    Ok(code)
+    write(&mut out).wrap_err("cannot write the report to stdout")
 }

@@ -193,6 +193,9 @@ pub enum Command {
         /// JSON output (schema 2)
         #[arg(long)]
         json: bool,
+        /// CSV output: a header, then one row per instance
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
     },
     /// Apply the remediation plan the TUI would offer
     Fix {

@@ -12,7 +12,28 @@ use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
 use crate::present::instance_summary;
 
+pub mod csv_rows;
+
 pub const SCHEMA: u32 = 2;
+
+/// How `check` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+impl CheckFormat {
+    /// From `--json` and `--csv` (clap lets only one of them through).
+    pub fn of(json: bool, csv: bool) -> Self {
+        match (json, csv) {
+            (true, _) => Self::Json,
+            (false, true) => Self::Csv,
+            (false, false) => Self::Text,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -67,6 +67,8 @@ pub enum Msg {
     Engine(EngineEvent),
     /// An engine event from scope `0` of [`App::scopes`] (same as `Engine` with one scope).
     Scoped(usize, EngineEvent),
+    /// An `:export` written, or not.
+    Exported(super::export::Exported),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,8 @@ pub enum Effect {
     /// The Command documents for `X`'s picker; one document's parameters for its form.
     LoadDocuments,
     LoadDocument(String),
+    /// Write these rows to a file, off the UI thread; then `Msg::Exported`.
+    Export(Box<super::export::Export>),
 }
 
 /// What drawing needs besides the data: the language, the colours and the keys.
@@ -511,6 +515,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             on_mouse(app, kind, row);
             Vec::new()
         }
+        Msg::Exported(done) => {
+            super::export::on_exported(app, done);
+            Vec::new()
+        }
         Msg::Engine(EngineEvent::Started(source)) => {
             Arc::make_mut(&mut app.snapshot)
                 .status
@@ -543,18 +551,7 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Engine(EngineEvent::Sent { commands, error }) => fleet::on_sent(app, commands, error),
         Msg::Engine(EngineEvent::Cancelled { command_id, error }) => {
-            match error {
-                None => app.info(tf(
-                    app.lang,
-                    "status.cancel_requested",
-                    &[("id", &command_id)],
-                )),
-                Some(e) => app.error(tf(
-                    app.lang,
-                    "status.cancel_failed",
-                    &[("id", &command_id), ("error", &e)],
-                )),
-            }
+            super::panes::on_cancelled(app, &command_id, error);
             Vec::new()
         }
         Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),

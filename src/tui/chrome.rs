@@ -232,6 +232,7 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<HelpLine>)> {
         "help.cmd.group",
         "help.cmd.region",
         "help.cmd.forward",
+        "help.cmd.export",
         "help.cmd.quit",
     ]
     .iter()

@@ -27,7 +27,8 @@ pub fn ops_of(app: &App, effect: Effect) -> Vec<(usize, Op)> {
         | Effect::Session(_)
         | Effect::StartForward { .. }
         | Effect::StopForward(_)
-        | Effect::SwitchRegion(_) => Vec::new(),
+        | Effect::SwitchRegion(_)
+        | Effect::Export(_) => Vec::new(),
     }
 }
 

@@ -187,6 +187,11 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "refresh" => return vec![Effect::RefreshAll],
         "region" => return switch_region(app, words.next()),
         "forward" | "fwd" => return super::forwards::start_named(app, words.next()),
+        // The path is the rest of the line: it may hold spaces.
+        "export" => {
+            let path = line.trim_start().strip_prefix(word).unwrap_or_default();
+            return super::export::start(app, path);
+        }
         "group" => {
             let arg = words.next();
             fleet::set_group(app, arg);

@@ -14,6 +14,7 @@ pub mod drill;
 pub mod drill_rows;
 pub mod effects;
 mod events;
+pub mod export;
 pub mod fix_hint;
 pub mod fleet;
 pub mod forwards;

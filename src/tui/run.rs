@@ -152,6 +152,8 @@ async fn event_loop<C: Cloud>(
     let mut ticks = tokio::time::interval(Duration::from_secs(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut offload = Offload::attach(&mut app);
+    // What blocking work done off the UI thread (an `:export`) says when it ends.
+    let (done_tx, mut done) = mpsc::unbounded_channel::<Msg>();
     // Drawn only when something on screen changed: input, data, a build, or the time a
     // source line shows. Each frame is one synchronized update, so it never tears.
     let mut dirty = true;
@@ -174,6 +176,7 @@ async fn event_loop<C: Cloud>(
                 Some(Err(e)) => return Err(e).wrap_err("cannot read from the terminal"),
                 None => return Ok(None),
             },
+            Some(msg) = done.recv() => update(&mut app, msg),
             built = offload.finished() => {
                 let built = built.map_err(|e| eyre!("building the tables failed: {e}"))?;
                 offload.install(&mut app, built)
@@ -232,6 +235,12 @@ async fn event_loop<C: Cloud>(
                             e.perform(op, super::effects::audit_for(&app, ix, &opts.audit));
                         }
                     }
+                }
+                Effect::Export(export) => {
+                    let tx = done_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(super::export::perform(export));
+                    });
                 }
                 Effect::Copy(text) => {
                     let seq = osc52(&text, std::env::var_os("TMUX").is_some());

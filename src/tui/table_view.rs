@@ -50,7 +50,7 @@ pub(super) fn draw_above(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 /// The columns on screen: the scope's in front of the pane's (or the detail view's).
-fn columns_of(app: &App, table: &super::table::TableState) -> Vec<Column> {
+pub(super) fn columns_of(app: &App, table: &super::table::TableState) -> Vec<Column> {
     let own = match &app.drill {
         Some(d) => d.columns(),
         None => app.pane.spec().columns(),

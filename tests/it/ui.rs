@@ -64,6 +64,14 @@ pub async fn run_effects<C: Cloud>(
             queue.extend(Box::pin(feed_once(app, cloud)).await);
             continue;
         }
+        // An export is written on a blocking task, as the event loop does.
+        if let Effect::Export(export) = effect {
+            let done = tokio::task::spawn_blocking(move || ssmdeck::tui::export::perform(export))
+                .await
+                .expect("the export's task");
+            queue.extend(update(app, done));
+            continue;
+        }
         // The event loop's routing and operations, awaited here instead of spawned.
         let mut events: Vec<EngineEvent> = Vec::new();
         for (_, op) in ssmdeck::tui::effects::ops_of(app, effect) {

@@ -1,5 +1,5 @@
 //! Commands: Run Command's recent commands with their status; Enter lists a command's
-//! invocations and output, `Shift-C` cancels it, `x` runs another.
+//! invocations and output, `C` cancels it, `x` runs another.
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
 use crate::domain::snapshot::Source;
@@ -93,4 +93,20 @@ fn command_rows(d: &PaneData) -> Vec<Row> {
             )
         })
         .collect()
+}
+
+/// CancelCommand answered: asked, or why not.
+pub fn on_cancelled(app: &mut App, command_id: &str, error: Option<String>) {
+    match error {
+        None => app.info(tf(
+            app.lang,
+            "status.cancel_requested",
+            &[("id", command_id)],
+        )),
+        Some(e) => app.error(tf(
+            app.lang,
+            "status.cancel_failed",
+            &[("id", command_id), ("error", &e)],
+        )),
+    }
 }

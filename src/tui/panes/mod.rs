@@ -32,6 +32,7 @@ use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
 
 pub use audit::{audit_loaded, audit_rows};
+pub use commands::on_cancelled;
 pub use patches::Compliance;
 
 /// One column of a pane's table.
