@@ -76,7 +76,9 @@ pub fn age(now: Timestamp, then: Timestamp) -> String {
     match secs {
         0..=59 => format!("{secs}s"),
         60..=3599 => format!("{}m", secs / 60),
-        _ => format!("{}h", secs / 3600),
+        // Over 48 hours: days.
+        3600..=172_799 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
     }
 }
 

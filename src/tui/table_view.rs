@@ -223,8 +223,26 @@ pub(super) fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The detail panel's lines: the selected row's details, then each finding with why and
 /// what fixes it.
+/// The row the detail panel explains: the selected one; on the Lab, the step Enter
+/// performs (else the first not done), wherever the cursor is.
+fn detail_row(app: &App) -> Option<&crate::tui::rows::Row> {
+    let table = app.table()?;
+    if app.pane == super::app::Pane::Lab && app.drill.is_none() {
+        use super::lab::StepState;
+        let step = app.lab().and_then(|lab| {
+            let next = lab.steps.iter().find(|s| s.state == StepState::Next);
+            next.or_else(|| lab.steps.iter().find(|s| s.state != StepState::Done))
+                .map(|s| s.number.to_string())
+        });
+        if let Some(row) = step.and_then(|n| table.rows.iter().find(|r| r.id == n)) {
+            return Some(row);
+        }
+    }
+    table.selected_row()
+}
+
 pub(super) fn detail_lines(app: &App) -> Vec<Line<'static>> {
-    let Some(row) = app.table().and_then(|t| t.selected_row()) else {
+    let Some(row) = detail_row(app) else {
         return Vec::new();
     };
     let theme = app.theme;
@@ -270,7 +288,7 @@ pub(super) fn detail_lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(row) = app.table().and_then(|t| t.selected_row()) else {
+    let Some(row) = detail_row(app) else {
         return;
     };
     let lang = app.lang;
@@ -279,7 +297,12 @@ pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
         .as_ref()
         .is_some_and(|d| d.kind == DrillKind::Command);
     let lines = detail_lines(app);
-    let key = app.ui().key(Context::Global, Action::Details);
+    let key = if app.pane == super::app::Pane::Lab {
+        app.ui()
+            .key(Context::Pane(super::app::Pane::Lab), Action::LabNext)
+    } else {
+        app.ui().key(Context::Global, Action::Details)
+    };
     let title = if output {
         let ui = app.ui();
         let pick = format!(
@@ -295,7 +318,11 @@ pub(super) fn draw_detail(frame: &mut Frame, area: Rect, app: &App) {
     } else if app.drill.is_some() {
         tf(lang, "ui.detail.title", &[("key", &key)])
     } else {
-        tf(lang, app.pane.spec().detail_key(), &[("key", &key)])
+        tf(
+            lang,
+            app.pane.spec().detail_key(),
+            &[("key", &key), ("step", &row.id)],
+        )
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(

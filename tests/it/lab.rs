@@ -131,7 +131,13 @@ async fn without_the_lab_names_the_user_picks_the_vpc() {
     let mut app = app_on(&cloud, W, H).await;
     key(&mut app, KeyCode::Char('8'));
     assert!(
-        matches!(&app.lab().expect("the lab is built").steps[0].state, StepState::Blocked(r) if r.contains("pick one"))
+        matches!(&app.lab().expect("the lab is built").steps[0].state, StepState::Blocked(r) if r.contains("L on Endpoints picks one"))
+    );
+    // The step's text fits 80 columns with the rest of its row.
+    let text = crate::ui::screen(&app, 80, 24);
+    assert!(
+        text.contains("no lab VPC found: L on Endpoints picks one"),
+        "{text}"
     );
     key(&mut app, KeyCode::Char('1'));
     key(&mut app, KeyCode::Char('L'));
