@@ -87,21 +87,21 @@ pub(super) fn open(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Where the pager is drawn: between the tabs and the footer.
-pub(super) fn area(app: &App) -> Rect {
-    let s = &app.screen;
+/// Where the pager is drawn: between the tabs and the footer (the header and the keys
+/// stay in view).
+pub(super) fn area(s: &super::layout::Screen) -> Rect {
     let top = s.tabs.y + s.tabs.height;
     Rect {
-        x: 0,
+        x: s.tabs.x,
         y: top,
-        width: app.width,
+        width: s.tabs.width,
         height: s.footer.y.saturating_sub(top),
     }
 }
 
 /// Lines of text the pager shows at once on the App's terminal.
 fn page(app: &App) -> usize {
-    usize::from(area(app).height.saturating_sub(2)).max(1)
+    usize::from(area(&app.screen).height.saturating_sub(2)).max(1)
 }
 
 pub(super) fn on_key(app: &mut App, key: KeyEvent, mut pager: Pager) -> Vec<Effect> {

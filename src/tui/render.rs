@@ -56,17 +56,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Confirm(_) | Mode::Propose(_) => dialog::draw(frame, area, app),
         Mode::Picker(p) => super::documents_view::draw_picker(frame, area, app, p),
         Mode::Form(f) => super::documents_view::draw_form(frame, area, app, f),
-        // Between the tabs and the footer: the header and the keys stay in view.
-        Mode::Pager(pager) => {
-            let top = screen.tabs.y + screen.tabs.height;
-            let body = ratatui::layout::Rect {
-                x: area.x,
-                y: top,
-                width: area.width,
-                height: screen.footer.y.saturating_sub(top),
-            };
-            super::pager::draw(frame, body, app, pager);
-        }
+        Mode::Pager(pager) => super::pager::draw(frame, super::pager::area(screen), app, pager),
         _ => {}
     }
 }

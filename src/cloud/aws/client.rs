@@ -129,69 +129,36 @@ impl AwsCloud {
         .instrumented(custom)
     }
 
-    /// Each cloud retries within a partition of its own: one account's throttling never
-    /// spends another's retry quota.
     /// Rebuilds the clients with the recorder and the retry rules (once: the builders keep
-    /// what the clients had).
+    /// what the clients had). Each cloud retries within a partition of its own: one
+    /// account's throttling never spends another's retry quota.
     fn instrumented(mut self, custom_endpoint: bool) -> Self {
         static PARTITIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = PARTITIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let partition = RetryPartition::new(format!("ssmdeck-{n}"));
         let classifier = Classifier { custom_endpoint };
         let r = self.recorder.clone();
-        self.ec2 = aws_sdk_ec2::Client::from_conf(
-            self.ec2
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.iam = aws_sdk_iam::Client::from_conf(
-            self.iam
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.ssm = aws_sdk_ssm::Client::from_conf(
-            self.ssm
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.sts = aws_sdk_sts::Client::from_conf(
-            self.sts
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.s3 = aws_sdk_s3::Client::from_conf(
-            self.s3
-                .config()
-                .to_builder()
-                .interceptor(r.clone())
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
-        );
-        self.logs = aws_sdk_cloudwatchlogs::Client::from_conf(
-            self.logs
-                .config()
-                .to_builder()
-                .interceptor(r)
-                .retry_classifier(classifier)
-                .retry_partition(partition.clone())
-                .build(),
+        // Every client the same way: the recorder, the classifier, this cloud's partition.
+        macro_rules! instrument {
+            ($($field:ident: $sdk:ident),* $(,)?) => {$(
+                self.$field = $sdk::Client::from_conf(
+                    self.$field
+                        .config()
+                        .to_builder()
+                        .interceptor(r.clone())
+                        .retry_classifier(classifier)
+                        .retry_partition(partition.clone())
+                        .build(),
+                );
+            )*};
+        }
+        instrument!(
+            ec2: aws_sdk_ec2,
+            iam: aws_sdk_iam,
+            ssm: aws_sdk_ssm,
+            sts: aws_sdk_sts,
+            s3: aws_sdk_s3,
+            logs: aws_sdk_cloudwatchlogs,
         );
         self
     }
