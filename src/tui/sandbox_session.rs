@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, Write};
 
-use crate::cloud::sandbox::simulate::{SESSION_USER, run_list};
+use crate::cloud::sandbox::shell::{SESSION_USER, run_list};
 use crate::i18n::{Lang, tf};
 
 /// Reads lines until `exit` or end of input.

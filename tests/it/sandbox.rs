@@ -503,7 +503,7 @@ fn summary(r: &ssmdeck::domain::readiness::InstanceReport) -> String {
 
 #[test]
 fn a_session_shell_is_ssm_user_and_run_command_is_root() {
-    use ssmdeck::cloud::sandbox::simulate::{ROOT, SESSION_USER, run_list};
+    use ssmdeck::cloud::sandbox::shell::{ROOT, SESSION_USER, run_list};
     let session = run_list("ip-10-0-1-5", SESSION_USER, "whoami; echo $HOME; id");
     assert_eq!(
         session.stdout,
@@ -511,4 +511,89 @@ fn a_session_shell_is_ssm_user_and_run_command_is_root() {
     );
     let command = run_list("ip-10-0-1-5", ROOT, "whoami && echo ${HOME}");
     assert_eq!(command.stdout, "root\n/root\n");
+}
+
+#[test]
+fn the_sandbox_shell_runs_its_subset_and_says_what_it_does_not_simulate() {
+    use ssmdeck::cloud::sandbox::shell::{ROOT, run_list};
+    let host = "ip-10-0-1-5";
+    let quoted = run_list(host, ROOT, r#"echo "a  b" 'c' d\ e; echo -n x"#);
+    assert_eq!(quoted.stdout, "a  b c d e\nx");
+    let ran = run_list(
+        host,
+        ROOT,
+        "false && echo no || echo yes; exit 3; echo never",
+    );
+    assert_eq!(
+        (ran.stdout.as_str(), ran.code, ran.exit),
+        ("yes\n", 3, true)
+    );
+    for (line, piece) in [
+        ("echo hi | grep h", "sh: |:"),
+        ("echo hi > /tmp/x", "sh: >:"),
+        ("echo $(date)", "sh: $(:"),
+        ("echo `date`", "sh: `:"),
+        ("echo $PATH", "sh: $PATH:"),
+        ("ls -la /", "sh: ls -la /:"),
+        ("cat /etc/passwd", "sh: cat /etc/passwd:"),
+        ("echo 'open", "sh: ':"),
+    ] {
+        let ran = run_list(host, ROOT, line);
+        assert_eq!(ran.stdout, "", "{line} printed as if it ran");
+        assert!(
+            ran.stderr.starts_with(piece) && ran.stderr.contains("not simulated"),
+            "{line}: {}",
+            ran.stderr
+        );
+        assert_eq!(ran.code, 127, "{line}");
+    }
+}
+
+/// A node reports one agent version: in the node list, in its inventory (the agent's
+/// application and AWS:InstanceInformation) and in its installed patches.
+#[tokio::test]
+async fn a_sandbox_node_has_one_agent_version_everywhere() {
+    let cloud = SandboxCloud::new(Scenario::Fleet(60), Clock::manual(t0()));
+    cloud.clock().advance(secs(3600));
+    let nodes = cloud.describe_managed_nodes().await.expect("nodes");
+    let mut checked = 0;
+    for node in nodes.iter().filter(|n| n.ping == PingStatus::Online) {
+        let Some(version) = node.agent_version.as_deref() else {
+            continue;
+        };
+        let id = &node.instance_id;
+        let apps = cloud
+            .list_inventory_entries(id, "AWS:Application")
+            .await
+            .expect("applications");
+        let agent_app = apps.iter().find(|a| {
+            a.get("Name")
+                .is_some_and(|n| n.contains("SSM Agent") || n == "amazon-ssm-agent")
+        });
+        if let Some(app) = agent_app {
+            assert_eq!(
+                app.get("Version").map(String::as_str),
+                Some(version),
+                "{id} inventory"
+            );
+            let info = cloud
+                .list_inventory_entries(id, "AWS:InstanceInformation")
+                .await
+                .expect("instance information");
+            assert_eq!(
+                info[0].get("AgentVersion").map(String::as_str),
+                Some(version),
+                "{id}"
+            );
+        }
+        let patches = cloud.describe_instance_patches(id).await.expect("patches");
+        for p in patches
+            .iter()
+            .filter(|p| p.title.starts_with("amazon-ssm-agent"))
+        {
+            assert!(p.title.contains(version), "{id}: {} vs {version}", p.title);
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} online nodes checked");
 }

@@ -7,6 +7,7 @@ pub mod faults;
 mod iam;
 pub mod scenario;
 mod sessions;
+pub mod shell;
 pub mod simulate;
 mod ssm;
 pub mod world;

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 
 use super::scenario::mix;
+use super::shell::{ROOT, run_list};
 use super::world::SimInstance;
 use crate::domain::model::{InventoryEntry, PatchEntry, PatchOperation, PatchState};
 
@@ -41,7 +42,8 @@ pub fn patch_state(instance_id: &str, install: bool, at: Timestamp) -> PatchStat
     }
 }
 
-pub fn patches(state: &PatchState) -> Vec<PatchEntry> {
+/// The patches of one node; its agent's package carries the version the node reports.
+pub fn patches(state: &PatchState, agent_version: Option<&str>) -> Vec<PatchEntry> {
     let mut out = Vec::new();
     for k in 0..state.missing {
         out.push(PatchEntry {
@@ -71,8 +73,12 @@ pub fn patches(state: &PatchState) -> Vec<PatchEntry> {
     .iter()
     .enumerate()
     {
+        let title = match (*name, agent_version) {
+            ("amazon-ssm-agent", Some(v)) => format!("{name}-{v}-1"),
+            _ => format!("{name}-3.{k}.2-1.amzn2023"),
+        };
         out.push(PatchEntry {
-            title: format!("{name}-3.{k}.2-1.amzn2023"),
+            title,
             kb_id: format!("ALAS2023-2026-{:03}", 600 + k),
             classification: "Security".into(),
             severity: "Important".into(),
@@ -146,9 +152,15 @@ pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<Inven
         "AWS:Application" => apps_of(inst)
             .iter()
             .map(|(n, v, p)| {
+                let version = match inst.agent_version.as_deref() {
+                    Some(agent) if n.contains("SSM Agent") || *n == "amazon-ssm-agent" => {
+                        agent.to_string()
+                    }
+                    _ => (*v).to_string(),
+                };
                 entry(&[
                     ("Name", (*n).to_string()),
-                    ("Version", (*v).to_string()),
+                    ("Version", version),
                     ("Publisher", (*p).to_string()),
                 ])
             })
@@ -224,166 +236,6 @@ pub fn shell_output(
         }
     }
     (out, err, code)
-}
-
-/// Run Command runs as root.
-pub const ROOT: &str = "root";
-/// Session Manager's shells run as this user.
-pub const SESSION_USER: &str = "ssm-user";
-
-/// A line of commands joined by `;`, `&&` and `||` (quotes respected), run by `user` as
-/// `sh` would: `a && b` runs b only when a succeeded, `a || b` only when it failed.
-pub fn run_list(host: &str, user: &str, line: &str) -> Ran {
-    let mut all = Ran::default();
-    let mut next_runs = true;
-    for (command, joiner) in split_list(line) {
-        if next_runs {
-            let ran = run_line(host, user, &command);
-            all.stdout.push_str(&ran.stdout);
-            all.stderr.push_str(&ran.stderr);
-            all.code = ran.code;
-            if ran.exit && command.trim_start().starts_with("exit") {
-                all.exit = true;
-                return all;
-            }
-        }
-        // A skipped command leaves the status of the last one that ran.
-        next_runs = match joiner {
-            Joiner::And => all.code == 0,
-            Joiner::Or => all.code != 0,
-            Joiner::Then => true,
-        };
-    }
-    all
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Joiner {
-    Then,
-    And,
-    Or,
-}
-
-/// `a; b && c || d` → the commands with what joins each to the next.
-fn split_list(line: &str) -> Vec<(String, Joiner)> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quote) {
-            ('"' | '\'', None) => {
-                quote = Some(c);
-                current.push(c);
-            }
-            (q, Some(open)) if q == open => {
-                quote = None;
-                current.push(c);
-            }
-            (';', None) => out.push((std::mem::take(&mut current), Joiner::Then)),
-            ('&', None) if chars.peek() == Some(&'&') => {
-                chars.next();
-                out.push((std::mem::take(&mut current), Joiner::And));
-            }
-            ('|', None) if chars.peek() == Some(&'|') => {
-                chars.next();
-                out.push((std::mem::take(&mut current), Joiner::Or));
-            }
-            _ => current.push(c),
-        }
-    }
-    out.push((current, Joiner::Then));
-    out
-}
-
-/// One command of the simulated shell.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Ran {
-    pub stdout: String,
-    pub stderr: String,
-    pub code: i32,
-    /// The line ended the script (`exit`).
-    pub exit: bool,
-}
-
-/// The commands operators type first, answered as an Amazon Linux 2023 instance named
-/// `host` would to `user`; anything else is "command not found" (nothing is run).
-pub fn run_line(host: &str, user: &str, line: &str) -> Ran {
-    let home = if user == ROOT {
-        "/root".to_string()
-    } else {
-        format!("/home/{user}")
-    };
-    let line = line
-        .trim()
-        .replace("${HOME}", &home)
-        .replace("$HOME", &home)
-        .replace("${USER}", user)
-        .replace("$USER", user);
-    let line = line.as_str();
-    let word = line.split_whitespace().next().unwrap_or("");
-    let rest = line.get(word.len()..).unwrap_or("").trim();
-    let out = |s: String| Ran {
-        stdout: s,
-        ..Ran::default()
-    };
-    match word {
-        "" | "true" => Ran::default(),
-        "hostname" => out(format!("{host}\n")),
-        "uname" => out(format!(
-            "Linux {host} 6.1.112-122.189.amzn2023.x86_64 #1 SMP x86_64 GNU/Linux\n"
-        )),
-        "uptime" => out(" 10:42:01 up 42 min,  0 users,  load average: 0.00, 0.01, 0.00\n".into()),
-        "whoami" => out(format!("{user}\n")),
-        "id" => {
-            let uid = if user == ROOT { 0 } else { 1001 };
-            out(format!(
-                "uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n"
-            ))
-        }
-        "echo" => out(format!("{}\n", rest.trim_matches('"'))),
-        // `seq N`, `seq FIRST LAST`: long output on demand (at most 200,000 lines).
-        "seq" => {
-            let n: Vec<i64> = rest.split_whitespace().filter_map(|w| w.parse().ok()).collect();
-            let (first, last) = match n.as_slice() {
-                [last] => (1, *last),
-                [first, last] => (*first, *last),
-                _ => {
-                    return Ran {
-                        stderr: "seq: missing operand\n".into(),
-                        code: 1,
-                        ..Ran::default()
-                    };
-                }
-            };
-            let last = last.min(first.saturating_add(199_999));
-            out((first..=last).map(|i| format!("{i}\n")).collect())
-        }
-        "cat" if line.contains("/etc/os-release") => {
-            out("NAME=\"Amazon Linux\"\nVERSION=\"2023\"\nID=\"amzn\"\n".into())
-        }
-        "df" => out(
-            "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p1  8.0G  2.1G  5.9G  27% /\n"
-                .into(),
-        ),
-        "systemctl" if line.contains("amazon-ssm-agent") => out(
-            "● amazon-ssm-agent.service - amazon-ssm-agent\n     Active: active (running)\n".into(),
-        ),
-        "false" => Ran {
-            code: 1,
-            ..Ran::default()
-        },
-        "exit" => Ran {
-            code: rest.parse().unwrap_or(0),
-            exit: true,
-            ..Ran::default()
-        },
-        other => Ran {
-            stderr: format!("sh: line 1: {other}: command not found\n"),
-            code: 127,
-            ..Ran::default()
-        },
-    }
 }
 
 /// What AWS-UpdateSSMAgent prints on a node running `current`.
