@@ -147,6 +147,8 @@ pub struct App {
     pub pane: Pane,
     pub mode: Mode,
     pub status: Option<(StatusKind, String)>,
+    /// What keeps the status line true, when it states how things stand.
+    pub status_while: Option<super::status_truth::Holds>,
     pub detail: bool,
     /// First line of the help shown.
     pub help_scroll: usize,
@@ -213,6 +215,7 @@ impl App {
             pane: Pane::Instances,
             mode: Mode::Normal,
             status: None,
+            status_while: None,
             detail: false,
             help_scroll: 0,
             dialog_scroll: 0,
@@ -306,10 +309,12 @@ impl App {
 
     pub(crate) fn info(&mut self, text: impl Into<String>) {
         self.status = Some((StatusKind::Info, text.into()));
+        self.status_while = None;
     }
 
     pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.status = Some((StatusKind::Error, text.into()));
+        self.status_while = None;
     }
 
     /// Recompute readiness and every table after new data.
@@ -395,6 +400,7 @@ impl App {
                 self.discard(Some(Box::new(old)));
             }
         }
+        super::status_truth::expire(self);
     }
 
     /// Data replaced by new data: freed by the event loop off the UI thread when builds

@@ -33,6 +33,7 @@ pub mod run;
 pub mod sandbox_session;
 pub mod scopes;
 pub mod session;
+mod status_truth;
 pub mod table;
 mod table_view;
 pub mod theme;

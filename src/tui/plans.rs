@@ -8,6 +8,7 @@ use super::bindings::{Action, Context};
 use super::dialog::Confirm;
 use super::fleet::{self, ProposalKind};
 use super::lab::LabAction;
+use super::status_truth;
 use crate::domain::findings::{Finding, Fix, Rule, Severity};
 use crate::domain::plan::{self, Plan, PlanScope, StepKind, blockers_in_scope};
 use crate::domain::readiness::Readiness;
@@ -377,12 +378,14 @@ pub(super) fn lab_enter(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     if lab.complete() {
-        app.info(t(lang, "lab.status.complete"));
+        let text = t(lang, "lab.status.complete");
+        status_truth::info_while(app, text, status_truth::Holds::LabComplete);
         return Vec::new();
     }
     let Some(action) = lab.next_action().cloned() else {
         let why = lab.holdup().unwrap_or_default();
-        app.info(tf(lang, "lab.status.waiting", &[("why", &why)]));
+        let text = tf(lang, "lab.status.waiting", &[("why", &why)]);
+        status_truth::info_while(app, text, status_truth::Holds::LabWaiting(why));
         return Vec::new();
     };
     if app.read_only {

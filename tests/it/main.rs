@@ -31,6 +31,7 @@ mod forward_ui;
 mod full_output;
 mod habits;
 mod lab;
+mod lab_status;
 mod moto;
 mod moto_fleet;
 mod moto_runbook_blockers;
