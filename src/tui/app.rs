@@ -20,7 +20,7 @@ use crate::domain::readiness::Readiness;
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::engine::DetailRequest;
 use crate::engine::EngineEvent;
-use crate::engine::fetch::apply;
+use crate::engine::fetch::apply_noting_change;
 use crate::i18n::{Lang, tf};
 use std::sync::Arc;
 
@@ -105,27 +105,7 @@ pub enum Effect {
     Export(Box<super::export::Export>),
 }
 
-/// What drawing needs besides the data: the language, the colours and the keys.
-#[derive(Clone, Copy)]
-pub struct Ui<'a> {
-    pub lang: Lang,
-    pub theme: super::theme::Theme,
-    pub keymap: &'a super::bindings::Keymap,
-}
-
-impl Ui<'_> {
-    /// `<y>`: the first key of `action` in `context`, as hints show it.
-    pub fn key(
-        &self,
-        context: super::bindings::Context,
-        action: super::bindings::Action,
-    ) -> String {
-        self.keymap
-            .key_of(context, action)
-            .map(|k| k.to_string())
-            .unwrap_or_default()
-    }
-}
+pub use super::ui_context::Ui;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKind {
@@ -315,6 +295,12 @@ impl App {
     pub(crate) fn error(&mut self, text: impl Into<String>) {
         self.status = Some((StatusKind::Error, text.into()));
         self.status_while = None;
+    }
+
+    /// Every word on screen in `lang` from the next frame on.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+        self.rebuild();
     }
 
     /// Recompute readiness and every table after new data.
@@ -536,8 +522,7 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Fetched { at, result }) => {
             let source = result.source();
             // A failure keeps the last good data: only the source's status line changes.
-            let changed = result.error().is_none();
-            let old = apply(Arc::make_mut(&mut app.snapshot), result, at);
+            let (old, changed) = apply_noting_change(Arc::make_mut(&mut app.snapshot), result, at);
             app.discard(old);
             after_fetch(app, source, changed, at)
         }

@@ -37,3 +37,4 @@ mod status_truth;
 pub mod table;
 mod table_view;
 pub mod theme;
+mod ui_context;

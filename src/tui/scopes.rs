@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::domain::model::Identity;
 use crate::domain::readiness::{FleetSummary, Readiness};
 use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
-use crate::engine::fetch::{Fetched, apply};
+use crate::engine::fetch::{Fetched, apply_noting_change};
 use crate::scope::Scope;
 
 use super::rows::{Cell, Row, Tone};
@@ -139,12 +139,12 @@ fn label_as(rows: &mut [Row], columns: ScopeColumns, ix: usize, region: String, 
 /// the UI thread). Returns whether data changed.
 pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Timestamp) -> bool {
     let source = fetched.source();
-    let changed = fetched.error().is_none();
     let Some(view) = views.get_mut(ix) else {
         return false;
     };
     // Freed here: with several scopes each one's share is smaller.
-    drop(apply(Arc::make_mut(&mut view.snapshot), fetched, at));
+    let (old, changed) = apply_noting_change(Arc::make_mut(&mut view.snapshot), fetched, at);
+    drop(old);
     let mut touched = vec![ix];
     if source == Source::Iam {
         let profile = view.scope.profile.clone();

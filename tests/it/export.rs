@@ -218,7 +218,7 @@ async fn a_bad_extension_or_an_unwritable_path_is_one_status_line_and_no_file() 
     assert_eq!(names, ["a-file", "folder.csv"]);
 
     // The same in Korean.
-    app.lang = Lang::Ko;
+    app.set_lang(Lang::Ko);
     command(
         &mut app,
         &cloud,

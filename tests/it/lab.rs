@@ -19,7 +19,7 @@ const H: u16 = 45;
 async fn lab_app(lang: Lang) -> (SandboxCloud, App) {
     let cloud = SandboxCloud::new(Scenario::Lab, Clock::manual(t0()));
     let mut app = app_on(&cloud, W, H).await;
-    app.lang = lang;
+    app.set_lang(lang);
     update(&mut app, Msg::Tick(t0()));
     key(&mut app, KeyCode::Char('8'));
     feed(&mut app, &cloud).await;

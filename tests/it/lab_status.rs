@@ -26,7 +26,7 @@ async fn a_waiting_line_goes_away_when_the_lab_can_go_on() {
     for lang in [Lang::En, Lang::Ko] {
         let cloud = SandboxCloud::new(Scenario::Lab, Clock::manual(t0()));
         let mut app = app_on(&cloud, 160, 45).await;
-        app.lang = lang;
+        app.set_lang(lang);
         update(&mut app, Msg::Tick(t0()));
         key(&mut app, KeyCode::Char('8'));
         feed(&mut app, &cloud).await;

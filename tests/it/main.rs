@@ -48,6 +48,7 @@ mod policy_eval;
 mod proptests;
 mod races;
 mod readiness;
+mod refresh_changes;
 mod remap;
 mod remediation;
 mod report_text;

@@ -61,7 +61,7 @@ async fn the_dialog_names_three_targets_then_plus_n() {
     assert!(ko.contains(&line), "{ko:?}");
     // One or two targets: all named, no +N.
     key(&mut app, KeyCode::Esc);
-    app.lang = Lang::En;
+    app.set_lang(Lang::En);
     for id in &nodes[1..] {
         select(&mut app, id);
         press(&mut app, &cloud, KeyCode::Char(' ')).await; // unmark
@@ -91,13 +91,13 @@ async fn with_no_online_target_the_dialog_refuses_instead_of_asking() {
         .map(|(id, _)| id.clone())
         .expect("a node whose connection is lost");
     select(&mut app, &lost);
-    app.lang = Lang::Ko;
+    app.set_lang(Lang::Ko);
     press(&mut app, &cloud, KeyCode::Char('x')).await;
     chars(&mut app, "uptime");
     press(&mut app, &cloud, KeyCode::Enter).await;
     assert_eq!(app.mode, Mode::Normal);
     assert!(screen(&app, W, H).contains("보낼 대상 없음"));
-    app.lang = Lang::En;
+    app.set_lang(Lang::En);
     press(&mut app, &cloud, KeyCode::Char('x')).await;
     chars(&mut app, "uptime");
     let effects = key(&mut app, KeyCode::Enter);

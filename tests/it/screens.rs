@@ -15,7 +15,7 @@ use crate::ui::{feed, run_effects, screen};
 
 async fn app_in<C: Cloud>(cloud: &C, lang: Lang, width: u16, height: u16) -> App {
     let mut app = App::new(cloud.now());
-    app.lang = lang;
+    app.set_lang(lang);
     update(&mut app, Msg::Resize { width, height });
     let identity = cloud.identity().await;
     update(&mut app, Msg::Engine(EngineEvent::Identity(identity)));

@@ -73,7 +73,7 @@ fn every_key_action_has_a_label_and_a_help_line_in_both_languages() {
 async fn korean_help_and_footer_lines_fit_100_columns() {
     let cloud = SandboxCloud::new(Scenario::Fleet(12), Clock::manual(t0()));
     let mut app = app_on(&cloud, 100, 40).await;
-    app.lang = Lang::Ko;
+    app.set_lang(Lang::Ko);
     // The help box is 96 wide at 100 columns: 94 inside.
     let inner = 94;
     let mut wide = Vec::new();

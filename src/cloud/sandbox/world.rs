@@ -276,7 +276,7 @@ impl World {
             last_ping: Some(if i.connection_lost {
                 registered
             } else {
-                now - SignedDuration::from_secs(20)
+                last_heartbeat(registered, now)
             }),
             agent_version: i.agent_version.clone(),
             is_latest_version: i
@@ -537,6 +537,14 @@ impl World {
     pub fn mark_dirty(&mut self) {
         self.dirty = true;
     }
+}
+
+/// The agent reports its health every five minutes from registration, so a node's last
+/// ping moves in those steps (and two reads between them answer the same).
+fn last_heartbeat(registered: Timestamp, now: Timestamp) -> Timestamp {
+    const EVERY: i64 = 300;
+    let since = now.duration_since(registered).as_secs().max(0);
+    registered + SignedDuration::from_secs(since - since % EVERY)
 }
 
 fn only_agent_waiting(r: &readiness::InstanceReport) -> bool {
