@@ -103,6 +103,8 @@ pub struct World {
     pub nat_gateways: Vec<NatGateway>,
     pub endpoints: Vec<SimEndpoint>,
     pub instances: Vec<SimInstance>,
+    /// Servers outside AWS registered with a hybrid activation.
+    pub hybrid_nodes: Vec<super::hybrid::SimHybrid>,
     pub associations: Vec<SimAssociation>,
     /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
@@ -140,6 +142,7 @@ impl World {
             nat_gateways: Vec::new(),
             endpoints: Vec::new(),
             instances: Vec::new(),
+            hybrid_nodes: Vec::new(),
             associations: Vec::new(),
             roles: Vec::new(),
             profiles: Vec::new(),
@@ -252,6 +255,7 @@ impl World {
                     });
                 self.node_view(i, role, now)
             })
+            .chain(self.hybrid_nodes.iter().filter_map(|h| h.node_view(now)))
             .collect()
     }
 
@@ -533,7 +537,7 @@ impl World {
             }
             self.patch_states.insert(id, state);
         }
-        for i in &mut self.instances {
+        for i in self.hosts_mut() {
             if agents.contains(&i.instance.id) {
                 i.agent_version = Some(super::scenario::LATEST_AGENT.to_string());
             }
