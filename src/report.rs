@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::domain::error::ErrorReport;
 use crate::domain::findings::Finding;
-use crate::domain::model::{Instance, ManagedNode};
+use crate::domain::model::{Instance, ManagedNode, NodeKind};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
@@ -93,9 +93,39 @@ struct RoleJson<'a> {
     findings: &'a [Finding],
 }
 
+/// What only a hybrid node has: where it registered and which role it acts as.
+#[derive(Debug, Serialize)]
+struct HybridJson<'a> {
+    activation_id: Option<&'a str>,
+    iam_role: Option<&'a str>,
+    registered: Option<String>,
+    computer_name: Option<&'a str>,
+    ip_address: Option<&'a str>,
+    platform_name: Option<&'a str>,
+    source_id: Option<&'a str>,
+    source_type: Option<&'a str>,
+}
+
+impl<'a> HybridJson<'a> {
+    fn of(n: &'a ManagedNode) -> Self {
+        Self {
+            activation_id: n.activation_id.as_deref(),
+            iam_role: n.iam_role.as_deref(),
+            registered: n.registered.map(|t| t.to_string()),
+            computer_name: n.computer_name.as_deref(),
+            ip_address: n.ip_address.as_deref(),
+            platform_name: n.platform_name.as_deref(),
+            source_id: n.source_id.as_deref(),
+            source_type: n.source_type.as_deref(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct InstanceJson<'a> {
     instance_id: &'a str,
+    /// `ec2` or `hybrid` (an `mi-…` node registered with an activation).
+    kind: NodeKind,
     name: Option<&'a str>,
     state: &'a str,
     vpc_id: Option<&'a str>,
@@ -105,6 +135,8 @@ struct InstanceJson<'a> {
     verdict: &'a Verdict,
     summary: String,
     findings: &'a [Finding],
+    /// `null` for an EC2 instance.
+    hybrid: Option<HybridJson<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -135,20 +167,23 @@ impl Serialize for InstancesJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.readiness.instances.iter().map(|r| {
             let inst = self.instances_by_id.get(r.instance_id.as_str());
+            let node = self.nodes.get(r.instance_id.as_str()).copied();
+            let hybrid = node.filter(|n| n.is_hybrid());
             InstanceJson {
                 instance_id: &r.instance_id,
-                name: inst.and_then(|i| i.name.as_deref()),
+                kind: r.kind,
+                name: inst
+                    .and_then(|i| i.name.as_deref())
+                    .or(hybrid.and_then(|n| n.name.as_deref())),
                 state: inst.map(|i| i.state.as_str()).unwrap_or("unknown"),
                 vpc_id: inst.and_then(|i| i.vpc_id.as_deref()),
                 subnet_id: inst.and_then(|i| i.subnet_id.as_deref()),
                 instance_profile: r.profile_name.as_deref(),
-                ping_status: self
-                    .nodes
-                    .get(r.instance_id.as_str())
-                    .map(|n| n.ping.as_str()),
+                ping_status: node.map(|n| n.ping.as_str()),
                 verdict: &r.verdict,
                 summary: instance_summary(r, Lang::En),
                 findings: &r.findings,
+                hybrid: hybrid.map(HybridJson::of),
             }
         }))
     }

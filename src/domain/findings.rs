@@ -21,6 +21,8 @@ pub enum Rule {
     Imds = 10,
     Policy = 11,
     RemoteRoute = 12,
+    /// A hybrid node's activation role: exists, trusts Systems Manager, grants the agent.
+    ActivationRole = 13,
 }
 
 impl Rule {
@@ -261,6 +263,13 @@ pub enum FindingKind {
     },
     AgentNotRegistered,
     ConnectionLost,
+    /// A hybrid node's activation names a service role that does not exist.
+    ActivationRoleMissing {
+        role: String,
+    },
+    ActivationRoleNotTrustingSsm {
+        role: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,6 +335,8 @@ impl FindingKind {
             FindingKind::AgentOutdated { .. } => "agent_outdated",
             FindingKind::AgentNotRegistered => "agent_not_registered",
             FindingKind::ConnectionLost => "connection_lost",
+            FindingKind::ActivationRoleMissing { .. } => "activation_role_missing",
+            FindingKind::ActivationRoleNotTrustingSsm { .. } => "activation_role_not_trusting_ssm",
         }
     }
 }

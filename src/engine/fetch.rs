@@ -5,6 +5,7 @@ use futures::{StreamExt, TryFutureExt, stream};
 use crate::cloud::{Cloud, CloudError, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
 use crate::domain::model::{
     Command, InventorySummary, MaintenanceWindow, PatchState, Role, RolePolicies,
+    SSM_SERVICE_PRINCIPAL,
 };
 use crate::domain::policy::AGENT_ACTIONS;
 use crate::domain::readiness::{Access, role_access};
@@ -158,8 +159,9 @@ pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
     })
 }
 
-/// Roles and instance profiles, and the policies of every role EC2 can assume or an
-/// instance profile holds (the others cannot give an instance credentials). A role whose
+/// Roles and instance profiles, and the policies of every role EC2 or Systems Manager
+/// (hybrid activations, Default Host Management) can assume or an instance profile holds
+/// (the others cannot give a node credentials). A role whose
 /// policies cannot be read keeps what ListRoles said, marked unreadable.
 pub async fn iam<C: Cloud>(cloud: &C) -> CloudResult<IamData> {
     let (roles, profiles) = futures::try_join!(cloud.list_roles(), cloud.list_instance_profiles())?;
@@ -169,7 +171,9 @@ pub async fn iam<C: Cloud>(cloud: &C) -> CloudResult<IamData> {
         .collect();
     let roles: Vec<Role> = stream::iter(roles)
         .map(|role| {
-            let read = role.trusts_ec2() || held.contains(role.name.as_str());
+            let read = role.trusts_ec2()
+                || role.trusts(SSM_SERVICE_PRINCIPAL)
+                || held.contains(role.name.as_str());
             async move {
                 if read {
                     with_policies(cloud, role).await

@@ -94,6 +94,13 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
         }
     }
     let _ = writeln!(out, "\n{}", t(lang, "check.instances"));
+    let hybrid_names: std::collections::HashMap<&str, &str> = snapshot
+        .nodes
+        .nodes
+        .iter()
+        .filter(|n| n.is_hybrid())
+        .map(|n| (n.instance_id.as_str(), n.name.as_deref().unwrap_or("")))
+        .collect();
     for r in &readiness.instances {
         let mark = match r.verdict {
             Verdict::Managed => "✓",
@@ -101,9 +108,16 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
             Verdict::Waiting | Verdict::Unknown => "…",
             _ => "✗",
         };
+        let kind = match hybrid_names.get(r.instance_id.as_str()) {
+            Some(name) => format!(
+                "({}) ",
+                tf(lang, "check.hybrid_node", &[("name", *name)]).trim_end()
+            ),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {mark} {} {}",
+            "  {mark} {} {kind}{}",
             r.instance_id,
             instance_summary(r, lang)
         );

@@ -250,7 +250,9 @@ fn params(f: &Finding, lang: Lang) -> Vec<(&'static str, String)> {
         | FindingKind::RolePoliciesUnreadable { role }
         | FindingKind::DeprecatedPolicy { role }
         | FindingKind::DhmcRoleMissing { role }
-        | FindingKind::DhmcRoleNotTrustingSsm { role } => vec![("role", role.clone())],
+        | FindingKind::DhmcRoleNotTrustingSsm { role }
+        | FindingKind::ActivationRoleMissing { role }
+        | FindingKind::ActivationRoleNotTrustingSsm { role } => vec![("role", role.clone())],
         FindingKind::RolePolicyDenies {
             role,
             action,

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use crate::domain::findings::{Finding, Severity};
+use crate::domain::model::NodeKind;
 use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
 use crate::domain::snapshot::Snapshot;
 use crate::i18n::Lang;
 use crate::present::instance_summary;
 
 /// The columns, in order.
-pub const HEADER: [&str; 21] = [
+pub const HEADER: [&str; 25] = [
     "account",
     "region",
     "instance_id",
@@ -34,6 +35,10 @@ pub const HEADER: [&str; 21] = [
     "waiting",
     "warnings",
     "summary",
+    "kind",
+    "activation_id",
+    "activation_role",
+    "registered",
 ];
 
 /// The report's rows, written as they are made (a large fleet is never held as text).
@@ -67,6 +72,7 @@ impl<W: Write> CheckCsv<W> {
         for r in &readiness.instances {
             let inst = instances.get(r.instance_id.as_str());
             let node = nodes.get(r.instance_id.as_str());
+            let hybrid = node.filter(|n| n.is_hybrid());
             let text = |v: Option<&String>| v.cloned().unwrap_or_default();
             let platform = match (node.and_then(|n| n.platform_type.as_ref()), inst) {
                 (Some(p), _) => p.clone(),
@@ -78,7 +84,10 @@ impl<W: Write> CheckCsv<W> {
                 account.to_string(),
                 snapshot.identity.region.clone(),
                 r.instance_id.clone(),
-                text(inst.and_then(|i| i.name.as_ref())),
+                text(
+                    inst.and_then(|i| i.name.as_ref())
+                        .or(hybrid.and_then(|n| n.name.as_ref())),
+                ),
                 inst.map(|i| i.state.as_str())
                     .unwrap_or("unknown")
                     .to_string(),
@@ -86,7 +95,10 @@ impl<W: Write> CheckCsv<W> {
                 text(inst.and_then(|i| i.vpc_id.as_ref())),
                 text(inst.and_then(|i| i.subnet_id.as_ref())),
                 text(inst.and_then(|i| i.az.as_ref())),
-                text(inst.and_then(|i| i.private_ip.as_ref())),
+                text(
+                    inst.and_then(|i| i.private_ip.as_ref())
+                        .or(hybrid.and_then(|n| n.ip_address.as_ref())),
+                ),
                 text(r.profile_name.as_ref()),
                 path_name(r.path).to_string(),
                 node.map(|n| n.ping.as_str().to_string())
@@ -103,6 +115,17 @@ impl<W: Write> CheckCsv<W> {
                 kinds(&r.findings, Severity::Waiting),
                 kinds(&r.findings, Severity::Warning),
                 instance_summary(r, Lang::En),
+                match r.kind {
+                    NodeKind::Ec2 => "ec2",
+                    NodeKind::Hybrid => "hybrid",
+                }
+                .to_string(),
+                text(hybrid.and_then(|n| n.activation_id.as_ref())),
+                text(hybrid.and_then(|n| n.iam_role.as_ref())),
+                hybrid
+                    .and_then(|n| n.registered)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
             ];
             self.out.write_record(&record)?;
         }
@@ -134,6 +157,7 @@ fn path_name(p: NetworkPath) -> &'static str {
         NetworkPath::Endpoints => "endpoints",
         NetworkPath::Remote => "remote",
         NetworkPath::Unknown => "unknown",
+        NetworkPath::OutsideAws => "outside_aws",
     }
 }
 

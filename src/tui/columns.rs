@@ -46,7 +46,7 @@ pub fn fit(
         }
     }
     let mut widths: Vec<usize> = wanted.iter().map(|w| (*w).min(CAP)).collect();
-    let mut shown: Vec<usize> = (0..columns.len()).collect();
+    let mut shown: Vec<usize> = (0..columns.len()).filter(|&i| !columns[i].hidden).collect();
     let room = |shown: &[usize]| available.saturating_sub(spacing * shown.len().saturating_sub(1));
     let over = |shown: &[usize], widths: &[usize]| {
         shown
@@ -63,14 +63,18 @@ pub fn fit(
         (false, _) => TEXT_KEEP,
     };
     while over(&shown, &widths) > 0 {
-        let widest = (0..columns.len())
+        let widest = shown
+            .iter()
+            .copied()
             .filter(|&i| widths[i] > keep(&columns[i]))
             .max_by_key(|&i| (widths[i], std::cmp::Reverse(i)));
         let Some(i) = widest else { break };
         widths[i] -= 1;
     }
     // Then whole columns, the highest priority number first (the rightmost of a tie).
-    let mut droppable: Vec<usize> = (0..columns.len())
+    let mut droppable: Vec<usize> = shown
+        .iter()
+        .copied()
         .filter(|&i| columns[i].priority > 0)
         .collect();
     droppable.sort_by_key(|&i| (std::cmp::Reverse(columns[i].priority), std::cmp::Reverse(i)));

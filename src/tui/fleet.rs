@@ -9,8 +9,8 @@ pub use super::drill::{
     Drill, DrillKind, after_refresh, on_detail, open_detail, opens_detail, reload_detail,
     runs_commands,
 };
+use super::fleet_targets::{nodes_unknown, online_only, split_platforms, target_ids};
 use crate::cloud::SendCommandRequest;
-use crate::domain::model::Instance;
 use crate::i18n::{Lang, t, tf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,63 +293,6 @@ fn shortlist(ids: &[String]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// Marked nodes of the node panes, else the selected node of this pane.
-fn target_ids(app: &App) -> Vec<String> {
-    let mut ids: Vec<String> = [Pane::Instances, Pane::Inventory, Pane::Patches]
-        .iter()
-        .filter_map(|p| app.pane_table(*p))
-        .flat_map(|t| t.marks.iter().cloned())
-        .collect();
-    ids.sort();
-    ids.dedup();
-    let by_group = app.group.is_some();
-    if ids.is_empty()
-        && !by_group
-        && matches!(app.pane, Pane::Instances | Pane::Inventory | Pane::Patches)
-        && app.drill.is_none()
-    {
-        ids.extend(app.selected_id());
-    }
-    ids
-}
-
-/// The chosen instances that are online in Systems Manager, and the others.
-/// Whether the node list was never read (an endpoint without it, as moto): no node can
-/// be said offline, SendCommand decides.
-fn nodes_unknown(app: &App) -> bool {
-    let st = app.snapshot.status(crate::domain::snapshot::Source::Nodes);
-    st.fetched_at.is_none() && st.error.is_some()
-}
-
-fn online_only(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
-    if nodes_unknown(app) {
-        return (ids.to_vec(), Vec::new());
-    }
-    let online: std::collections::HashSet<&str> = app
-        .snapshot
-        .nodes
-        .nodes
-        .iter()
-        .filter(|n| n.ping == crate::domain::model::PingStatus::Online)
-        .map(|n| n.instance_id.as_str())
-        .collect();
-    ids.iter()
-        .cloned()
-        .partition(|id| online.contains(id.as_str()))
-}
-
-fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
-    let windows = |id: &String| {
-        app.snapshot
-            .instances
-            .instances
-            .iter()
-            .find(|i| &i.id == id)
-            .is_some_and(Instance::is_windows)
-    };
-    ids.iter().cloned().partition(|id| !windows(id))
-}
-
 /// A proposal for `ids` (their online ones), or for the tag.
 fn build(
     app: &App,
@@ -367,6 +310,14 @@ fn build(
         .iter()
         .filter(|i| chosen.contains(i.id.as_str()))
         .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
+        .chain(
+            app.snapshot
+                .nodes
+                .nodes
+                .iter()
+                .filter(|n| n.is_hybrid() && chosen.contains(n.instance_id.as_str()))
+                .filter_map(|n| Some((n.instance_id.clone(), n.name.clone()?))),
+        )
         .collect();
     CommandProposal {
         kind,

@@ -66,7 +66,16 @@ pub(super) fn columns_of(app: &App, table: &super::table::TableState) -> Vec<Col
     if scoped && shown.account {
         out.push(ACCOUNT);
     }
+    let first = out.len();
     out.extend_from_slice(own);
+    // A varying column whose rows all read the same is left out.
+    for (k, c) in out.iter_mut().enumerate().skip(first) {
+        if c.varying {
+            let mut texts = table.rows.iter().map(|r| r.cells.get(k).map(|x| &x.text));
+            let head = texts.next().flatten();
+            c.hidden = texts.all(|t| t == head);
+        }
+    }
     out
 }
 

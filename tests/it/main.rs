@@ -30,6 +30,7 @@ mod forward;
 mod forward_ui;
 mod full_output;
 mod habits;
+mod hybrid;
 mod lab;
 mod lab_status;
 mod moto;

@@ -23,13 +23,15 @@ pub(super) fn list_roles(w: &World) -> Vec<Role> {
         .collect()
 }
 
-/// The roles as the IAM source reads them: policies for the roles EC2 can assume or an
-/// instance profile holds (as `engine::fetch::iam` asks for them), the others unread.
+/// The roles as the IAM source reads them: policies for the roles EC2 or Systems Manager
+/// can assume or an instance profile holds (as `engine::fetch::iam` asks for them), the others unread.
 pub(super) fn roles_as_read(w: &World) -> Vec<Role> {
     w.roles
         .iter()
         .map(|r| {
-            let read = r.trusts_ec2() || w.profiles.iter().any(|p| p.role_names.contains(&r.name));
+            let read = r.trusts_ec2()
+                || r.trusts(crate::domain::model::SSM_SERVICE_PRINCIPAL)
+                || w.profiles.iter().any(|p| p.role_names.contains(&r.name));
             if read {
                 let documents = match &r.policies {
                     RolePolicies::Read { documents } => documents.clone(),

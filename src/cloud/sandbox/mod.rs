@@ -4,6 +4,7 @@ pub mod clock;
 mod documents;
 mod ec2;
 pub mod faults;
+pub mod hybrid;
 mod iam;
 pub mod scenario;
 mod sessions;

@@ -186,19 +186,24 @@ pub fn inventory(inst: &SimInstance, type_name: &str, region: &str) -> Vec<Inven
                 "IpAddress",
                 inst.instance.private_ip.clone().unwrap_or_default(),
             ),
-            (
-                "ComputerName",
-                format!(
-                    "ip-{}.{region}.compute.internal",
-                    inst.instance
-                        .private_ip
-                        .clone()
-                        .unwrap_or_default()
-                        .replace('.', "-")
-                ),
-            ),
+            ("ComputerName", host_name(inst, region)),
         ])],
         _ => Vec::new(),
+    }
+}
+
+/// The host's name: an EC2 instance's private DNS name, a hybrid server's own.
+pub fn host_name(inst: &SimInstance, region: &str) -> String {
+    match &inst.instance.name {
+        Some(name) if inst.instance.id.starts_with("mi-") => format!("{name}.corp.example"),
+        _ => format!(
+            "ip-{}.{region}.compute.internal",
+            inst.instance
+                .private_ip
+                .clone()
+                .unwrap_or_default()
+                .replace('.', "-")
+        ),
     }
 }
 
@@ -215,14 +220,7 @@ pub fn shell_output(
             1,
         );
     }
-    let host = format!(
-        "ip-{}.{region}.compute.internal",
-        inst.instance
-            .private_ip
-            .clone()
-            .unwrap_or_default()
-            .replace('.', "-")
-    );
+    let host = host_name(inst, region);
     let mut out = String::new();
     let mut err = String::new();
     let mut code = 0;

@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use jiff::Timestamp;
 
-use super::ec2::running_instance;
 use super::scenario;
 use super::simulate;
 use super::world::{SimCommand, SimInvocation, World};
@@ -17,6 +16,12 @@ use crate::domain::model::{
     Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchState,
     PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
 };
+
+/// The running instance or registered hybrid server behind `id`.
+fn host<'a>(w: &'a World, now: Timestamp, id: &str) -> CloudResult<&'a super::world::SimInstance> {
+    w.host(id, now)
+        .ok_or_else(|| CloudError::NotFound(format!("instance {id} does not exist")))
+}
 
 pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Vec<PatchState>> {
     if instance_ids.len() > PATCH_STATES_MAX_IDS {
@@ -47,7 +52,7 @@ pub(super) fn inventory_entries(
     instance_id: &str,
     type_name: &str,
 ) -> CloudResult<Vec<InventoryEntry>> {
-    let inst = running_instance(w, instance_id)?;
+    let inst = host(w, now, instance_id)?;
     let collected = inst
         .registered_at
         .is_some_and(|at| at + w.timing.inventory_after_registration <= now);
@@ -60,8 +65,7 @@ pub(super) fn inventory_entries(
 
 pub(super) fn inventory(w: &World, now: Timestamp) -> Vec<InventorySummary> {
     let after = w.timing.inventory_after_registration;
-    w.instances
-        .iter()
+    w.hosts()
         .filter_map(|i| {
             let at = i.registered_at? + after;
             (at <= now).then(|| InventorySummary {
@@ -218,8 +222,7 @@ pub(super) fn resolve_targets(
         .map(|n| n.instance_id)
         .collect();
     let ids: Vec<String> = w
-        .instances
-        .iter()
+        .hosts()
         .filter(|i| online.contains(&i.instance.id))
         .filter(|i| {
             targets.iter().all(|(k, values)| {
@@ -264,7 +267,7 @@ pub(super) fn send_to_ids(
                 w.account
             )));
         }
-        let inst = running_instance(w, id)?;
+        let inst = host(w, now, id)?;
         let (stdout, stderr, exit_code) = match req.document.as_str() {
             "AWS-RunShellScript" | "AWS-RunPowerShellScript" => {
                 let commands = req

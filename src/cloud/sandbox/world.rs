@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::domain::fast_map::FastMap;
 use crate::domain::model::{
     AssociationState, EndpointState, Identity, Instance, InstanceProfile, InstanceState,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchState, PingStatus,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, NodeKind, PatchState, PingStatus,
     ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
 use crate::domain::readiness::{self, Verdict};
@@ -103,6 +103,8 @@ pub struct World {
     pub nat_gateways: Vec<NatGateway>,
     pub endpoints: Vec<SimEndpoint>,
     pub instances: Vec<SimInstance>,
+    /// Servers outside AWS registered with a hybrid activation.
+    pub hybrid_nodes: Vec<super::hybrid::SimHybrid>,
     pub associations: Vec<SimAssociation>,
     /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
@@ -140,6 +142,7 @@ impl World {
             nat_gateways: Vec::new(),
             endpoints: Vec::new(),
             instances: Vec::new(),
+            hybrid_nodes: Vec::new(),
             associations: Vec::new(),
             roles: Vec::new(),
             profiles: Vec::new(),
@@ -252,6 +255,7 @@ impl World {
                     });
                 self.node_view(i, role, now)
             })
+            .chain(self.hybrid_nodes.iter().filter_map(|h| h.node_view(now)))
             .collect()
     }
 
@@ -268,6 +272,12 @@ impl World {
         let role = role.map(str::to_string);
         Some(ManagedNode {
             instance_id: i.instance.id.clone(),
+            kind: NodeKind::Ec2,
+            name: i.instance.name.clone(),
+            activation_id: None,
+            registered: Some(registered),
+            source_id: None,
+            source_type: None,
             ping: if i.connection_lost {
                 PingStatus::ConnectionLost
             } else {
@@ -527,7 +537,7 @@ impl World {
             }
             self.patch_states.insert(id, state);
         }
-        for i in &mut self.instances {
+        for i in self.hosts_mut() {
             if agents.contains(&i.instance.id) {
                 i.agent_version = Some(super::scenario::LATEST_AGENT.to_string());
             }

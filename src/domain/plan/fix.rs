@@ -7,7 +7,7 @@ use super::iam::{plan_attach, plan_role};
 use super::network::plan_endpoints;
 use super::{Call, Note, Plan, Step, StepKind, StepTitle, Subject};
 use crate::domain::findings::{Finding, FindingKind, Fix, Severity};
-use crate::domain::model::CORE_POLICY_ARN;
+use crate::domain::model::{CORE_POLICY_ARN, NodeKind};
 use crate::domain::readiness::acl::free_rule_number;
 use crate::domain::readiness::{InstanceReport, Readiness, Verdict};
 use crate::domain::snapshot::Snapshot;
@@ -133,7 +133,15 @@ pub fn plan_fix(
         })
         .map(|i| i.instance_id.clone())
         .collect();
-    if !targets.is_empty() || s.iam.roles.iter().any(|x| x.name == role_name) {
+    // Hybrid nodes have no instance profile: a plan for them alone leaves the default
+    // role and its profile be.
+    let hybrid_only = !instances.is_empty()
+        && instances.iter().all(|id| {
+            r.instances
+                .iter()
+                .any(|i| &i.instance_id == id && i.kind == NodeKind::Hybrid)
+        });
+    if !hybrid_only && (!targets.is_empty() || s.iam.roles.iter().any(|x| x.name == role_name)) {
         let role = plan_role(s, role_name);
         if !targets.is_empty() || !role.is_empty() {
             plan.steps.extend(role.steps);

@@ -125,7 +125,7 @@ pub(super) fn newest_agents(nodes: &[ManagedNode]) -> FastMap<&str, ([u32; 4], &
 /// (`IsLatestVersion`) decides when given; otherwise a newer agent on a node of the same
 /// platform in this account does.
 pub(super) fn update_rules(
-    inst: &Instance,
+    id: &str,
     node: Option<&ManagedNode>,
     newest: &FastMap<&str, ([u32; 4], &str)>,
     findings: &mut Vec<Finding>,
@@ -150,13 +150,13 @@ pub(super) fn update_rules(
         findings.push(Finding::new(
             Rule::Agent,
             Severity::Warning,
-            &inst.id,
+            id,
             FindingKind::AgentOutdated {
                 version: version.to_string(),
                 latest: newer,
             },
             Fix::UpdateAgent {
-                instance_id: inst.id.clone(),
+                instance_id: id.to_string(),
             },
         ));
     }

@@ -155,7 +155,12 @@ fn simulated(role: &Role) -> Option<Access> {
 }
 
 /// Rule 11's findings for a role, about `subject` (the instance, or the role itself).
-fn access_findings(role: &Role, access: &RoleAccess, subject: &str, out: &mut Vec<Finding>) {
+pub(super) fn access_findings(
+    role: &Role,
+    access: &RoleAccess,
+    subject: &str,
+    out: &mut Vec<Finding>,
+) {
     let mut push = |severity, kind, fix| {
         // The two findings of the managed policies are rule 6's, as DESIGN.md has them.
         let rule = match kind {
@@ -297,6 +302,15 @@ pub(super) fn role_reports(
         .dhmc_role
         .as_deref()
         .map(|arn| arn.rsplit('/').next().unwrap_or(arn));
+    // Activation roles, with how many hybrid nodes use each.
+    let mut activation_roles: FastMap<&str, usize> = FastMap::default();
+    for n in s.nodes.nodes.iter().filter(|n| n.is_hybrid()) {
+        if let Some(role) = n.iam_role.as_deref() {
+            *activation_roles
+                .entry(role.rsplit('/').next().unwrap_or(role))
+                .or_default() += 1;
+        }
+    }
     let mut out: Vec<RoleReport> = s
         .iam
         .roles
@@ -312,15 +326,20 @@ pub(super) fn role_reports(
             // Default Host Management Configuration's role is assumed by Systems Manager,
             // not by EC2.
             let dhmc = dhmc_role == Some(role.name.as_str());
-            let shown =
-                role.trusts_ec2() || role.name == DEFAULT_ROLE_NAME || !profiles.is_empty() || dhmc;
+            let hybrid_nodes = activation_roles.get(role.name.as_str()).copied();
+            let shown = role.trusts_ec2()
+                || role.name == DEFAULT_ROLE_NAME
+                || !profiles.is_empty()
+                || dhmc
+                || hybrid_nodes.is_some();
             if !shown {
                 return None;
             }
             let instance_count = profiles
                 .iter()
                 .map(|p| profile_use.get(p.as_str()).copied().unwrap_or(0))
-                .sum();
+                .sum::<usize>()
+                + hybrid_nodes.unwrap_or(0);
             let access = ix
                 .role_access
                 .get(role.name.as_str())
@@ -328,18 +347,29 @@ pub(super) fn role_reports(
                 .unwrap_or_else(|| role_access(role));
             let mut findings = Vec::new();
             access_findings(role, &access, &role.name, &mut findings);
-            if dhmc && !role.trusts(crate::domain::model::SSM_SERVICE_PRINCIPAL) {
+            let ssm_assumes = dhmc || hybrid_nodes.is_some();
+            if ssm_assumes && !role.trusts(crate::domain::model::SSM_SERVICE_PRINCIPAL) {
                 findings.push(Finding::new(
-                    Rule::InstanceProfile,
+                    if dhmc {
+                        Rule::InstanceProfile
+                    } else {
+                        Rule::ActivationRole
+                    },
                     Severity::Blocker,
                     &role.name,
-                    FindingKind::DhmcRoleNotTrustingSsm {
-                        role: role.name.clone(),
+                    if dhmc {
+                        FindingKind::DhmcRoleNotTrustingSsm {
+                            role: role.name.clone(),
+                        }
+                    } else {
+                        FindingKind::ActivationRoleNotTrustingSsm {
+                            role: role.name.clone(),
+                        }
                     },
                     Fix::Manual,
                 ));
             }
-            if !role.trusts_ec2() && !dhmc {
+            if !role.trusts_ec2() && !ssm_assumes {
                 findings.push(Finding::new(
                     Rule::InstanceProfile,
                     Severity::Blocker,

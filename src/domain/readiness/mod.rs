@@ -4,6 +4,7 @@
 
 pub mod acl;
 pub mod agent;
+mod hybrid;
 mod iam;
 mod index;
 mod network;
@@ -13,7 +14,7 @@ use serde::Serialize;
 
 use super::fast_map::FastMap;
 use super::findings::{Finding, FindingKind, Severity};
-use super::model::{DEFAULT_ROLE_NAME, EndpointType, Instance, InstanceState, SsmPolicy};
+use super::model::{DEFAULT_ROLE_NAME, EndpointType, Instance, InstanceState, NodeKind, SsmPolicy};
 use super::snapshot::{Snapshot, Source};
 use index::Index;
 
@@ -51,6 +52,8 @@ pub enum NetworkPath {
     Remote,
     /// Subnet or route table unknown.
     Unknown,
+    /// A hybrid node: its network is outside AWS, not seen from this account.
+    OutsideAws,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,6 +76,8 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InstanceReport {
     pub instance_id: String,
+    /// An EC2 instance, or a hybrid node judged by its own rules.
+    pub kind: NodeKind,
     pub verdict: Verdict,
     pub path: NetworkPath,
     pub public_subnet: Option<bool>,
@@ -146,6 +151,19 @@ pub struct FleetSummary {
     pub not_managed: usize,
     pub not_running: usize,
     pub unknown: usize,
+}
+
+impl FleetSummary {
+    fn count(&mut self, verdict: &Verdict) {
+        match verdict {
+            Verdict::Managed => self.online += 1,
+            Verdict::ConnectionLost => self.connection_lost += 1,
+            Verdict::Waiting => self.waiting += 1,
+            Verdict::NotManaged => self.not_managed += 1,
+            Verdict::NotRunning { .. } => self.not_running += 1,
+            Verdict::Unknown => self.unknown += 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -222,14 +240,14 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
                 }
             }
         }
-        match report.verdict {
-            Verdict::Managed => summary.online += 1,
-            Verdict::ConnectionLost => summary.connection_lost += 1,
-            Verdict::Waiting => summary.waiting += 1,
-            Verdict::NotManaged => summary.not_managed += 1,
-            Verdict::NotRunning { .. } => summary.not_running += 1,
-            Verdict::Unknown => summary.unknown += 1,
-        }
+        summary.count(&report.verdict);
+        instances.push(report);
+    }
+    // Hybrid nodes are in the node list only: judged by their own rules, after the EC2
+    // instances.
+    for node in s.nodes.nodes.iter().filter(|n| n.is_hybrid()) {
+        let report = hybrid::hybrid_report(node, ix, rules.iam_known);
+        summary.count(&report.verdict);
         instances.push(report);
     }
 
@@ -296,7 +314,7 @@ fn evaluate_instance(
     };
     agent::imds_rules(inst, &mut findings);
     let node = ix.nodes.get(inst.id.as_str()).copied();
-    agent::update_rules(inst, node, &ix.newest_agents, &mut findings);
+    agent::update_rules(&inst.id, node, &ix.newest_agents, &mut findings);
     let verdict = agent::verdict(inst, node, nodes_known, &mut findings);
     findings.sort_by_key(|f| (f.severity, f.rule));
     // Kept for the whole fleet: no room for findings that will never come.
@@ -304,6 +322,7 @@ fn evaluate_instance(
 
     InstanceReport {
         instance_id: inst.id.clone(),
+        kind: NodeKind::Ec2,
         verdict,
         path,
         public_subnet,

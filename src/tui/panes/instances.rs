@@ -1,12 +1,13 @@
-//! Instances: every EC2 instance with its readiness verdict; `a` attaches the profile,
-//! `f` fixes what blocks the selected ones, `x` runs a command, `S` opens a shell, `U`
-//! updates the agent.
+//! Instances: every EC2 instance and hybrid node with its readiness verdict; `a`
+//! attaches the profile, `f` fixes what blocks the selected ones, `x` runs a command, `S`
+//! opens a shell, `U` updates the agent.
 
 use std::collections::HashMap;
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
 use crate::domain::findings::FindingKind;
-use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
+use crate::domain::model::{ManagedNode, NodeKind, PingStatus};
+use crate::domain::readiness::{InstanceReport, NetworkPath, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::{Lang, t, tf};
 use crate::tui::app::{App, Effect};
@@ -20,6 +21,7 @@ pub(super) struct Spec;
 const COLUMNS: &[Column] = &[
     Column::id("ui.col.instance"),
     Column::new("ui.col.name", 2),
+    super::KIND,
     Column::new("ui.col.state", 3),
     Column::new("ui.col.subnet", 6),
     Column::new("ui.col.az", 7),
@@ -92,7 +94,97 @@ fn path_key(path: NetworkPath) -> &'static str {
         NetworkPath::Endpoints => "cell.path.endpoints",
         NetworkPath::Remote => "cell.path.remote",
         NetworkPath::Unknown => "cell.path.unknown",
+        NetworkPath::OutsideAws => "cell.path.outside_aws",
     }
+}
+
+/// The Kind cell of a node pane's row.
+pub(crate) fn kind_cell(kind: NodeKind, lang: Lang) -> crate::tui::rows::Cell {
+    match kind {
+        NodeKind::Ec2 => cell(t(lang, "cell.kind.ec2"), Tone::Normal),
+        NodeKind::Hybrid => cell(t(lang, "cell.kind.hybrid"), Tone::Normal),
+    }
+}
+
+fn ping_cell(node: Option<&ManagedNode>, nodes_known: bool) -> crate::tui::rows::Cell {
+    match (node, nodes_known) {
+        (Some(n), _) => cell(
+            n.ping.as_str(),
+            if n.ping == PingStatus::Online {
+                Tone::Good
+            } else {
+                Tone::Bad
+            },
+        ),
+        (None, true) => cell("–", Tone::Dim),
+        (None, false) => cell("?", Tone::Dim),
+    }
+}
+
+fn agent_cell(
+    node: Option<&ManagedNode>,
+    report: &InstanceReport,
+    lang: Lang,
+) -> crate::tui::rows::Cell {
+    let outdated = report
+        .findings
+        .iter()
+        .any(|f| matches!(f.kind, FindingKind::AgentOutdated { .. }));
+    match node.and_then(|n| n.agent_version.clone()) {
+        Some(v) if outdated => cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn),
+        Some(v) => cell(v, Tone::Normal),
+        None => cell("–", Tone::Dim),
+    }
+}
+
+fn verdict_cell(report: &InstanceReport, lang: Lang) -> crate::tui::rows::Cell {
+    let tone = match report.verdict {
+        Verdict::Managed => Tone::Good,
+        Verdict::Waiting | Verdict::Unknown => Tone::Warn,
+        Verdict::NotRunning { .. } => Tone::Dim,
+        Verdict::NotManaged | Verdict::ConnectionLost => Tone::Bad,
+    };
+    cell(crate::present::instance_summary(report, lang), tone)
+}
+
+/// A hybrid node's row: no EC2 state, subnet, zone or profile; its activation and role
+/// in the detail.
+fn hybrid_row(node: &ManagedNode, report: &InstanceReport, lang: Lang) -> Row {
+    let dash = || cell("–", Tone::Dim);
+    let registered = node
+        .registered
+        .map(|t| t.strftime("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "–".into());
+    let detail = vec![tf(
+        lang,
+        "ui.detail.hybrid",
+        &[
+            ("id", &node.instance_id),
+            ("activation", node.activation_id.as_deref().unwrap_or("–")),
+            ("role", node.iam_role.as_deref().unwrap_or("–")),
+            ("registered", &registered),
+            ("ip", node.ip_address.as_deref().unwrap_or("–")),
+            ("computer", node.computer_name.as_deref().unwrap_or("–")),
+        ],
+    )];
+    Row::new(
+        node.instance_id.clone(),
+        vec![
+            cell(node.instance_id.clone(), Tone::Normal),
+            cell(node.name.clone().unwrap_or_default(), Tone::Normal),
+            kind_cell(NodeKind::Hybrid, lang),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+            ping_cell(Some(node), true),
+            agent_cell(Some(node), report, lang),
+            cell(node.platform_name.clone().unwrap_or_default(), Tone::Normal),
+            verdict_cell(report, lang),
+        ],
+        report.findings.clone(),
+        detail,
+    )
 }
 
 fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<Row> {
@@ -125,27 +217,8 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
             Some(false) => t(lang, "cell.private"),
             None => "?".to_string(),
         };
-        let ping = match (node, nodes_known) {
-            (Some(n), _) => cell(
-                n.ping.as_str(),
-                if n.ping == crate::domain::model::PingStatus::Online {
-                    Tone::Good
-                } else {
-                    Tone::Bad
-                },
-            ),
-            (None, true) => cell("–", Tone::Dim),
-            (None, false) => cell("?", Tone::Dim),
-        };
-        let outdated = report
-            .findings
-            .iter()
-            .any(|f| matches!(f.kind, FindingKind::AgentOutdated { .. }));
-        let agent = match node.and_then(|n| n.agent_version.clone()) {
-            Some(v) if outdated => cell(tf(lang, "cell.agent_old", &[("v", &v)]), Tone::Warn),
-            Some(v) => cell(v, Tone::Normal),
-            None => cell("–", Tone::Dim),
-        };
+        let ping = ping_cell(node, nodes_known);
+        let agent = agent_cell(node, report, lang);
         let platform = node
             .and_then(|n| n.platform_name.clone())
             .unwrap_or_else(|| {
@@ -155,12 +228,6 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
                     "Linux".into()
                 }
             });
-        let verdict_tone = match report.verdict {
-            Verdict::Managed => Tone::Good,
-            Verdict::Waiting | Verdict::Unknown => Tone::Warn,
-            Verdict::NotRunning { .. } => Tone::Dim,
-            Verdict::NotManaged | Verdict::ConnectionLost => Tone::Bad,
-        };
         let detail = vec![tf(
             lang,
             "ui.detail.instance",
@@ -177,6 +244,7 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
             vec![
                 cell(inst.id.clone(), Tone::Normal),
                 cell(inst.name.clone().unwrap_or_default(), Tone::Normal),
+                kind_cell(NodeKind::Ec2, lang),
                 cell(
                     crate::present::instance_state(inst.state.as_str(), lang),
                     state_tone,
@@ -193,11 +261,23 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
                 ping,
                 agent,
                 cell(platform, Tone::Normal),
-                cell(crate::present::instance_summary(report, lang), verdict_tone),
+                verdict_cell(report, lang),
             ],
             report.findings.clone(),
             detail,
         ));
+    }
+    // Hybrid nodes are in the node list only: their reports follow the instances'.
+    for report in r.instances.iter().filter(|x| x.kind == NodeKind::Hybrid) {
+        if !d.allowed(&report.instance_id) {
+            continue;
+        }
+        if let Some(node) = nodes
+            .get(report.instance_id.as_str())
+            .map(|i| &s.nodes.nodes[*i])
+        {
+            rows.push(hybrid_row(node, report, lang));
+        }
     }
     rows
 }

@@ -16,6 +16,7 @@ pub(super) struct Spec;
 const COLUMNS: &[Column] = &[
     Column::id("ui.col.node"),
     Column::new("ui.col.name", 2),
+    super::KIND,
     Column::new("ui.col.platform", 3),
     Column::new("ui.col.agent", 1),
     Column::new("ui.col.ip", 5),
@@ -99,9 +100,11 @@ fn inventory_rows(d: &PaneData) -> Vec<Row> {
                     cell(
                         inst.get(n.instance_id.as_str())
                             .and_then(|i| i.name.clone())
+                            .or_else(|| n.name.clone())
                             .unwrap_or_default(),
                         Tone::Normal,
                     ),
+                    super::instances::kind_cell(n.kind, lang),
                     cell(platform.trim().to_string(), Tone::Normal),
                     agent,
                     cell(

@@ -46,6 +46,10 @@ pub struct Column {
     /// A resource id: cut in the middle (keeping its tail) rather than at the end, so that
     /// two rows never read the same.
     pub id: bool,
+    /// Drawn only when the table's rows differ in it (the node kind: EC2 and hybrid).
+    pub varying: bool,
+    /// Not drawn: a varying column whose rows all read the same.
+    pub hidden: bool,
 }
 
 impl Column {
@@ -54,17 +58,29 @@ impl Column {
             key,
             priority,
             id: false,
+            varying: false,
+            hidden: false,
         }
     }
 
     pub const fn id(key: &'static str) -> Self {
         Self {
-            key,
-            priority: 0,
             id: true,
+            ..Self::new(key, 0)
+        }
+    }
+
+    /// A column drawn only when its rows differ in it.
+    pub const fn varying(key: &'static str, priority: u8) -> Self {
+        Self {
+            varying: true,
+            ..Self::new(key, priority)
         }
     }
 }
+
+/// The node kind column of the node panes: shown where EC2 and hybrid nodes are both listed.
+pub const KIND: Column = Column::varying("ui.col.kind", 4);
 
 /// What a pane's rows are built from: one scope's data (or the whole view).
 pub struct PaneData<'a> {

@@ -25,6 +25,7 @@ pub(super) struct Spec;
 const COLUMNS: &[Column] = &[
     Column::id("ui.col.node"),
     Column::new("ui.col.name", 4),
+    super::KIND,
     Column::new("ui.col.operation", 6),
     Column::new("ui.col.when", 3),
     Column::new("ui.col.installed", 8),
@@ -174,10 +175,12 @@ fn patch_rows(d: &PaneData) -> Vec<Row> {
             let name = inst
                 .get(n.instance_id.as_str())
                 .and_then(|i| i.name.clone())
+                .or_else(|| n.name.clone())
                 .unwrap_or_default();
             let mut cells = vec![
                 cell(n.instance_id.clone(), Tone::Normal),
                 cell(name, Tone::Normal),
+                super::instances::kind_cell(n.kind, lang),
             ];
             let mut detail = Vec::new();
             match states.get(n.instance_id.as_str()) {

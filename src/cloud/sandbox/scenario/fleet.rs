@@ -122,6 +122,7 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
         w.instances.push(sim);
     }
     register_the_ready(&mut w, now);
+    add_hybrid_nodes(&mut w, n, salt, now);
     let (mut window, executions) = lab_window(now);
     if salt != 0 {
         window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
@@ -358,3 +359,80 @@ fn register_the_ready(w: &mut World, now: Timestamp) {
         broken.fails_commands = true;
     }
 }
+
+/// Hybrid nodes of `fleet:N`: four, and one more for every twenty instances (at most a
+/// thousand), registered weeks ago with one of two activations. In each four: one online,
+/// one on an old agent, one whose connection was lost (Windows), and one whose
+/// activation role grants the agent nothing (its connection lost too).
+fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
+    use crate::cloud::sandbox::hybrid::SimHybrid;
+    use crate::domain::model::{CORE_POLICY_ARN, Role, RolePolicies, SSM_SERVICE_PRINCIPAL};
+    let role = |name: &str, policies: &[&str]| Role {
+        name: name.into(),
+        arn: format!("arn:aws:iam::{}:role/{name}", w.account),
+        trusted_services: vec![SSM_SERVICE_PRINCIPAL.into()],
+        attached_policy_arns: policies.iter().map(|p| p.to_string()).collect(),
+        policies: RolePolicies::Read {
+            documents: Vec::new(),
+        },
+        simulated: Vec::new(),
+    };
+    let roles = [
+        role(HYBRID_ROLE, &[CORE_POLICY_ARN]),
+        role(HYBRID_BARE_ROLE, &[]),
+    ];
+    w.roles.extend(roles);
+    let activation = |k: u64| {
+        let x = mix(k ^ (u64::from(salt) << 32) ^ 0x4859_4252);
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            x >> 32,
+            (x >> 16) & 0xffff,
+            x & 0xfff,
+            (x >> 12) & 0xfff,
+            mix(x) >> 16
+        )
+    };
+    let (datacenter, lab) = (activation(1), activation(2));
+    const NAMES: [&str; 4] = ["onprem-db", "onprem-web", "branch-fs", "lab-vm"];
+    let count = (4 + n / 20).min(1000);
+    for j in 0..count {
+        let shape = j % 4;
+        let id = format!(
+            "mi-{:017x}",
+            mix(j as u64 ^ (u64::from(salt) << 48) ^ 0x6d69_0000_0000) >> 4
+        );
+        let name = format!("{}-{:02}", NAMES[shape], j + 1);
+        let ip = format!("192.168.{}.{}", 10 + j / 250, 10 + j % 250);
+        let (activation_id, role) = match shape {
+            3 => (lab.as_str(), HYBRID_BARE_ROLE),
+            _ => (datacenter.as_str(), HYBRID_ROLE),
+        };
+        let registered = now - SignedDuration::from_hours(24 * 20 + j as i64);
+        let mut h = SimHybrid::new(
+            id,
+            &name,
+            &ip,
+            shape == 2,
+            activation_id,
+            role,
+            Some(registered),
+        );
+        if shape == 1 {
+            h.host.agent_version = Some("3.2.1542.0".into());
+        }
+        h.host.connection_lost = shape >= 2;
+        let state = crate::cloud::sandbox::simulate::patch_state(
+            h.id(),
+            shape == 0,
+            now - SignedDuration::from_hours(6),
+        );
+        w.patch_states.insert(h.id().to_string(), state);
+        w.hybrid_nodes.push(h);
+    }
+}
+
+/// The service role of `fleet:N`'s hybrid activations…
+pub const HYBRID_ROLE: &str = "SSMServiceRole";
+/// …and that of the activation whose role lacks AmazonSSMManagedInstanceCore.
+pub const HYBRID_BARE_ROLE: &str = "onprem-no-policy-role";
