@@ -5,9 +5,10 @@ use std::process::{Command, Output};
 pub fn ssmdeck(args: &[&str]) -> Output {
     let log = std::env::temp_dir().join(format!("ssmdeck-it-{}.log", std::process::id()));
     Command::new(env!("CARGO_BIN_EXE_ssmdeck"))
-        .args(args)
+        // Before the arguments: after a `--` it would be part of the command run.
         .arg("--log-file")
         .arg(&log)
+        .args(args)
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run ssmdeck")
@@ -77,7 +78,8 @@ fn check_on_a_synthetic_fleet() {
     let out = ssmdeck(&["--sandbox=fleet:300", "check", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
-    assert_eq!(v["instances"].as_array().map(Vec::len), Some(300));
+    // 300 EC2 instances and the fleet's 19 hybrid (mi-) servers.
+    assert_eq!(v["instances"].as_array().map(Vec::len), Some(319));
     assert!(v["summary"]["online"].as_u64().unwrap_or(0) > 0);
 }
 

@@ -117,7 +117,14 @@ async fn a_document_on_more_than_50_marked_nodes_goes_in_batches() {
     assert!(online.len() > 50, "{}", online.len());
     // Every row marked (Space marks and moves down); the dialog keeps the online ones.
     key(&mut app, KeyCode::Char('g'));
-    for _ in 0..app.snapshot.instances.instances.len() {
+    let hybrid = app
+        .snapshot
+        .nodes
+        .nodes
+        .iter()
+        .filter(|n| n.instance_id.starts_with("mi-"))
+        .count();
+    for _ in 0..app.snapshot.instances.instances.len() + hybrid {
         key(&mut app, KeyCode::Char(' '));
     }
     let before = cloud.list_commands().await.expect("commands").len();

@@ -13,10 +13,11 @@ use crate::fixtures::t0;
 use crate::ui::{app_on, chars, key, run_effects};
 
 /// The Instances pane's keys: the row id, then its columns' catalog key suffixes.
-const INSTANCE_KEYS: [&str; 11] = [
+const INSTANCE_KEYS: [&str; 12] = [
     "row_id",
     "instance",
     "name",
+    "kind",
     "state",
     "subnet",
     "az",
@@ -50,7 +51,7 @@ fn shown(app: &App) -> Vec<(String, String)> {
         .iter()
         .map(|&i| {
             let r = &t.rows[i];
-            (r.id.clone(), r.cells[9].text.clone())
+            (r.id.clone(), r.cells[10].text.clone())
         })
         .collect()
 }
@@ -76,7 +77,7 @@ fn csv_rows(path: &Path) -> Vec<(String, String)> {
     rows.iter()
         .map(|r| {
             assert_eq!(r.len(), INSTANCE_KEYS.len());
-            (r[0].to_string(), r[10].to_string())
+            (r[0].to_string(), r[11].to_string())
         })
         .collect()
 }
@@ -114,8 +115,8 @@ async fn export_of_ten_thousand_rows_to_csv_and_json_reads_back_the_same_rows() 
     let rows = shown(&app);
     assert_eq!(
         rows.len(),
-        10_000,
-        "every instance, not the window on screen"
+        10_504,
+        "every instance and hybrid server, not the window on screen"
     );
     assert!(app.page() < 100);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -128,7 +129,7 @@ async fn export_of_ten_thousand_rows_to_csv_and_json_reads_back_the_same_rows() 
     );
     let (kind, text) = status(&app);
     assert_eq!(kind, StatusKind::Info, "{text}");
-    assert!(text.contains("10000 row(s)"), "{text}");
+    assert!(text.contains("10504 row(s)"), "{text}");
     assert!(text.contains(&csv_path.display().to_string()), "{text}");
     assert!(text.contains("CSV"), "{text}");
     assert_eq!(csv_rows(&csv_path), rows);
@@ -138,12 +139,12 @@ async fn export_of_ten_thousand_rows_to_csv_and_json_reads_back_the_same_rows() 
     let (kind, text) = status(&app);
     assert_eq!(kind, StatusKind::Info, "{text}");
     assert!(
-        text.contains("10000 row(s)") && text.contains("JSON"),
+        text.contains("10504 row(s)") && text.contains("JSON"),
         "{text}"
     );
     let doc = json_doc(&json_path);
     assert_eq!(doc["pane"], "instances");
-    assert_eq!(doc["count"], 10_000);
+    assert_eq!(doc["count"], 10_504);
     assert_eq!(doc["filter"], "");
     assert_eq!(doc["columns"], serde_json::json!(INSTANCE_KEYS));
     assert_eq!(json_rows(&doc), rows);

@@ -293,7 +293,7 @@ async fn hybrid_nodes_show_in_the_instances_pane_with_their_kind_and_verdict() {
     }
     // In Korean too.
     let mut app = app_on(&cloud, 160, 45).await;
-    app.lang = ssmdeck::i18n::Lang::Ko;
+    app.set_lang(ssmdeck::i18n::Lang::Ko);
     key(&mut app, KeyCode::Char('3'));
     feed(&mut app, &cloud).await;
     let shown = screen(&app, 160, 45);

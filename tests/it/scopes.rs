@@ -134,13 +134,13 @@ async fn regions_merge_into_one_view_with_region_and_account_columns() {
     key(&mut app, KeyCode::Char('3'));
     assert_eq!(app.pane, Pane::Instances);
     let rows = rows_of(&app);
-    // The lab's 2 instances in Seoul and the 24 of the fleet in Ireland, each labelled
-    // with its region (one account: no Account column).
-    assert_eq!(rows.len(), 26, "{rows:?}");
+    // The lab's 2 instances in Seoul and the 24 of the fleet in Ireland with its 5 hybrid
+    // servers, each labelled with its region (one account: no Account column).
+    assert_eq!(rows.len(), 31, "{rows:?}");
     assert_eq!(rows.iter().filter(|r| r[0] == "ap-northeast-2").count(), 2);
-    assert_eq!(rows.iter().filter(|r| r[0] == "eu-west-1").count(), 24);
+    assert_eq!(rows.iter().filter(|r| r[0] == "eu-west-1").count(), 29);
     let ids: std::collections::HashSet<&String> = rows.iter().map(|r| &r[1]).collect();
-    assert_eq!(ids.len(), 26, "instance ids are unique across regions");
+    assert_eq!(ids.len(), 31, "instance ids are unique across regions");
     let text = screen(&app, 200, 50);
     assert!(
         text.contains("Region") && !text.contains("Account"),
@@ -155,12 +155,12 @@ async fn regions_merge_into_one_view_with_region_and_account_columns() {
     key(&mut app, KeyCode::Char('/'));
     chars(&mut app, "eu-west");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(rows_of(&app).len(), 24);
+    assert_eq!(rows_of(&app).len(), 29);
 
     assert_eq!(
         app.readiness.instances.len(),
-        26,
-        "readiness covers every scope"
+        31,
+        "readiness covers every scope, hybrid servers too"
     );
 }
 
@@ -178,7 +178,8 @@ async fn accounts_read_iam_once_and_roles_are_labelled_global() {
     // fleet (one for each way a role goes wrong, Default Host Management's among them), and
     // the role ssmdeck would create (missing in both).
     assert_eq!(dev.len(), 9, "{rows:?}");
-    assert_eq!(prod.len(), 9, "{rows:?}");
+    // prod's fleets also have hybrid servers: their activation roles are listed too.
+    assert_eq!(prod.len(), 11, "{rows:?}");
     // A role's instances are counted over every region of its account: prod's
     // fleet-ssm-role serves 15 instances in each of its two fleets.
     let count = |rows: &[&Vec<String>], name: &str| {
@@ -200,11 +201,11 @@ async fn accounts_read_iam_once_and_roles_are_labelled_global() {
         .table()
         .map(|t| t.rows.iter().map(|r| r.id.clone()).collect())
         .unwrap_or_default();
-    assert_eq!(ids.len(), 18, "{ids:?}");
+    assert_eq!(ids.len(), 20, "{ids:?} (prod adds two activation roles)");
     // The second region of prod evaluates readiness with the roles it shares.
     let prod_us = &app.scopes[3];
     assert!(!prod_us.reads_iam);
-    assert_eq!(prod_us.snapshot.iam.roles.len(), 8);
+    assert_eq!(prod_us.snapshot.iam.roles.len(), 10);
     assert!(
         prod_us
             .readiness

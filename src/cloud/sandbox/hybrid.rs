@@ -94,7 +94,7 @@ impl SimHybrid {
             last_ping: Some(if h.connection_lost {
                 registered + SignedDuration::from_hours(2)
             } else {
-                now - SignedDuration::from_secs(20)
+                super::world::last_heartbeat(registered, now)
             }),
             agent_version: h.agent_version.clone(),
             is_latest_version: h

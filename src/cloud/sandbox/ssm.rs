@@ -37,8 +37,8 @@ pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Ve
 }
 
 pub(super) fn patches(w: &World, instance_id: &str) -> Vec<PatchEntry> {
-    let agent = super::ec2::running_instance(w, instance_id)
-        .ok()
+    let agent = w
+        .host(instance_id, w.last_tick)
         .and_then(|i| i.agent_version.as_deref());
     w.patch_states
         .get(instance_id)

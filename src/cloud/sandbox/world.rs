@@ -551,7 +551,7 @@ impl World {
 
 /// The agent reports its health every five minutes from registration, so a node's last
 /// ping moves in those steps (and two reads between them answer the same).
-fn last_heartbeat(registered: Timestamp, now: Timestamp) -> Timestamp {
+pub(super) fn last_heartbeat(registered: Timestamp, now: Timestamp) -> Timestamp {
     const EVERY: i64 = 300;
     let since = now.duration_since(registered).as_secs().max(0);
     registered + SignedDuration::from_secs(since - since % EVERY)

@@ -93,7 +93,7 @@ pub(super) fn path_rules<'a>(
             internet_egress(inst, ix, findings);
             acl::internet_rules(inst, subnet, ix, findings);
         }
-        NetworkPath::Unknown => {}
+        NetworkPath::Unknown | NetworkPath::OutsideAws => {}
     }
     path
 }

@@ -433,6 +433,6 @@ fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
 }
 
 /// The service role of `fleet:N`'s hybrid activations…
-pub const HYBRID_ROLE: &str = "SSMServiceRole";
+pub(super) const HYBRID_ROLE: &str = "SSMServiceRole";
 /// …and that of the activation whose role lacks AmazonSSMManagedInstanceCore.
-pub const HYBRID_BARE_ROLE: &str = "onprem-no-policy-role";
+pub(super) const HYBRID_BARE_ROLE: &str = "onprem-no-policy-role";
