@@ -186,6 +186,12 @@ pub fn ready() -> Snapshot {
 pub fn node(id: &str, ping: PingStatus) -> ManagedNode {
     ManagedNode {
         instance_id: id.into(),
+        kind: NodeKind::parse(None, id),
+        name: None,
+        activation_id: None,
+        registered: Some(t0()),
+        source_id: None,
+        source_type: None,
         ping,
         last_ping: Some(t0()),
         agent_version: Some("3.3.1957.0".into()),

@@ -12,8 +12,8 @@ use super::errors::{SdkError, is_transport, map_err};
 use super::logged;
 use crate::cloud::{CloudError, CloudResult, PATCH_STATES_MAX_IDS};
 use crate::domain::model::{
-    InventoryEntry, InventorySummary, MaintenanceWindow, ManagedNode, PatchEntry, PatchOperation,
-    PatchState, PingStatus, WindowExecution, WindowTarget, WindowTask,
+    InventoryEntry, InventorySummary, MaintenanceWindow, ManagedNode, NodeKind, PatchEntry,
+    PatchOperation, PatchState, PingStatus, WindowExecution, WindowTarget, WindowTask,
 };
 
 const PROPERTIES_PAGE: i32 = 1000;
@@ -82,8 +82,15 @@ async fn describe_instance_properties(ssm: &Client) -> Result<Vec<ManagedNode>, 
         let page = page.map_err(|e| fallback_for(ACTION, e))?;
         n += 1;
         out.extend(page.instance_properties().iter().filter_map(|p| {
+            let instance_id = p.instance_id()?.to_string();
             Some(ManagedNode {
-                instance_id: p.instance_id()?.to_string(),
+                kind: NodeKind::parse(p.resource_type(), &instance_id),
+                instance_id,
+                name: opt_owned(p.name()),
+                activation_id: opt_owned(p.activation_id()),
+                registered: opt_timestamp(p.registration_date()),
+                source_id: opt_owned(p.source_id()),
+                source_type: p.source_type().map(|t| t.as_str().to_string()),
                 ping: ping(p.ping_status()),
                 last_ping: opt_timestamp(p.last_ping_date_time()),
                 agent_version: opt_owned(p.agent_version()),
@@ -113,8 +120,15 @@ async fn describe_instance_information(ssm: &Client) -> CloudResult<Vec<ManagedN
         let page = page.map_err(|e| map_err(ACTION, e))?;
         n += 1;
         out.extend(page.instance_information_list().iter().filter_map(|i| {
+            let instance_id = i.instance_id()?.to_string();
             Some(ManagedNode {
-                instance_id: i.instance_id()?.to_string(),
+                kind: NodeKind::parse(i.resource_type().map(|t| t.as_str()), &instance_id),
+                instance_id,
+                name: opt_owned(i.name()),
+                activation_id: opt_owned(i.activation_id()),
+                registered: opt_timestamp(i.registration_date()),
+                source_id: opt_owned(i.source_id()),
+                source_type: i.source_type().map(|t| t.as_str().to_string()),
                 ping: ping(i.ping_status()),
                 last_ping: opt_timestamp(i.last_ping_date_time()),
                 agent_version: opt_owned(i.agent_version()),

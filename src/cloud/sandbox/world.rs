@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::domain::fast_map::FastMap;
 use crate::domain::model::{
     AssociationState, EndpointState, Identity, Instance, InstanceProfile, InstanceState,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchState, PingStatus,
+    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, NodeKind, PatchState, PingStatus,
     ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
 };
 use crate::domain::readiness::{self, Verdict};
@@ -273,6 +273,12 @@ impl World {
         let role = role.map(str::to_string);
         Some(ManagedNode {
             instance_id: i.instance.id.clone(),
+            kind: NodeKind::Ec2,
+            name: i.instance.name.clone(),
+            activation_id: None,
+            registered: Some(registered),
+            source_id: None,
+            source_type: None,
             ping: if i.connection_lost {
                 PingStatus::ConnectionLost
             } else {

@@ -27,10 +27,49 @@ impl PingStatus {
     }
 }
 
+/// What a managed node runs on: the node list's `ResourceType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// `EC2Instance`: an `i-…` instance of this account.
+    Ec2,
+    /// `ManagedInstance`: an `mi-…` server or VM registered with a hybrid activation.
+    Hybrid,
+}
+
+impl NodeKind {
+    /// The `ResourceType` when the API gave one; else what the id says (`mi-…` is hybrid).
+    pub fn parse(resource_type: Option<&str>, instance_id: &str) -> Self {
+        match resource_type {
+            Some("ManagedInstance") => Self::Hybrid,
+            Some("EC2Instance") => Self::Ec2,
+            _ if instance_id.starts_with("mi-") => Self::Hybrid,
+            _ => Self::Ec2,
+        }
+    }
+    /// The API's word: `EC2Instance` / `ManagedInstance`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ec2 => "EC2Instance",
+            Self::Hybrid => "ManagedInstance",
+        }
+    }
+}
+
 /// One entry of DescribeInstanceProperties / DescribeInstanceInformation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManagedNode {
     pub instance_id: String,
+    pub kind: NodeKind,
+    /// The name given at registration (hybrid) or the `Name` tag (EC2), when any.
+    pub name: Option<String>,
+    /// The hybrid activation the node registered with.
+    pub activation_id: Option<String>,
+    /// When the node registered with Systems Manager.
+    pub registered: Option<Timestamp>,
+    /// Where the node comes from beyond EC2, e.g. `AWS::IoT::Thing` and its id.
+    pub source_id: Option<String>,
+    pub source_type: Option<String>,
     pub ping: PingStatus,
     pub last_ping: Option<Timestamp>,
     pub agent_version: Option<String>,
@@ -40,7 +79,14 @@ pub struct ManagedNode {
     pub platform_version: Option<String>,
     pub ip_address: Option<String>,
     pub computer_name: Option<String>,
+    /// The instance profile's role (EC2) or the activation's service role (hybrid).
     pub iam_role: Option<String>,
+}
+
+impl ManagedNode {
+    pub fn is_hybrid(&self) -> bool {
+        self.kind == NodeKind::Hybrid
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
