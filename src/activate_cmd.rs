@@ -192,7 +192,10 @@ async fn create<C: Cloud>(
         .map_err(|f| failed(&f, lang))?;
     let lines = activation_plan_lines(&plan, lang);
     if opts.json && opts.dry_run {
-        println!("{}", serde_json::to_string_pretty(&plan_doc(&plan, &lines))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan_doc(&plan, &lines))?
+        );
     } else {
         print_plan(&plan, &lines, &cloud.region(), lang);
     }
@@ -256,7 +259,10 @@ async fn create<C: Cloud>(
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         println!();
-        print!("{}", created_text(&created.id, &created.code, &region, lang));
+        print!(
+            "{}",
+            created_text(&created.id, &created.code, &region, lang)
+        );
     }
     Ok(0)
 }
@@ -363,7 +369,9 @@ fn confirm(question: &str, lang: Lang) -> Result<Option<bool>> {
         return Ok(None);
     }
     print!("\n{question} ");
-    std::io::stdout().flush().wrap_err(t(lang, "cli.err.stdout"))?;
+    std::io::stdout()
+        .flush()
+        .wrap_err(t(lang, "cli.err.stdout"))?;
     let mut answer = String::new();
     std::io::stdin()
         .lock()

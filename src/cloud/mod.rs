@@ -9,10 +9,10 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState, PolicyText,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, PolicyText, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};

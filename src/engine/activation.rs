@@ -73,7 +73,12 @@ pub async fn plan<C: Cloud>(
     })?;
     let role_state = match roles.iter().find(|r| r.name == options.role) {
         None => RoleState::Missing,
-        Some(r) if !r.trusted_services.iter().any(|s| s == SSM_SERVICE_PRINCIPAL) => {
+        Some(r)
+            if !r
+                .trusted_services
+                .iter()
+                .any(|s| s == SSM_SERVICE_PRINCIPAL) =>
+        {
             RoleState::NotTrusted
         }
         Some(r) => {
@@ -111,7 +116,9 @@ pub async fn plan<C: Cloud>(
 
 /// `days` after `now`, to the second.
 pub fn expiry(now: Timestamp, days: i64) -> Timestamp {
-    let at = now.saturating_add(SignedDuration::from_hours(days.saturating_mul(24)));
+    let at = now
+        .saturating_add(SignedDuration::from_hours(days.saturating_mul(24)))
+        .unwrap_or(now);
     Timestamp::from_second(at.as_second()).unwrap_or(at)
 }
 
@@ -142,7 +149,11 @@ pub async fn apply<C: Cloud>(
         match cloud.create_role(&plan.role, SSM_SERVICE_PRINCIPAL).await {
             Ok(role) => record("iam:CreateRole", parameters, format!("ok: {}", role.arn)),
             Err(CloudError::AlreadyExists(detail)) => {
-                record("iam:CreateRole", parameters, format!("already done: {detail}"));
+                record(
+                    "iam:CreateRole",
+                    parameters,
+                    format!("already done: {detail}"),
+                );
             }
             Err(error) => {
                 record("iam:CreateRole", parameters, format!("failed: {error}"));
@@ -154,11 +165,16 @@ pub async fn apply<C: Cloud>(
         }
     }
     if plan.attaches_policy() {
-        let parameters = serde_json::json!({ "role_name": plan.role, "policy_arn": CORE_POLICY_ARN });
+        let parameters =
+            serde_json::json!({ "role_name": plan.role, "policy_arn": CORE_POLICY_ARN });
         match cloud.attach_role_policy(&plan.role, CORE_POLICY_ARN).await {
             Ok(()) => record("iam:AttachRolePolicy", parameters, "ok".into()),
             Err(error) => {
-                record("iam:AttachRolePolicy", parameters, format!("failed: {error}"));
+                record(
+                    "iam:AttachRolePolicy",
+                    parameters,
+                    format!("failed: {error}"),
+                );
                 return Err(Failed {
                     action: "iam:AttachRolePolicy",
                     error,
@@ -194,7 +210,11 @@ pub async fn apply<C: Cloud>(
             Ok(created)
         }
         Err(error) => {
-            record("ssm:CreateActivation", parameters, format!("failed: {error}"));
+            record(
+                "ssm:CreateActivation",
+                parameters,
+                format!("failed: {error}"),
+            );
             Err(Failed {
                 action: "ssm:CreateActivation",
                 error,

@@ -36,7 +36,10 @@ pub fn activation_plan_lines(plan: &ActivationPlan, lang: Lang) -> Vec<String> {
         ));
     }
     if plan.attaches_policy() {
-        let policy = CORE_POLICY_ARN.rsplit('/').next().unwrap_or(CORE_POLICY_ARN);
+        let policy = CORE_POLICY_ARN
+            .rsplit('/')
+            .next()
+            .unwrap_or(CORE_POLICY_ARN);
         lines.push(format!("iam:AttachRolePolicy {} {policy}", plan.role));
     }
     lines.push(format!(
@@ -147,7 +150,10 @@ pub fn registrations_text(a: &Activation) -> String {
 
 /// The expiry, or that it has passed.
 pub fn expiry_text(a: &Activation, now: Timestamp, lang: Lang) -> String {
-    let at = a.expiration_date.map(utc_minute).unwrap_or_else(|| "-".into());
+    let at = a
+        .expiration_date
+        .map(utc_minute)
+        .unwrap_or_else(|| "-".into());
     if a.is_expired(now) {
         tf(lang, "activate.expired", &[("at", &at)])
     } else {

@@ -73,7 +73,10 @@ async fn activate_creates_the_service_role_in_moto_only_when_confirmed() {
     assert!(out.status.success(), "{}", text(&out));
     let said = text(&out);
     assert!(said.contains("iam:CreateRole HybridRole"), "{said}");
-    assert!(said.contains("iam:AttachRolePolicy HybridRole AmazonSSMManagedInstanceCore"), "{said}");
+    assert!(
+        said.contains("iam:AttachRolePolicy HybridRole AmazonSSMManagedInstanceCore"),
+        "{said}"
+    );
     assert!(said.contains("ssm:CreateActivation"), "{said}");
     assert!(said.contains("Dry run: nothing was written."), "{said}");
     assert_eq!(role_in_moto(&moto, "HybridRole").await, None);
@@ -97,24 +100,46 @@ async fn activate_creates_the_service_role_in_moto_only_when_confirmed() {
 
     // --yes: the role is created trusting Systems Manager with the core policy; moto has
     // no CreateActivation, which is said in one line naming the call.
-    let out = activate(&moto, state.path(), &["--role", "HybridRole", "--limit", "5", "--yes"]);
+    let out = activate(
+        &moto,
+        state.path(),
+        &["--role", "HybridRole", "--limit", "5", "--yes"],
+    );
     assert!(!out.status.success(), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(said.contains("ssm:CreateActivation"), "{said}");
-    let (trust, attached) = role_in_moto(&moto, "HybridRole").await.expect("role created");
+    let (trust, attached) = role_in_moto(&moto, "HybridRole")
+        .await
+        .expect("role created");
     assert_eq!(trust, ["ssm.amazonaws.com"]);
     assert_eq!(attached, [CORE_POLICY_ARN]);
 
     // Every write is in the audit log, in order.
-    let audit = std::fs::read_to_string(state.path().join("ssmdeck/audit.jsonl")).unwrap_or_default();
+    let audit =
+        std::fs::read_to_string(state.path().join("ssmdeck/audit.jsonl")).unwrap_or_default();
     let actions: Vec<String> = audit
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| format!("{} {}", v["action"].as_str().unwrap_or(""), v["outcome"].as_str().unwrap_or("").split(':').next().unwrap_or("")))
+        .map(|v| {
+            format!(
+                "{} {}",
+                v["action"].as_str().unwrap_or(""),
+                v["outcome"]
+                    .as_str()
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+            )
+        })
         .collect();
     assert_eq!(
         actions,
-        ["iam:CreateRole ok", "iam:AttachRolePolicy ok", "ssm:CreateActivation failed"]
+        [
+            "iam:CreateRole ok",
+            "iam:AttachRolePolicy ok",
+            "ssm:CreateActivation failed"
+        ]
     );
 
     // A second run finds the role ready and writes no IAM change.
@@ -137,7 +162,11 @@ async fn a_role_systems_manager_cannot_assume_is_left_alone() {
         .expect("CreateRole");
     let out = activate(&moto, state.path(), &["--role", "Ec2Only", "--yes"]);
     assert!(!out.status.success());
-    assert!(text(&out).contains("does not trust ssm.amazonaws.com"), "{}", text(&out));
+    assert!(
+        text(&out).contains("does not trust ssm.amazonaws.com"),
+        "{}",
+        text(&out)
+    );
     let (trust, attached) = role_in_moto(&moto, "Ec2Only").await.expect("role");
     assert_eq!(trust, ["ec2.amazonaws.com"]);
     assert!(attached.is_empty(), "{attached:?}");
@@ -186,7 +215,10 @@ async fn create_activation_sends_role_limit_and_expiry_and_the_code_is_never_aud
         .expect("created");
     assert_eq!(create.num_calls(), 1);
     assert_eq!((created.id.as_str(), created.code.as_str()), (ID, CODE));
-    assert!(!format!("{created:?}").contains(CODE), "Debug hides the code");
+    assert!(
+        !format!("{created:?}").contains(CODE),
+        "Debug hides the code"
+    );
 
     let entries = log.tail(10).expect("audit");
     assert_eq!(entries.len(), 1);
@@ -204,9 +236,12 @@ async fn create_activation_sends_role_limit_and_expiry_and_the_code_is_never_aud
         assert!(shown.contains(&format!(
             "ssm-setup-cli -register -activation-code \"{CODE}\" -activation-id \"{ID}\" -region \"us-east-1\""
         )), "{shown}");
-        assert!(shown.contains(&format!(
-            "amazon-ssm-agent -register -code \"{CODE}\" -id \"{ID}\" -region \"us-east-1\""
-        )), "{shown}");
+        assert!(
+            shown.contains(&format!(
+                "amazon-ssm-agent -register -code \"{CODE}\" -id \"{ID}\" -region \"us-east-1\""
+            )),
+            "{shown}"
+        );
         assert!(shown.contains(&format!("$code = \"{CODE}\"")), "{shown}");
         assert!(shown.contains("AmazonSSMAgentSetup.exe"), "{shown}");
     }
@@ -267,9 +302,101 @@ async fn describe_activations_reads_every_page_and_delete_names_the_id() {
         region: "us-east-1".into(),
         profile: String::new(),
     };
-    activation::delete(&cloud, "a-2", Some(&audit)).await.expect("deleted");
+    activation::delete(&cloud, "a-2", Some(&audit))
+        .await
+        .expect("deleted");
     assert_eq!(delete.num_calls(), 1);
     let entries = log.tail(10).expect("audit");
     assert_eq!(entries[0].action, "ssm:DeleteActivation");
     assert_eq!(entries[0].parameters["activation_id"], "a-2");
+}
+
+#[tokio::test]
+async fn in_the_sandbox_a_server_registers_a_while_after_the_activation() {
+    use jiff::SignedDuration;
+    use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+    use ssmdeck::domain::model::{NodeKind, PingStatus};
+
+    let clock = Clock::manual(crate::fixtures::t0());
+    let cloud = SandboxCloud::new(Scenario::Fleet(4), clock.clone());
+    let nodes_before = cloud.describe_managed_nodes().await.expect("nodes").len();
+    let options = activation::ActivationOptions {
+        role: "SSMServiceRole".into(),
+        limit: 2,
+        days: 3,
+        name: Some("onprem-db".into()),
+    };
+    let plan = activation::plan(&cloud, &options).await.expect("plan");
+    assert_eq!(plan.role_state, RoleState::Missing);
+    let log = AuditLog::in_memory();
+    let audit = Audit {
+        log: log.clone(),
+        account: None,
+        region: cloud.region(),
+        profile: String::new(),
+    };
+    let created = activation::apply(&cloud, &plan, Some(&audit))
+        .await
+        .expect("created");
+    let actions: Vec<String> = log
+        .tail(10)
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "iam:CreateRole",
+            "iam:AttachRolePolicy",
+            "ssm:CreateActivation"
+        ]
+    );
+    // The role is there now, read back: trusting Systems Manager, with the core policy.
+    let again = activation::plan(&cloud, &options).await.expect("plan");
+    assert_eq!(again.role_state, RoleState::Ready);
+
+    let listed = cloud.describe_activations().await.expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, created.id);
+    assert_eq!(
+        (listed[0].registrations_count, listed[0].registration_limit),
+        (0, 2)
+    );
+    assert_eq!(
+        cloud.describe_managed_nodes().await.expect("nodes").len(),
+        nodes_before
+    );
+
+    clock.advance(SignedDuration::from_secs(60));
+    let nodes = cloud.describe_managed_nodes().await.expect("nodes");
+    assert_eq!(nodes.len(), nodes_before + 1);
+    let hybrid = nodes
+        .iter()
+        .find(|n| n.instance_id.starts_with("mi-"))
+        .expect("mi- node");
+    assert_eq!(hybrid.kind, NodeKind::Hybrid);
+    assert_eq!(hybrid.ping, PingStatus::Online);
+    assert_eq!(hybrid.activation_id.as_deref(), Some(created.id.as_str()));
+    assert_eq!(hybrid.iam_role.as_deref(), Some("SSMServiceRole"));
+    assert_eq!(hybrid.name.as_deref(), Some("onprem-db"));
+    assert!(hybrid.agent_version.is_some());
+    let listed = cloud.describe_activations().await.expect("listed");
+    assert_eq!(listed[0].registrations_count, 1);
+
+    activation::delete(&cloud, &created.id, Some(&audit))
+        .await
+        .expect("deleted");
+    assert!(
+        cloud
+            .describe_activations()
+            .await
+            .expect("listed")
+            .is_empty()
+    );
+    // The server stays registered.
+    assert_eq!(
+        cloud.describe_managed_nodes().await.expect("nodes").len(),
+        nodes_before + 1
+    );
 }

@@ -36,10 +36,10 @@ use crate::cloud::{
     Written,
 };
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
@@ -491,7 +491,10 @@ impl Cloud for AwsCloud {
         self.own(ssm_sessions::terminate_session(&self.ssm, session_id).await)
     }
 
-    async fn create_activation(&self, request: &ActivationRequest) -> CloudResult<CreatedActivation> {
+    async fn create_activation(
+        &self,
+        request: &ActivationRequest,
+    ) -> CloudResult<CreatedActivation> {
         self.own(ssm_activations::create_activation(&self.ssm, request).await)
     }
 

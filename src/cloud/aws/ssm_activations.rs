@@ -60,7 +60,10 @@ pub(crate) async fn describe_activations(ssm: &Client) -> CloudResult<Vec<Activa
 fn activation(a: &sdk::Activation) -> Activation {
     Activation {
         id: a.activation_id().unwrap_or_default().to_string(),
-        description: a.description().filter(|d| !d.is_empty()).map(str::to_string),
+        description: a
+            .description()
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
         default_instance_name: a
             .default_instance_name()
             .filter(|d| !d.is_empty())

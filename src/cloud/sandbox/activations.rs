@@ -3,10 +3,13 @@
 
 use jiff::Timestamp;
 
+use jiff::SignedDuration;
+
 use super::world::World;
 use crate::cloud::{CloudError, CloudResult};
 use crate::domain::model::{
-    Activation, ActivationRequest, CreatedActivation, SSM_SERVICE_PRINCIPAL,
+    Activation, ActivationRequest, CreatedActivation, ManagedNode, NodeKind, PingStatus,
+    SSM_SERVICE_PRINCIPAL,
 };
 
 #[derive(Debug, Clone)]
@@ -30,7 +33,11 @@ pub(super) fn create(
         .roles
         .iter()
         .find(|r| r.name == role_name)
-        .is_some_and(|r| r.trusted_services.iter().any(|s| s == SSM_SERVICE_PRINCIPAL));
+        .is_some_and(|r| {
+            r.trusted_services
+                .iter()
+                .any(|s| s == SSM_SERVICE_PRINCIPAL)
+        });
     if !trusted {
         return Err(CloudError::Invalid(format!(
             "InvalidParameters: Nonexistent role or missing ssm service principal in trust policy: {}",
@@ -83,6 +90,62 @@ pub(super) fn delete(w: &mut World, id: &str) -> CloudResult<()> {
     Ok(())
 }
 
+/// Servers whose registration time has come register: an `mi-…` node each, online, with
+/// the activation's id and role, while the activation is unexpired and has room.
+pub(super) fn register_due(w: &mut World, now: Timestamp) {
+    let mut arrived = Vec::new();
+    for a in &mut w.activations {
+        let due: Vec<Timestamp> = a.arrivals.iter().copied().filter(|t| *t <= now).collect();
+        a.arrivals.retain(|t| *t > now);
+        for at in due {
+            if a.activation.is_expired(at) || a.activation.is_full() {
+                continue;
+            }
+            a.activation.registrations_count += 1;
+            arrived.push((a.activation.clone(), at));
+        }
+    }
+    for (activation, at) in arrived {
+        let n = w.hybrid_nodes.len() + 1;
+        let id = w.new_id("mi");
+        let name = activation
+            .default_instance_name
+            .clone()
+            .unwrap_or_else(|| format!("onprem-server-{n}"));
+        w.hybrid_nodes.push(ManagedNode {
+            instance_id: id,
+            kind: NodeKind::Hybrid,
+            name: Some(name.clone()),
+            activation_id: Some(activation.id.clone()),
+            registered: Some(at),
+            source_id: None,
+            source_type: None,
+            ping: PingStatus::Online,
+            last_ping: Some(at),
+            agent_version: Some(super::scenario::LATEST_AGENT.to_string()),
+            is_latest_version: Some(true),
+            platform_type: Some("Linux".into()),
+            platform_name: Some("Ubuntu".into()),
+            platform_version: Some("22.04".into()),
+            ip_address: Some(format!("192.168.10.{}", 10 + n % 240)),
+            computer_name: Some(name),
+            iam_role: Some(activation.iam_role.clone()),
+        });
+    }
+}
+
+/// The registered servers as the node list shows them at `now` (an online agent pings
+/// every few seconds).
+pub(super) fn hybrid_node_views(
+    w: &World,
+    now: Timestamp,
+) -> impl Iterator<Item = ManagedNode> + '_ {
+    w.hybrid_nodes.iter().map(move |n| ManagedNode {
+        last_ping: Some(now - SignedDuration::from_secs(20)),
+        ..n.clone()
+    })
+}
+
 /// `act-0123…` → `01234567-89ab-cdef-0123-456789abcdef` (an activation id is a UUID).
 fn uuid_like(seed: &str) -> String {
     let hex: String = seed
@@ -104,9 +167,9 @@ fn uuid_like(seed: &str) -> String {
 /// A 20-character code as AWS gives them (letters and digits).
 fn code_of(seed: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut x = seed
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let mut x = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     (0..20)
         .map(|_| {
             x ^= x << 13;

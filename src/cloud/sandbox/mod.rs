@@ -27,10 +27,10 @@ use super::{
 };
 use super::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 #[derive(Clone)]
@@ -571,7 +571,10 @@ impl Cloud for SandboxCloud {
         Ok(())
     }
 
-    async fn create_activation(&self, request: &ActivationRequest) -> CloudResult<CreatedActivation> {
+    async fn create_activation(
+        &self,
+        request: &ActivationRequest,
+    ) -> CloudResult<CreatedActivation> {
         self.write(|w, now| activations::create(w, now, request))
     }
 

@@ -117,6 +117,8 @@ pub struct World {
     pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
     pub activations: Vec<super::activations::SimActivation>,
+    /// Servers registered with an activation (`mi-…`).
+    pub hybrid_nodes: Vec<ManagedNode>,
     /// The role Default Host Management Configuration names; `None` when it is off.
     pub dhmc_role: Option<String>,
     /// The sandbox honours `DryRun` until a fault makes it perform one.
@@ -154,6 +156,7 @@ impl World {
             window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
             activations: Vec::new(),
+            hybrid_nodes: Vec::new(),
             dhmc_role: None,
             dry_run: crate::cloud::DryRunTrust::Honoured,
             next_id: 1,
@@ -257,6 +260,7 @@ impl World {
                     });
                 self.node_view(i, role, now)
             })
+            .chain(super::activations::hybrid_node_views(self, now))
             .collect()
     }
 
@@ -477,6 +481,7 @@ impl World {
             }
         }
         self.apply_command_effects(now);
+        super::activations::register_due(self, now);
         self.last_tick = now;
     }
 

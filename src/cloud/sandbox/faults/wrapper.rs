@@ -23,10 +23,10 @@ use crate::cloud::{
 };
 use crate::cloud::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, OutputConfig, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, OutputConfig, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// How many faults were injected so far (attempts, not calls).
