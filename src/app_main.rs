@@ -19,7 +19,10 @@ use crate::{logging, report};
 /// Runs the program and returns its exit code. `check --json` answers every failure
 /// with an `"outcome": "error"` document on stdout (and the message on stderr).
 pub fn main(cli: Cli) -> Result<u8> {
-    let json_check = matches!(cli.command, Some(Command::Check { json: true, .. }));
+    let json_check = matches!(
+        cli.command,
+        Some(Command::Check { json: true, .. } | Command::Activate { json: true, .. })
+    );
     let mut lang = lang_of(&cli);
     let e = match run_main(cli, &mut lang) {
         Err(e) => e,
@@ -481,6 +484,23 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             )
             .await
             .map(Ended::Code)
+        }
+        Some(Command::Activate { .. }) if clouds.len() > 1 => {
+            bail!(
+                "{}",
+                tf(lang, "cli.err.one_scope", &[("command", "activate")])
+            )
+        }
+        Some(command @ Command::Activate { .. }) => {
+            let Some((_, cloud)) = clouds.into_iter().next() else {
+                bail!("{}", t(lang, "cli.err.no_scope"));
+            };
+            afresh();
+            let read_only = cli.global.read_only;
+            let opts = crate::activate_cmd::ActivateOptions::of(command, read_only, audit, lang);
+            crate::activate_cmd::run(&cloud, opts)
+                .await
+                .map(Ended::Code)
         }
         Some(Command::Config { .. } | Command::Completions { .. } | Command::Man) => {
             Ok(Ended::Code(0))

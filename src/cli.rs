@@ -261,6 +261,39 @@ pub enum Command {
         #[arg(required = true, value_name = "LOCAL:REMOTE")]
         ports: Vec<String>,
     },
+    /// Onboard servers outside EC2: create a hybrid activation (and its service role when
+    /// missing), show its id and code once with the install commands for Linux and
+    /// Windows; --list and --delete manage the activations
+    Activate {
+        /// The service role the activation names; created when missing, trusting
+        /// ssm.amazonaws.com with AmazonSSMManagedInstanceCore attached
+        #[arg(long, value_name = "R", default_value = crate::domain::model::DEFAULT_ACTIVATION_ROLE)]
+        role: String,
+        /// How many servers may register with it
+        #[arg(long, value_name = "N", default_value_t = crate::domain::model::DEFAULT_REGISTRATION_LIMIT, value_parser = clap::value_parser!(i32).range(1..=1000))]
+        limit: i32,
+        /// Days until it expires (at most 30)
+        #[arg(long, value_name = "DAYS", default_value_t = crate::domain::model::DEFAULT_ACTIVATION_DAYS, value_parser = clap::value_parser!(i64).range(1..=30))]
+        expires: i64,
+        /// The name the registered servers are given
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// List the activations with their registrations and expiry
+        #[arg(long, conflicts_with_all = ["delete", "name", "dry_run", "yes"])]
+        list: bool,
+        /// Delete this activation (servers registered with it stay registered)
+        #[arg(long, value_name = "ID", conflicts_with = "name")]
+        delete: Option<String>,
+        /// Show what would be written; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply without asking
+        #[arg(long)]
+        yes: bool,
+        /// JSON output
+        #[arg(long)]
+        json: bool,
+    },
     /// Configuration file helpers
     Config {
         /// Print the documented default configuration

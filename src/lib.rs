@@ -2,6 +2,7 @@
 
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod activate_cmd;
 pub mod app_main;
 pub mod cli;
 pub mod cloud;

@@ -9,10 +9,10 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState, PolicyText,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, PolicyText, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};
@@ -418,6 +418,19 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         request: &SessionRequest,
     ) -> impl Future<Output = CloudResult<StartedSession>> + Send;
     fn terminate_session(&self, session_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+
+    // Hybrid activations
+    /// CreateActivation: the id and the code a server registers with (a secret).
+    fn create_activation(
+        &self,
+        request: &ActivationRequest,
+    ) -> impl Future<Output = CloudResult<CreatedActivation>> + Send;
+    /// DescribeActivations, every page.
+    fn describe_activations(&self) -> impl Future<Output = CloudResult<Vec<Activation>>> + Send;
+    fn delete_activation(
+        &self,
+        activation_id: &str,
+    ) -> impl Future<Output = CloudResult<()>> + Send;
     /// The SSM endpoint the session-manager-plugin is told about.
     fn ssm_endpoint(&self) -> String {
         format!("https://ssm.{}.amazonaws.com", self.region())

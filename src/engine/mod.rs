@@ -1,5 +1,6 @@
 //! The tokio side: one poller per source, results sent to the UI as messages.
 
+pub mod activation;
 pub mod audit;
 pub mod executor;
 pub mod fetch;

@@ -2,6 +2,7 @@
 //! verdicts, plans, errors and dry-run verdicts, in the interface's language. API names,
 //! ids and AWS's own messages stay as they are.
 
+mod activation;
 mod check_text;
 mod errors;
 mod findings;
@@ -9,6 +10,10 @@ mod plans;
 mod verdicts;
 mod words;
 
+pub use activation::{
+    InstallCommands, activation_plan_lines, created_text, expiry_text, install_commands,
+    registrations_text, role_state_text, utc_minute,
+};
 pub use check_text::check_text;
 pub use errors::{error_text, failure_hint, failure_text};
 pub use findings::{

@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod activations;
 mod agent_update;
 mod audit_log;
 mod aws_mocks;

@@ -200,6 +200,11 @@ fn writes_are_scoped_to_the_instance_role_and_the_core_policy() {
     let full = policy("operator-full.json");
     let role = format!("arn:aws:iam::*:role/{DEFAULT_ROLE_NAME}");
     let profile = format!("arn:aws:iam::*:instance-profile/{DEFAULT_ROLE_NAME}");
+    // `activate` creates the hybrid activation's service role.
+    let activation_role = format!(
+        "arn:aws:iam::*:role/{}",
+        ssmdeck::domain::model::DEFAULT_ACTIVATION_ROLE
+    );
     for action in [
         "iam:CreateRole",
         "iam:CreateInstanceProfile",
@@ -207,7 +212,9 @@ fn writes_are_scoped_to_the_instance_role_and_the_core_policy() {
     ] {
         let resources = one_or_many(&statement_with(&full, action)["Resource"]);
         assert!(
-            resources.iter().all(|r| r == &role || r == &profile),
+            resources
+                .iter()
+                .all(|r| r == &role || r == &profile || r == &activation_role),
             "{action}: {resources:?}"
         );
     }

@@ -9,6 +9,7 @@ mod iam_policies;
 pub mod intercept;
 mod simulate;
 mod ssm;
+mod ssm_activations;
 mod ssm_commands;
 mod ssm_documents;
 mod ssm_sessions;
@@ -35,10 +36,10 @@ use crate::cloud::{
     Written,
 };
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
@@ -488,6 +489,21 @@ impl Cloud for AwsCloud {
 
     async fn terminate_session(&self, session_id: &str) -> CloudResult<()> {
         self.own(ssm_sessions::terminate_session(&self.ssm, session_id).await)
+    }
+
+    async fn create_activation(
+        &self,
+        request: &ActivationRequest,
+    ) -> CloudResult<CreatedActivation> {
+        self.own(ssm_activations::create_activation(&self.ssm, request).await)
+    }
+
+    async fn describe_activations(&self) -> CloudResult<Vec<Activation>> {
+        self.own(ssm_activations::describe_activations(&self.ssm).await)
+    }
+
+    async fn delete_activation(&self, activation_id: &str) -> CloudResult<()> {
+        self.own(ssm_activations::delete_activation(&self.ssm, activation_id).await)
     }
 
     fn ssm_endpoint(&self) -> String {

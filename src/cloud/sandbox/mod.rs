@@ -1,5 +1,6 @@
 //! The embedded sandbox: an in-memory account that behaves like AWS.
 
+mod activations;
 pub mod clock;
 mod documents;
 mod ec2;
@@ -28,10 +29,10 @@ use super::{
 };
 use super::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 #[derive(Clone)]
@@ -570,6 +571,21 @@ impl Cloud for SandboxCloud {
 
     async fn terminate_session(&self, _session_id: &str) -> CloudResult<()> {
         Ok(())
+    }
+
+    async fn create_activation(
+        &self,
+        request: &ActivationRequest,
+    ) -> CloudResult<CreatedActivation> {
+        self.write(|w, now| activations::create(w, now, request))
+    }
+
+    async fn describe_activations(&self) -> CloudResult<Vec<Activation>> {
+        self.with(|w, now| Ok(activations::describe(w, now)))
+    }
+
+    async fn delete_activation(&self, activation_id: &str) -> CloudResult<()> {
+        self.write(|w, _| activations::delete(w, activation_id))
     }
 
     fn simulates_sessions(&self) -> bool {

@@ -22,6 +22,8 @@ pub struct Timing {
     pub inventory_after_registration: SignedDuration,
     pub command_in_progress: SignedDuration,
     pub command_done: SignedDuration,
+    /// From a hybrid activation's creation to the simulated server registering with it.
+    pub hybrid_registration: SignedDuration,
 }
 
 impl Default for Timing {
@@ -33,6 +35,7 @@ impl Default for Timing {
             inventory_after_registration: SignedDuration::from_secs(4),
             command_in_progress: SignedDuration::from_secs(1),
             command_done: SignedDuration::from_secs(3),
+            hybrid_registration: SignedDuration::from_secs(45),
         }
     }
 }
@@ -115,6 +118,9 @@ pub struct World {
     pub window_targets: HashMap<String, Vec<crate::domain::model::WindowTarget>>,
     pub window_tasks: HashMap<String, Vec<crate::domain::model::WindowTask>>,
     pub patch_states: HashMap<String, PatchState>,
+    pub activations: Vec<super::activations::SimActivation>,
+    /// Servers registered with an activation created in this sandbox (`mi-…`).
+    pub registered_servers: Vec<ManagedNode>,
     /// The role Default Host Management Configuration names; `None` when it is off.
     pub dhmc_role: Option<String>,
     /// The sandbox honours `DryRun` until a fault makes it perform one.
@@ -152,6 +158,8 @@ impl World {
             window_targets: HashMap::new(),
             window_tasks: HashMap::new(),
             patch_states: HashMap::new(),
+            activations: Vec::new(),
+            registered_servers: Vec::new(),
             dhmc_role: None,
             dry_run: crate::cloud::DryRunTrust::Honoured,
             next_id: 1,
@@ -256,6 +264,7 @@ impl World {
                 self.node_view(i, role, now)
             })
             .chain(self.hybrid_nodes.iter().filter_map(|h| h.node_view(now)))
+            .chain(super::activations::hybrid_node_views(self, now))
             .collect()
     }
 
@@ -476,6 +485,7 @@ impl World {
             }
         }
         self.apply_command_effects(now);
+        super::activations::register_due(self, now);
         self.last_tick = now;
     }
 

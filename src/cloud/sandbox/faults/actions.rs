@@ -132,6 +132,13 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("read_full_output", &["s3:ListBucket", "s3:GetObject"]),
     ("terminate_session", &["ssm:TerminateSession"]),
+    // The activation's role is passed to Systems Manager.
+    (
+        "create_activation",
+        &["ssm:CreateActivation", "iam:PassRole"],
+    ),
+    ("describe_activations", &["ssm:DescribeActivations"]),
+    ("delete_activation", &["ssm:DeleteActivation"]),
 ];
 
 /// The IAM actions of a [`Cloud`] method (empty for a name not in [`METHOD_ACTIONS`]).

@@ -23,10 +23,10 @@ use crate::cloud::{
 };
 use crate::cloud::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
-    Command, Identity, Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation,
-    MaintenanceWindow, ManagedNode, NatGateway, NetworkAcl, OutputConfig, PatchEntry, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
+    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
+    NetworkAcl, OutputConfig, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
+    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// How many faults were injected so far (attempts, not calls).
@@ -313,6 +313,9 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn describe_document(&self, name: &str) -> DocumentDetail;
         fn read_full_output(&self, output: &OutputConfig, command_id: &str, instance_id: &str) -> Option<FullOutput>;
         fn terminate_session(&self, session_id: &str) -> ();
+        fn create_activation(&self, request: &ActivationRequest) -> CreatedActivation;
+        fn describe_activations(&self) -> Vec<Activation>;
+        fn delete_activation(&self, activation_id: &str) -> ();
     }
 
     gated_writes! {
