@@ -357,13 +357,16 @@ async fn in_the_sandbox_a_server_registers_a_while_after_the_activation() {
     let again = activation::plan(&cloud, &options).await.expect("plan");
     assert_eq!(again.role_state, RoleState::Ready);
 
+    // The fleet's own two activations, and this one.
     let listed = cloud.describe_activations().await.expect("listed");
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].id, created.id);
-    assert_eq!(
-        (listed[0].registrations_count, listed[0].registration_limit),
-        (0, 2)
-    );
+    assert_eq!(listed.len(), 3);
+    let ours = |listed: &[ssmdeck::domain::model::Activation]| {
+        listed
+            .iter()
+            .find(|a| a.id == created.id)
+            .map(|a| (a.registrations_count, a.registration_limit))
+    };
+    assert_eq!(ours(&listed), Some((0, 2)));
     assert_eq!(
         cloud.describe_managed_nodes().await.expect("nodes").len(),
         nodes_before
@@ -388,21 +391,42 @@ async fn in_the_sandbox_a_server_registers_a_while_after_the_activation() {
     assert_eq!(hybrid.name.as_deref(), Some("onprem-db"));
     assert!(hybrid.agent_version.is_some());
     let listed = cloud.describe_activations().await.expect("listed");
-    assert_eq!(listed[0].registrations_count, 1);
+    assert_eq!(ours(&listed), Some((1, 2)));
 
     activation::delete(&cloud, &created.id, Some(&audit))
         .await
         .expect("deleted");
-    assert!(
-        cloud
-            .describe_activations()
-            .await
-            .expect("listed")
-            .is_empty()
-    );
+    let listed = cloud.describe_activations().await.expect("listed");
+    assert_eq!((listed.len(), ours(&listed)), (2, None));
     // The server stays registered.
     assert_eq!(
         cloud.describe_managed_nodes().await.expect("nodes").len(),
         nodes_before + 1
     );
+}
+
+/// `fleet:N`'s hybrid servers came from two activations, listed with what registered.
+#[tokio::test]
+async fn the_sandbox_fleet_lists_the_activations_its_servers_used() {
+    use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
+    let cloud = SandboxCloud::new(Scenario::Fleet(40), Clock::manual(crate::fixtures::t0()));
+    let nodes = cloud.describe_managed_nodes().await.expect("nodes");
+    let listed = cloud.describe_activations().await.expect("listed");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let now = cloud.now();
+    for a in &listed {
+        let servers = nodes
+            .iter()
+            .filter(|n| n.activation_id.as_deref() == Some(a.id.as_str()))
+            .count();
+        assert!(servers > 0, "{}", a.id);
+        assert_eq!(
+            usize::try_from(a.registrations_count),
+            Ok(servers),
+            "{}",
+            a.id
+        );
+        assert!(a.registrations_count <= a.registration_limit);
+    }
+    assert_eq!(listed.iter().filter(|a| a.is_expired(now)).count(), 1);
 }

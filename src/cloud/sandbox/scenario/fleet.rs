@@ -430,6 +430,38 @@ fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
         w.patch_states.insert(h.id().to_string(), state);
         w.hybrid_nodes.push(h);
     }
+    // The two activations those servers registered with, as DescribeActivations lists them:
+    // the data centre's still open, the lab's expired a week after it was made.
+    let lab_servers = (0..count).filter(|j| j % 4 == 3).count();
+    let made = now - SignedDuration::from_hours(24 * 21);
+    for (id, role, registered, limit, days, name) in [
+        (
+            datacenter,
+            HYBRID_ROLE,
+            count - lab_servers,
+            count - lab_servers + 5,
+            30,
+            "onprem",
+        ),
+        (lab, HYBRID_BARE_ROLE, lab_servers, lab_servers, 7, "lab-vm"),
+    ] {
+        let expires = made + SignedDuration::from_hours(24 * days);
+        w.activations
+            .push(crate::cloud::sandbox::activations::SimActivation {
+                activation: crate::domain::model::Activation {
+                    id,
+                    description: Some(format!("{name} servers")),
+                    default_instance_name: Some(name.into()),
+                    iam_role: role.into(),
+                    registration_limit: i32::try_from(limit).unwrap_or(i32::MAX),
+                    registrations_count: i32::try_from(registered).unwrap_or(i32::MAX),
+                    expiration_date: Some(expires),
+                    expired: expires <= now,
+                    created: Some(made),
+                },
+                arrivals: Vec::new(),
+            });
+    }
 }
 
 /// The service role of `fleet:N`'s hybrid activations…
