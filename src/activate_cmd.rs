@@ -209,25 +209,8 @@ async fn create<C: Cloud>(
             )
         ));
     }
-    if opts.dry_run {
-        if !opts.json {
-            println!("{}", t(lang, "activate.dry_run"));
-        }
-        return Ok(0);
-    }
-    if opts.read_only {
-        eprintln!("ssmdeck: {}", t(lang, "activate.read_only"));
-        return Ok(2);
-    }
-    if !opts.yes {
-        match confirm(&t(lang, "activate.confirm"), lang)? {
-            Some(true) => {}
-            Some(false) => {
-                println!("{}", t(lang, "cli.fix.cancelled"));
-                return Ok(1);
-            }
-            None => return Ok(2),
-        }
+    if let Some(code) = before_writing(opts, "activate.confirm", opts.json, lang)? {
+        return Ok(code);
     }
     let audit = audit_of(cloud, &opts.audit).await;
     let result = activation::apply(cloud, &plan, Some(&audit)).await;
@@ -325,23 +308,8 @@ async fn delete<C: Cloud>(cloud: &C, id: &str, opts: &ActivateOptions) -> Result
             ]
         )
     );
-    if opts.dry_run {
-        println!("{}", t(lang, "activate.dry_run"));
-        return Ok(0);
-    }
-    if opts.read_only {
-        eprintln!("ssmdeck: {}", t(lang, "activate.read_only"));
-        return Ok(2);
-    }
-    if !opts.yes {
-        match confirm(&t(lang, "activate.delete_confirm"), lang)? {
-            Some(true) => {}
-            Some(false) => {
-                println!("{}", t(lang, "cli.fix.cancelled"));
-                return Ok(1);
-            }
-            None => return Ok(2),
-        }
+    if let Some(code) = before_writing(opts, "activate.delete_confirm", false, lang)? {
+        return Ok(code);
     }
     let audit = audit_of(cloud, &opts.audit).await;
     let result = activation::delete(cloud, id, Some(&audit)).await;
@@ -356,6 +324,37 @@ async fn delete<C: Cloud>(cloud: &C, id: &str, opts: &ActivateOptions) -> Result
         println!("{}", tf(lang, "activate.deleted", &[("id", id)]));
     }
     Ok(0)
+}
+
+/// A dry run, `--read-only` or a declined confirmation ends here, with its exit code;
+/// `None`: go on and write.
+fn before_writing(
+    opts: &ActivateOptions,
+    question: &str,
+    quiet: bool,
+    lang: Lang,
+) -> Result<Option<u8>> {
+    if opts.dry_run {
+        if !quiet {
+            println!("{}", t(lang, "activate.dry_run"));
+        }
+        return Ok(Some(0));
+    }
+    if opts.read_only {
+        eprintln!("ssmdeck: {}", t(lang, "activate.read_only"));
+        return Ok(Some(2));
+    }
+    if opts.yes {
+        return Ok(None);
+    }
+    Ok(match confirm(&t(lang, question), lang)? {
+        Some(true) => None,
+        Some(false) => {
+            println!("{}", t(lang, "cli.fix.cancelled"));
+            Some(1)
+        }
+        None => Some(2),
+    })
 }
 
 fn failed(f: &Failed, lang: Lang) -> color_eyre::Report {
