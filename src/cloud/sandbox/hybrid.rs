@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::world::{SimInstance, World};
-use crate::domain::model::{InstanceState, ManagedNode, NodeKind, PingStatus};
+use crate::domain::model::{InstanceState, ManagedNode, NodeKind};
 
 /// One hybrid node. `host` is the server as its agent reports it: `host.instance.id` is
 /// the `mi-…` id, `host.instance.name` the name given at registration, no VPC, subnet
@@ -77,43 +77,17 @@ impl SimHybrid {
     pub fn node_view(&self, now: Timestamp) -> Option<ManagedNode> {
         let h = &self.host;
         let registered = h.registered_at.filter(|at| *at <= now)?;
-        let name = h.instance.name.clone();
+        let lost_ping = registered + SignedDuration::from_hours(2);
         Some(ManagedNode {
-            instance_id: h.instance.id.clone(),
             kind: NodeKind::Hybrid,
-            name: name.clone(),
             activation_id: Some(self.activation_id.clone()),
-            registered: Some(registered),
-            source_id: None,
-            source_type: None,
-            ping: if h.connection_lost {
-                PingStatus::ConnectionLost
-            } else {
-                PingStatus::Online
-            },
-            last_ping: Some(if h.connection_lost {
-                registered + SignedDuration::from_hours(2)
-            } else {
-                super::world::last_heartbeat(registered, now)
-            }),
-            agent_version: h.agent_version.clone(),
-            is_latest_version: h
-                .agent_version
-                .as_deref()
-                .map(|v| v == super::scenario::LATEST_AGENT),
-            platform_type: Some(
-                if h.instance.is_windows() {
-                    "Windows"
-                } else {
-                    "Linux"
-                }
-                .into(),
-            ),
-            platform_name: Some(h.platform_name.clone()),
-            platform_version: Some(h.platform_version.clone()),
-            ip_address: h.instance.private_ip.clone(),
-            computer_name: name.map(|n| format!("{n}.corp.example")),
+            computer_name: h
+                .instance
+                .name
+                .as_ref()
+                .map(|n| format!("{n}.corp.example")),
             iam_role: Some(self.role.clone()),
+            ..h.agent_report(registered, lost_ping, now)
         })
     }
 }

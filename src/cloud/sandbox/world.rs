@@ -63,6 +63,56 @@ pub struct SimInstance {
     pub fails_commands: bool,
 }
 
+impl SimInstance {
+    /// What its agent reports in DescribeInstanceProperties at `now`, as an EC2 node with
+    /// no role and no computer name; `lost_ping` is its last ping when the connection is
+    /// lost.
+    pub fn agent_report(
+        &self,
+        registered: Timestamp,
+        lost_ping: Timestamp,
+        now: Timestamp,
+    ) -> ManagedNode {
+        ManagedNode {
+            instance_id: self.instance.id.clone(),
+            kind: NodeKind::Ec2,
+            name: self.instance.name.clone(),
+            activation_id: None,
+            registered: Some(registered),
+            source_id: None,
+            source_type: None,
+            ping: if self.connection_lost {
+                PingStatus::ConnectionLost
+            } else {
+                PingStatus::Online
+            },
+            last_ping: Some(if self.connection_lost {
+                lost_ping
+            } else {
+                last_heartbeat(registered, now)
+            }),
+            agent_version: self.agent_version.clone(),
+            is_latest_version: self
+                .agent_version
+                .as_deref()
+                .map(|v| v == super::scenario::LATEST_AGENT),
+            platform_type: Some(
+                if self.instance.is_windows() {
+                    "Windows"
+                } else {
+                    "Linux"
+                }
+                .into(),
+            ),
+            platform_name: Some(self.platform_name.clone()),
+            platform_version: Some(self.platform_version.clone()),
+            ip_address: self.instance.private_ip.clone(),
+            computer_name: None,
+            iam_role: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SimAssociation {
     pub association: ProfileAssociation,
@@ -278,49 +328,17 @@ impl World {
         if i.instance.state != InstanceState::Running || registered > now {
             return None;
         }
-        let role = role.map(str::to_string);
+        let computer_name = i.instance.private_ip.as_deref().map(|ip| {
+            format!(
+                "ip-{}.{}.compute.internal",
+                ip.replace('.', "-"),
+                self.region
+            )
+        });
         Some(ManagedNode {
-            instance_id: i.instance.id.clone(),
-            kind: NodeKind::Ec2,
-            name: i.instance.name.clone(),
-            activation_id: None,
-            registered: Some(registered),
-            source_id: None,
-            source_type: None,
-            ping: if i.connection_lost {
-                PingStatus::ConnectionLost
-            } else {
-                PingStatus::Online
-            },
-            last_ping: Some(if i.connection_lost {
-                registered
-            } else {
-                last_heartbeat(registered, now)
-            }),
-            agent_version: i.agent_version.clone(),
-            is_latest_version: i
-                .agent_version
-                .as_deref()
-                .map(|v| v == super::scenario::LATEST_AGENT),
-            platform_type: Some(
-                if i.instance.is_windows() {
-                    "Windows"
-                } else {
-                    "Linux"
-                }
-                .into(),
-            ),
-            platform_name: Some(i.platform_name.clone()),
-            platform_version: Some(i.platform_version.clone()),
-            ip_address: i.instance.private_ip.clone(),
-            computer_name: i.instance.private_ip.as_deref().map(|ip| {
-                format!(
-                    "ip-{}.{}.compute.internal",
-                    ip.replace('.', "-"),
-                    self.region
-                )
-            }),
-            iam_role: role,
+            computer_name,
+            iam_role: role.map(str::to_string),
+            ..i.agent_report(registered, registered, now)
         })
     }
 
