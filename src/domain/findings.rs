@@ -21,6 +21,8 @@ pub enum Rule {
     Imds = 10,
     Policy = 11,
     RemoteRoute = 12,
+    /// Patch compliance: scans too old, critical patches missing (not a readiness step).
+    Patching = 13,
 }
 
 impl Rule {
@@ -261,6 +263,17 @@ pub enum FindingKind {
     },
     AgentNotRegistered,
     ConnectionLost,
+    /// The node's last patch scan or install is older than `stale_after_days` (its age
+    /// in days; `None`: it has no time at all).
+    PatchScanStale {
+        age_days: Option<i64>,
+        stale_after_days: u64,
+    },
+    /// The last scan found `count` critical patches missing under `baseline`.
+    CriticalPatchesMissing {
+        count: i32,
+        baseline: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,6 +339,8 @@ impl FindingKind {
             FindingKind::AgentOutdated { .. } => "agent_outdated",
             FindingKind::AgentNotRegistered => "agent_not_registered",
             FindingKind::ConnectionLost => "connection_lost",
+            FindingKind::PatchScanStale { .. } => "patch_scan_stale",
+            FindingKind::CriticalPatchesMissing { .. } => "critical_patches_missing",
         }
     }
 }

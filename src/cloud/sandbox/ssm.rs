@@ -14,8 +14,8 @@ use crate::cloud::{
     SendCommandRequest,
 };
 use crate::domain::model::{
-    Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchState,
-    PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
+    Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchFilter,
+    PatchState, PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
 };
 
 pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Vec<PatchState>> {
@@ -31,11 +31,14 @@ pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Ve
         .collect())
 }
 
-pub(super) fn patches(w: &World, instance_id: &str) -> Vec<PatchEntry> {
-    w.patch_states
+pub(super) fn patches(w: &World, instance_id: &str, filter: PatchFilter) -> Vec<PatchEntry> {
+    let mut out = w
+        .patch_states
         .get(instance_id)
-        .map(simulate::patches)
-        .unwrap_or_default()
+        .map(super::patching::patches)
+        .unwrap_or_default();
+    out.retain(|p| filter.admits(p));
+    out
 }
 
 pub(super) fn inventory_entries(
