@@ -315,6 +315,7 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         .role_name
         .clone()
         .unwrap_or_else(|| crate::domain::model::DEFAULT_ROLE_NAME.to_string());
+    let policy = config.patches.policy();
     match cli.command {
         None => {
             let next = crate::tui::run::run(
@@ -343,7 +344,9 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         Some(Command::Check { json, csv }) if clouds.len() > 1 => {
             afresh();
             let format = report::CheckFormat::of(json, csv);
-            check_scopes(clouds, format, lang).await.map(Ended::Code)
+            check_scopes(clouds, format, policy, lang)
+                .await
+                .map(Ended::Code)
         }
         Some(Command::Check { json, csv }) => {
             afresh();
@@ -354,25 +357,27 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             // memory twice); AWS is read.
             let snapshot = match cloud.hand_over() {
                 Ok(snapshot) => snapshot,
-                Err(cloud) => fetch::snapshot(&cloud).await,
+                Err(cloud) => fetch::check_snapshot(&cloud).await,
             };
-            let readiness = readiness::evaluate(&snapshot);
+            let mut readiness = readiness::evaluate(&snapshot);
+            crate::domain::patches::judge(&mut readiness, &snapshot, policy);
             use std::io::Write;
             match report::CheckFormat::of(json, csv) {
                 report::CheckFormat::Json => {
                     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                    report::write_json(&mut stdout, &snapshot, &readiness)
+                    report::write_json(&mut stdout, &snapshot, &readiness, policy)
                         .and_then(|()| stdout.flush())
                         .wrap_err(t(lang, "cli.err.stdout"))?;
                 }
                 report::CheckFormat::Csv => {
                     report::csv_rows::CheckCsv::new(std::io::stdout().lock())
+                        .map(|out| out.with_patch_policy(policy))
                         .and_then(|mut out| out.scope(&snapshot, &readiness).and(out.finish()))
                         .wrap_err(t(lang, "cli.err.stdout"))?;
                 }
                 report::CheckFormat::Text => print!(
                     "{}",
-                    crate::present::check_text(&snapshot, &readiness, lang)
+                    crate::present::check_text(&snapshot, &readiness, policy, lang)
                 ),
             }
             let code = report::outcome(&snapshot, &readiness).exit_code();
@@ -513,9 +518,16 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
 async fn check_scopes<C: Cloud>(
     clouds: Vec<(Scope, C)>,
     format: report::CheckFormat,
+    policy: crate::domain::patches::PatchPolicy,
     lang: crate::i18n::Lang,
 ) -> Result<u8> {
-    let snapshots = futures::future::join_all(clouds.iter().map(|(_, c)| fetch::snapshot(c))).await;
+    let snapshots =
+        futures::future::join_all(clouds.iter().map(|(_, c)| fetch::check_snapshot(c))).await;
+    let judged = |snapshot: &crate::domain::snapshot::Snapshot| {
+        let mut readiness = readiness::evaluate(snapshot);
+        crate::domain::patches::judge(&mut readiness, snapshot, policy);
+        readiness
+    };
     drop(clouds);
     let json = format == report::CheckFormat::Json;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -523,9 +535,9 @@ async fn check_scopes<C: Cloud>(
     let write = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>| -> std::io::Result<u8> {
         let mut code = 0;
         if format == report::CheckFormat::Csv {
-            let mut csv = report::csv_rows::CheckCsv::new(out)?;
+            let mut csv = report::csv_rows::CheckCsv::new(out)?.with_patch_policy(policy);
             for snapshot in &snapshots {
-                let readiness = readiness::evaluate(snapshot);
+                let readiness = judged(snapshot);
                 code = code.max(report::outcome(snapshot, &readiness).exit_code());
                 csv.scope(snapshot, &readiness)?;
             }
@@ -536,14 +548,14 @@ async fn check_scopes<C: Cloud>(
             out.write_all(b"[\n")?;
         }
         for (i, snapshot) in snapshots.iter().enumerate() {
-            let readiness = readiness::evaluate(snapshot);
+            let readiness = judged(snapshot);
             code = code.max(report::outcome(snapshot, &readiness).exit_code());
             if json {
                 if i > 0 {
                     out.write_all(b",\n")?;
                 }
                 let mut doc = Vec::new();
-                report::write_json(&mut doc, snapshot, &readiness)?;
+                report::write_json(&mut doc, snapshot, &readiness, policy)?;
                 while doc.last() == Some(&b'\n') {
                     doc.pop();
                 }
@@ -552,7 +564,8 @@ async fn check_scopes<C: Cloud>(
                 if i > 0 {
                     out.write_all(b"\n")?;
                 }
-                out.write_all(crate::present::check_text(snapshot, &readiness, lang).as_bytes())?;
+                let text = crate::present::check_text(snapshot, &readiness, policy, lang);
+                out.write_all(text.as_bytes())?;
             }
         }
         if json {

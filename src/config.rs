@@ -85,6 +85,27 @@ pub struct Config {
     /// Named port forwards (`[[forward]]`), started with `:forward NAME`.
     #[serde(rename = "forward")]
     pub forwards: Vec<NamedForward>,
+    pub patches: PatchSettings,
+}
+
+/// `[patches] stale_after_days = 7`: a node whose last scan is older is a warning.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PatchSettings {
+    pub stale_after_days: Option<u64>,
+}
+
+impl PatchSettings {
+    /// Days a scan may be old at most.
+    pub const MAX_DAYS: u64 = 365;
+
+    pub fn policy(&self) -> crate::domain::patches::PatchPolicy {
+        self.stale_after_days
+            .map(|d| crate::domain::patches::PatchPolicy {
+                stale_after_days: d,
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// `[output] s3_bucket = "…", s3_prefix = "ssmdeck", log_group = "…"`.
@@ -131,7 +152,7 @@ impl NamedForward {
     }
 }
 
-const KNOWN_TOP: [&str; 12] = [
+const KNOWN_TOP: [&str; 13] = [
     "profile",
     "profiles",
     "region",
@@ -144,6 +165,7 @@ const KNOWN_TOP: [&str; 12] = [
     "keys",
     "forward",
     "output",
+    "patches",
 ];
 const KNOWN_REFRESH: [&str; 9] = [
     "default",
@@ -254,6 +276,22 @@ pub fn parse_in(text: &str, path: &Path, lang: Lang) -> Result<Loaded> {
                 )
             ));
         }
+    }
+    if let Some(days) = config.patches.stale_after_days
+        && !(1..=PatchSettings::MAX_DAYS).contains(&days)
+    {
+        return Err(eyre!(
+            "{}",
+            tf(
+                lang,
+                "config.err.stale_after_days",
+                &[
+                    ("path", &at),
+                    ("value", &days.to_string()),
+                    ("max", &PatchSettings::MAX_DAYS.to_string())
+                ]
+            )
+        ));
     }
     for region in config.region.iter().chain(&config.regions) {
         if let Err(e) = crate::cli::region_or_all(region) {

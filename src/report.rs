@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::domain::error::ErrorReport;
 use crate::domain::findings::Finding;
-use crate::domain::model::{Instance, ManagedNode, NodeKind};
+use crate::domain::model::{Instance, ManagedNode, NodeKind, PatchOperation, PatchState};
+use crate::domain::patches::PatchPolicy;
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
@@ -137,6 +138,61 @@ struct InstanceJson<'a> {
     findings: &'a [Finding],
     /// `null` for an EC2 instance.
     hybrid: Option<HybridJson<'a>>,
+    /// The node's patch state (`null`: never scanned, or not a managed node).
+    patch: Option<PatchJson<'a>>,
+}
+
+/// One node's patch compliance: DescribeInstancePatchStates' fields, its baseline's name,
+/// and whether the last operation is older than the configured age.
+#[derive(Debug, Serialize)]
+struct PatchJson<'a> {
+    baseline_id: &'a str,
+    baseline_name: Option<&'a str>,
+    patch_group: Option<&'a str>,
+    operation: PatchOperation,
+    operation_start: Option<jiff::Timestamp>,
+    operation_end: Option<jiff::Timestamp>,
+    installed: i32,
+    installed_other: i32,
+    installed_pending_reboot: i32,
+    installed_rejected: i32,
+    missing: i32,
+    failed: i32,
+    not_applicable: i32,
+    critical_non_compliant: i32,
+    security_non_compliant: i32,
+    other_non_compliant: i32,
+    reboot_option: Option<&'a str>,
+    compliant: bool,
+    stale: bool,
+    stale_after_days: u64,
+}
+
+impl<'a> PatchJson<'a> {
+    fn of(p: &'a PatchState, now: Option<jiff::Timestamp>, policy: PatchPolicy) -> Self {
+        Self {
+            baseline_id: &p.baseline_id,
+            baseline_name: p.baseline_name.as_deref(),
+            patch_group: p.patch_group.as_deref(),
+            operation: p.operation,
+            operation_start: p.operation_start,
+            operation_end: p.operation_end,
+            installed: p.installed,
+            installed_other: p.installed_other,
+            installed_pending_reboot: p.installed_pending_reboot,
+            installed_rejected: p.installed_rejected,
+            missing: p.missing,
+            failed: p.failed,
+            not_applicable: p.not_applicable,
+            critical_non_compliant: p.critical_non_compliant,
+            security_non_compliant: p.security_non_compliant,
+            other_non_compliant: p.other_non_compliant,
+            reboot_option: p.reboot_option.as_deref(),
+            compliant: p.compliant(),
+            stale: now.is_some_and(|now| policy.is_stale(p, now)),
+            stale_after_days: policy.stale_after_days,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -161,6 +217,10 @@ struct InstancesJson<'a> {
     readiness: &'a Readiness,
     instances_by_id: HashMap<&'a str, &'a Instance>,
     nodes: HashMap<&'a str, &'a ManagedNode>,
+    patches: HashMap<&'a str, &'a PatchState>,
+    /// When the patch states were read (staleness is judged as of then).
+    patches_at: Option<jiff::Timestamp>,
+    policy: PatchPolicy,
 }
 
 impl Serialize for InstancesJson<'_> {
@@ -184,6 +244,10 @@ impl Serialize for InstancesJson<'_> {
                 summary: instance_summary(r, Lang::En),
                 findings: &r.findings,
                 hybrid: hybrid.map(HybridJson::of),
+                patch: self
+                    .patches
+                    .get(r.instance_id.as_str())
+                    .map(|p| PatchJson::of(p, self.patches_at, self.policy)),
             }
         }))
     }
@@ -207,9 +271,9 @@ pub fn outcome(snapshot: &Snapshot, readiness: &Readiness) -> Outcome {
     }
 }
 
-pub fn json(snapshot: &Snapshot, readiness: &Readiness) -> String {
+pub fn json(snapshot: &Snapshot, readiness: &Readiness, policy: PatchPolicy) -> String {
     let mut out = Vec::new();
-    match write_json(&mut out, snapshot, readiness) {
+    match write_json(&mut out, snapshot, readiness, policy) {
         Ok(()) => {
             out.pop(); // the final newline: callers print this with println!
             String::from_utf8(out).unwrap_or_default()
@@ -229,6 +293,7 @@ pub fn write_json<W: std::io::Write>(
     mut out: W,
     snapshot: &Snapshot,
     readiness: &Readiness,
+    policy: PatchPolicy,
 ) -> std::io::Result<()> {
     let report = ReportJson {
         schema: SCHEMA,
@@ -301,6 +366,13 @@ pub fn write_json<W: std::io::Write>(
                 .iter()
                 .map(|n| (n.instance_id.as_str(), n))
                 .collect(),
+            patches: snapshot
+                .patches
+                .iter()
+                .map(|p| (p.instance_id.as_str(), p))
+                .collect(),
+            patches_at: snapshot.status(Source::Patches).fetched_at,
+            policy,
         },
     };
     serde_json::to_writer_pretty(&mut out, &report)?;

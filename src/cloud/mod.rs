@@ -11,8 +11,9 @@ use jiff::Timestamp;
 use crate::domain::model::{
     Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
     InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, PatchEntry, PatchState, PolicyText, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, PolicyText, ProfileAssociation,
+    Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget,
+    WindowTask,
 };
 
 pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};
@@ -252,10 +253,21 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         &self,
         instance_ids: &[String],
     ) -> impl Future<Output = CloudResult<Vec<PatchState>>> + Send;
+    /// DescribeInstancePatches with the `Filters` of `filter`.
     fn describe_instance_patches(
         &self,
         instance_id: &str,
+        filter: PatchFilter,
     ) -> impl Future<Output = CloudResult<Vec<PatchEntry>>> + Send;
+    /// DescribePatchBaselines: every baseline, AWS's and the account's.
+    fn describe_patch_baselines(
+        &self,
+    ) -> impl Future<Output = CloudResult<Vec<PatchBaseline>>> + Send;
+    /// GetPatchBaseline: one baseline by id (or ARN).
+    fn get_patch_baseline(
+        &self,
+        baseline_id: &str,
+    ) -> impl Future<Output = CloudResult<PatchBaseline>> + Send;
     /// GetInventory: application count and capture time per node.
     fn get_inventory(&self) -> impl Future<Output = CloudResult<Vec<InventorySummary>>> + Send;
     fn list_inventory_entries(

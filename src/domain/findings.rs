@@ -23,6 +23,8 @@ pub enum Rule {
     RemoteRoute = 12,
     /// A hybrid node's activation role: exists, trusts Systems Manager, grants the agent.
     ActivationRole = 13,
+    /// Patch compliance: scans too old, critical patches missing (not a readiness step).
+    Patching = 14,
 }
 
 impl Rule {
@@ -270,6 +272,17 @@ pub enum FindingKind {
     ActivationRoleNotTrustingSsm {
         role: String,
     },
+    /// The node's last patch scan or install is older than `stale_after_days` (its age
+    /// in days; `None`: it has no time at all).
+    PatchScanStale {
+        age_days: Option<i64>,
+        stale_after_days: u64,
+    },
+    /// The last scan found `count` critical patches missing under `baseline`.
+    CriticalPatchesMissing {
+        count: i32,
+        baseline: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -337,6 +350,8 @@ impl FindingKind {
             FindingKind::ConnectionLost => "connection_lost",
             FindingKind::ActivationRoleMissing { .. } => "activation_role_missing",
             FindingKind::ActivationRoleNotTrustingSsm { .. } => "activation_role_not_trusting_ssm",
+            FindingKind::PatchScanStale { .. } => "patch_scan_stale",
+            FindingKind::CriticalPatchesMissing { .. } => "critical_patches_missing",
         }
     }
 }

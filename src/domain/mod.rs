@@ -5,6 +5,7 @@ pub mod fast_map;
 pub mod findings;
 pub mod forward;
 pub mod model;
+pub mod patches;
 pub mod plan;
 pub mod policy;
 pub mod readiness;

@@ -30,6 +30,8 @@ pub enum Fetched {
 
 /// Concurrent DescribeInstancePatchStates batches at most.
 const PATCH_BATCH_CONCURRENCY: usize = 4;
+/// GetPatchBaseline calls at most, per refresh, for baselines the list did not name.
+const MAX_BASELINE_LOOKUPS: usize = 20;
 
 impl Fetched {
     pub fn source(&self) -> Source {
@@ -89,7 +91,34 @@ pub async fn patch_states<C: Cloud>(cloud: &C, ids: &[String]) -> CloudResult<Ve
     for r in results {
         out.extend(r?);
     }
+    if !out.is_empty() {
+        name_baselines(cloud, &mut out).await;
+    }
     Ok(out)
+}
+
+/// The baselines' names, read once per refresh: DescribePatchBaselines (a short list),
+/// then GetPatchBaseline for a baseline it did not list. A name that cannot be read is
+/// left out (the id is shown instead).
+async fn name_baselines<C: Cloud>(cloud: &C, states: &mut [PatchState]) {
+    let mut known = cloud
+        .describe_patch_baselines()
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "patch baselines unknown"))
+        .unwrap_or_default();
+    crate::domain::patches::name_baselines(states, &known);
+    let unnamed: std::collections::BTreeSet<String> = states
+        .iter()
+        .filter(|s| s.baseline_name.is_none() && !s.baseline_id.is_empty())
+        .map(|s| s.baseline_id.clone())
+        .collect();
+    for id in unnamed.into_iter().take(MAX_BASELINE_LOOKUPS) {
+        match cloud.get_patch_baseline(&id).await {
+            Ok(b) => known.push(b),
+            Err(e) => tracing::warn!(baseline = %id, error = %e, "patch baseline unknown"),
+        }
+    }
+    crate::domain::patches::name_baselines(states, &known);
 }
 
 /// The network. Network ACLs and NAT gateways are read beside it: when they cannot be,
@@ -316,6 +345,23 @@ pub async fn snapshot<C: Cloud>(cloud: &C) -> Snapshot {
     let at = cloud.now();
     for f in [n, i, r, m] {
         apply(&mut snap, f, at);
+    }
+    snap
+}
+
+/// `check`'s look: [`snapshot`] and the patch states of the managed nodes (their
+/// baselines named).
+pub async fn check_snapshot<C: Cloud>(cloud: &C) -> Snapshot {
+    let mut snap = snapshot(cloud).await;
+    let ids: Vec<String> = snap
+        .nodes
+        .nodes
+        .iter()
+        .map(|n| n.instance_id.clone())
+        .collect();
+    if !ids.is_empty() {
+        let patches = fetch(cloud, Source::Patches, &ids).await;
+        let _replaced = apply(&mut snap, patches, cloud.now());
     }
     snap
 }

@@ -5,8 +5,8 @@ use futures::{StreamExt, stream};
 
 use crate::cloud::{Cloud, CloudError, CloudResult, SEND_COMMAND_MAX_TARGETS, SendCommandRequest};
 use crate::domain::model::{
-    Command, InventoryEntry, Invocation, OutputConfig, PatchEntry, WindowExecution, WindowTarget,
-    WindowTask,
+    Command, InventoryEntry, Invocation, OutputConfig, PatchEntry, PatchFilter, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 /// Invocations whose full output is fetched (GetCommandInvocation) when a command is opened.
@@ -36,6 +36,7 @@ pub enum Detail {
     },
     Patches {
         instance_id: String,
+        filter: PatchFilter,
         result: Result<Vec<PatchEntry>, String>,
     },
     Invocations {
@@ -46,6 +47,18 @@ pub enum Detail {
         window_id: String,
         result: Result<WindowDetail, String>,
     },
+}
+
+/// A node's patches that pass `filter` (DescribeInstancePatches' `Filters`), most severe
+/// first, then by state.
+pub async fn patches<C: Cloud>(
+    cloud: &C,
+    instance_id: &str,
+    filter: PatchFilter,
+) -> CloudResult<Vec<PatchEntry>> {
+    let mut out = cloud.describe_instance_patches(instance_id, filter).await?;
+    crate::domain::patches::sort_entries(&mut out);
+    Ok(out)
 }
 
 pub async fn inventory<C: Cloud>(cloud: &C, instance_id: &str) -> CloudResult<InventoryDetail> {

@@ -103,7 +103,8 @@ const IN_FLIGHT_INTERVAL: Duration = Duration::from_millis(1500);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DetailRequest {
     Inventory(String),
-    Patches(String),
+    /// A node's patches, those the filter lets through.
+    Patches(String, crate::domain::model::PatchFilter),
     /// A command's invocations, their whole output read from where it was also written.
     Invocations(String, crate::domain::model::OutputConfig, Vec<String>),
     Window(String),
@@ -114,7 +115,7 @@ impl DetailRequest {
     pub fn id(&self) -> &str {
         match self {
             Self::Inventory(id)
-            | Self::Patches(id)
+            | Self::Patches(id, _)
             | Self::Invocations(id, ..)
             | Self::Window(id) => id,
         }

@@ -83,12 +83,12 @@ async fn detail<C: Cloud>(cloud: &C, request: DetailRequest) -> fleet::Detail {
                 .map_err(|e| e.to_string()),
             instance_id: id,
         },
-        DetailRequest::Patches(id) => fleet::Detail::Patches {
-            result: cloud
-                .describe_instance_patches(&id)
+        DetailRequest::Patches(id, filter) => fleet::Detail::Patches {
+            result: fleet::patches(cloud, &id, filter)
                 .await
                 .map_err(|e| e.to_string()),
             instance_id: id,
+            filter,
         },
         DetailRequest::Invocations(id, output, targets) => fleet::Detail::Invocations {
             result: fleet::invocations_of(cloud, &id, &output, &targets)

@@ -6,13 +6,19 @@ use std::fmt::Write;
 
 use crate::domain::findings::{Finding, Severity};
 use crate::domain::model::SsmPolicy;
+use crate::domain::patches::PatchPolicy;
 use crate::domain::readiness::{Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::{Lang, t, tf};
 use crate::present::{error_text, finding_fix, finding_what, instance_summary};
 use crate::report::{Outcome, outcome};
 
-pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> String {
+pub fn check_text(
+    snapshot: &Snapshot,
+    readiness: &Readiness,
+    policy: PatchPolicy,
+    lang: Lang,
+) -> String {
     let mut out = String::new();
     let id = &snapshot.identity;
     let unknown = t(lang, "check.unknown");
@@ -142,6 +148,7 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
             ],
         )
     );
+    patch_line(&mut out, snapshot, policy, lang);
     let verdict = match outcome(snapshot, readiness) {
         Outcome::Ready => "check.ready",
         Outcome::NotReady => "check.not_ready",
@@ -191,10 +198,42 @@ fn vpcs(out: &mut String, readiness: &Readiness, lang: Lang) {
     }
 }
 
+/// The fleet's patch compliance in one line, when the patch states were read: nodes
+/// missing critical patches and scans older than the policy allows.
+fn patch_line(out: &mut String, snapshot: &Snapshot, policy: PatchPolicy, lang: Lang) {
+    let Some(now) = snapshot.status(Source::Patches).fetched_at else {
+        return;
+    };
+    let ids = snapshot.nodes.nodes.iter().map(|n| n.instance_id.as_str());
+    let s = crate::domain::patches::summarize(ids, &snapshot.patches, now, policy);
+    let oldest = s
+        .oldest_scan
+        .map(|t| (now.duration_since(t).as_hours() / 24).to_string())
+        .unwrap_or_else(|| "–".into());
+    let _ = writeln!(
+        out,
+        "{}",
+        tf(
+            lang,
+            "check.patches",
+            &[
+                ("compliant", &s.compliant.to_string()),
+                ("non_compliant", &s.non_compliant.to_string()),
+                ("no_data", &s.no_data.to_string()),
+                ("critical", &s.critical_nodes.to_string()),
+                ("stale", &s.stale.to_string()),
+                ("days", &policy.stale_after_days.to_string()),
+                ("oldest", &oldest),
+            ],
+        )
+    );
+}
+
 /// `✗ rule 6 what → fix` (the rule number on instances, where it is the runbook's step).
 fn finding_line(out: &mut String, f: &Finding, lang: Lang, numbered: bool) {
     let what = finding_what(f, lang);
-    let rule = if numbered {
+    // Patch findings are no step of the runbook: they carry no rule number.
+    let rule = if numbered && f.rule != crate::domain::findings::Rule::Patching {
         format!(
             "{} ",
             tf(lang, "check.rule", &[("n", &f.rule.number().to_string())])

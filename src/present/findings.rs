@@ -25,6 +25,7 @@ pub fn finding_what(f: &Finding, lang: Lang) -> String {
         FindingKind::AgentOutdated {
             latest: Some(_), ..
         } => text(f, lang, "what_newer"),
+        FindingKind::PatchScanStale { age_days: None, .. } => text(f, lang, "what_untimed"),
         _ => text(f, lang, "what"),
     }
 }
@@ -281,6 +282,16 @@ fn params(f: &Finding, lang: Lang) -> Vec<(&'static str, String)> {
         | FindingKind::AssociationPending
         | FindingKind::AgentNotRegistered
         | FindingKind::ConnectionLost => Vec::new(),
+        FindingKind::PatchScanStale {
+            age_days,
+            stale_after_days,
+        } => vec![
+            ("days", age_days.map(|d| d.to_string()).unwrap_or_default()),
+            ("limit", stale_after_days.to_string()),
+        ],
+        FindingKind::CriticalPatchesMissing { count, baseline } => {
+            vec![("count", count.to_string()), ("baseline", baseline.clone())]
+        }
     }
 }
 

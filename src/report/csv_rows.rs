@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use crate::domain::findings::{Finding, Severity};
-use crate::domain::model::NodeKind;
+use crate::domain::model::{NodeKind, PatchOperation, PatchState};
+use crate::domain::patches::PatchPolicy;
 use crate::domain::readiness::{NetworkPath, Readiness, Verdict};
-use crate::domain::snapshot::Snapshot;
+use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
 use crate::present::instance_summary;
 
 /// The columns, in order.
-pub const HEADER: [&str; 25] = [
+pub const HEADER: [&str; 34] = [
     "account",
     "region",
     "instance_id",
@@ -39,11 +40,21 @@ pub const HEADER: [&str; 25] = [
     "activation_id",
     "activation_role",
     "registered",
+    "patch_baseline",
+    "patch_group",
+    "patch_operation",
+    "patch_operation_end",
+    "patch_missing",
+    "patch_failed",
+    "patch_not_applicable",
+    "patch_critical_non_compliant",
+    "patch_stale",
 ];
 
 /// The report's rows, written as they are made (a large fleet is never held as text).
 pub struct CheckCsv<W: Write> {
     out: csv::Writer<W>,
+    policy: PatchPolicy,
 }
 
 impl<W: Write> CheckCsv<W> {
@@ -51,7 +62,16 @@ impl<W: Write> CheckCsv<W> {
     pub fn new(out: W) -> std::io::Result<Self> {
         let mut out = csv::Writer::from_writer(out);
         out.write_record(HEADER)?;
-        Ok(Self { out })
+        Ok(Self {
+            out,
+            policy: PatchPolicy::default(),
+        })
+    }
+
+    /// How old a patch scan may be before `patch_stale` says `true`.
+    pub fn with_patch_policy(mut self, policy: PatchPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// One scope's instances (several scopes: one after the other, under one header).
@@ -68,12 +88,21 @@ impl<W: Write> CheckCsv<W> {
             .iter()
             .map(|n| (n.instance_id.as_str(), n))
             .collect();
+        let patches: HashMap<&str, &PatchState> = snapshot
+            .patches
+            .iter()
+            .map(|p| (p.instance_id.as_str(), p))
+            .collect();
+        let patches_at = snapshot.status(Source::Patches).fetched_at;
         let account = snapshot.identity.account.as_deref().unwrap_or_default();
         for r in &readiness.instances {
             let inst = instances.get(r.instance_id.as_str());
             let node = nodes.get(r.instance_id.as_str());
             let hybrid = node.filter(|n| n.is_hybrid());
             let text = |v: Option<&String>| v.cloned().unwrap_or_default();
+            let patch = patches.get(r.instance_id.as_str());
+            let patch_count =
+                |f: fn(&PatchState) -> i32| patch.map(|p| f(*p).to_string()).unwrap_or_default();
             let platform = match (node.and_then(|n| n.platform_type.as_ref()), inst) {
                 (Some(p), _) => p.clone(),
                 (None, Some(i)) if i.is_windows() => "Windows".to_string(),
@@ -126,6 +155,29 @@ impl<W: Write> CheckCsv<W> {
                     .and_then(|n| n.registered)
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
+                patch
+                    .map(|p| p.baseline_name.clone().unwrap_or(p.baseline_id.clone()))
+                    .unwrap_or_default(),
+                text(patch.and_then(|p| p.patch_group.as_ref())),
+                patch
+                    .map(|p| match p.operation {
+                        PatchOperation::Scan => "Scan",
+                        PatchOperation::Install => "Install",
+                    })
+                    .unwrap_or_default()
+                    .to_string(),
+                patch
+                    .and_then(|p| p.operation_end)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                patch_count(|p| p.missing),
+                patch_count(|p| p.failed),
+                patch_count(|p| p.not_applicable),
+                patch_count(|p| p.critical_non_compliant),
+                match (patch, patches_at) {
+                    (Some(p), Some(at)) => self.policy.is_stale(p, at).to_string(),
+                    _ => String::new(),
+                },
             ];
             self.out.write_record(&record)?;
         }

@@ -182,6 +182,8 @@ pub struct App {
     pub output_defaults: crate::domain::model::OutputConfig,
     /// `[[forward]]` of the config, started with `:forward NAME`.
     pub named_forwards: Vec<crate::config::NamedForward>,
+    /// `[patches]` of the config: how old a scan may be.
+    pub patch_policy: crate::domain::patches::PatchPolicy,
 }
 
 impl App {
@@ -225,6 +227,7 @@ impl App {
             forwards: Default::default(),
             named_forwards: Vec::new(),
             output_defaults: Default::default(),
+            patch_policy: Default::default(),
         }
     }
 
@@ -358,6 +361,7 @@ impl App {
             lab_vpc: self.lab_vpc.clone(),
             role_name: self.role_name.clone(),
             keymap: self.keymap.clone(),
+            patch_policy: self.patch_policy,
         })
     }
 

@@ -51,6 +51,8 @@ pub enum Action {
     UpdateAgent,
     Scan,
     Install,
+    /// In a node's patches: all, missing or failed, critical.
+    PatchFilter,
     CancelCommand,
     /// `P`: a port forward through the selected instance.
     Forward,
@@ -245,6 +247,12 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             "install",
             &[Pane(crate::tui::app::Pane::Patches)],
             &["I"],
+        ),
+        (
+            PatchFilter,
+            "patch_filter",
+            &[Pane(crate::tui::app::Pane::Patches)],
+            &["f"],
         ),
         (
             CancelCommand,

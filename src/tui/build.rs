@@ -82,6 +82,7 @@ pub struct BuildInput {
     pub role_name: String,
     /// Keys some rows name (the Lab's next step).
     pub keymap: super::bindings::Keymap,
+    pub patch_policy: crate::domain::patches::PatchPolicy,
 }
 
 type Extra = Arc<dyn Any + Send + Sync>;
@@ -193,6 +194,7 @@ fn data<'a>(
         lab_vpc: input.lab_vpc.as_deref(),
         role_name: &input.role_name,
         keymap: &input.keymap,
+        patch_policy: input.patch_policy,
         scopes: &input.scopes,
         scope,
     }

@@ -5,6 +5,7 @@ use super::app::{App, Effect, Pane};
 use super::drill_rows;
 use super::panes::Column;
 use super::table::TableState;
+use crate::domain::model::PatchFilter;
 use crate::domain::snapshot::Source;
 use crate::engine::DetailRequest;
 use crate::engine::fleet::Detail;
@@ -29,6 +30,8 @@ pub struct Drill {
     /// A command's: where its whole output was also written, and its instances.
     pub output: crate::domain::model::OutputConfig,
     pub targets: Vec<String>,
+    /// A node's patches: which ones are asked for.
+    pub patch_filter: PatchFilter,
 }
 
 impl Drill {
@@ -55,7 +58,7 @@ impl Drill {
     fn request(&self) -> DetailRequest {
         match self.kind {
             DrillKind::Inventory => DetailRequest::Inventory(self.id.clone()),
-            DrillKind::Patches => DetailRequest::Patches(self.id.clone()),
+            DrillKind::Patches => DetailRequest::Patches(self.id.clone(), self.patch_filter),
             DrillKind::Command => DetailRequest::Invocations(
                 self.id.clone(),
                 self.output.clone(),
@@ -102,10 +105,21 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         error: None,
         output,
         targets,
+        patch_filter: PatchFilter::All,
     };
     let request = drill.request();
     app.drill = Some(drill);
     vec![Effect::LoadDetail(request)]
+}
+
+/// A node's patches: the next filter, asked for again.
+pub fn next_patch_filter(app: &mut App) -> Vec<Effect> {
+    let Some(d) = app.drill.as_mut().filter(|d| d.kind == DrillKind::Patches) else {
+        return Vec::new();
+    };
+    d.patch_filter = d.patch_filter.next();
+    d.loading = true;
+    vec![Effect::LoadDetail(d.request())]
 }
 
 pub fn reload_detail(app: &App) -> Vec<Effect> {
@@ -167,14 +181,25 @@ pub fn on_detail(app: &mut App, detail: Detail) {
         ),
         Detail::Patches {
             instance_id,
+            filter,
             result,
-        } => (
-            instance_id,
-            result
-                .as_ref()
-                .map(|p| (drill_rows::patch_entry_rows(p), Vec::new()))
-                .map_err(Clone::clone),
-        ),
+        } => {
+            if *filter != drill.patch_filter {
+                return;
+            }
+            (
+                instance_id,
+                result
+                    .as_ref()
+                    .map(|p| {
+                        (
+                            drill_rows::patch_entry_rows(p, now, lang),
+                            vec![drill_rows::patch_filter_line(*filter, p.len(), lang)],
+                        )
+                    })
+                    .map_err(Clone::clone),
+            )
+        }
         Detail::Invocations { command_id, result } => (
             command_id,
             result

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::panes::Column;
 use super::rows::{Cell, Row, Tone};
-use crate::domain::model::{Invocation, PatchEntry, STDERR_LIMIT, STDOUT_LIMIT};
+use crate::domain::model::{Invocation, PatchEntry, PatchFilter, STDERR_LIMIT, STDOUT_LIMIT};
 use crate::domain::snapshot::Snapshot;
 use crate::engine::fleet::{InventoryDetail, WindowDetail};
 use crate::i18n::{Lang, t, tf};
@@ -19,10 +19,11 @@ pub const APP_COLUMNS: &[Column] = &[
 ];
 pub const PATCH_ENTRY_COLUMNS: &[Column] = &[
     Column::new("ui.col.title", 0),
-    Column::new("ui.col.kb", 1),
-    Column::new("ui.col.classification", 3),
-    Column::new("ui.col.severity", 2),
+    Column::new("ui.col.kb", 3),
+    Column::new("ui.col.classification", 2),
+    Column::new("ui.col.severity", 0),
     Column::new("ui.col.state", 0),
+    Column::new("ui.col.installed_at", 1),
 ];
 pub const INVOCATION_COLUMNS: &[Column] = &[
     Column::id("ui.col.instance"),
@@ -135,7 +136,22 @@ pub fn inventory_header(d: &InventoryDetail, lang: Lang) -> Vec<String> {
     out
 }
 
-pub fn patch_entry_rows(entries: &[PatchEntry]) -> Vec<Row> {
+/// Which patches are shown, how many, and the key that changes it.
+pub fn patch_filter_line(filter: PatchFilter, shown: usize, lang: Lang) -> String {
+    let which = match filter {
+        PatchFilter::All => "ui.patch_filter.all",
+        PatchFilter::MissingOrFailed => "ui.patch_filter.missing_failed",
+        PatchFilter::Critical => "ui.patch_filter.critical",
+    };
+    tf(
+        lang,
+        "ui.patch_filter.line",
+        &[("which", &t(lang, which)), ("n", &shown.to_string())],
+    )
+}
+
+/// A node's patches in the order given (most severe first), each with its install time.
+pub fn patch_entry_rows(entries: &[PatchEntry], now: Timestamp, lang: Lang) -> Vec<Row> {
     entries
         .iter()
         .map(|p| {
@@ -159,6 +175,7 @@ pub fn patch_entry_rows(entries: &[PatchEntry]) -> Vec<Row> {
                         },
                     ),
                     cell(p.state.clone(), tone),
+                    cell(when(now, p.installed_time, lang), Tone::Dim),
                 ],
                 Vec::new(),
                 Vec::new(),

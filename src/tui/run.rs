@@ -138,6 +138,7 @@ async fn event_loop<C: Cloud>(
     app.log_path = opts.log_path.clone();
     app.named_forwards = opts.config.forwards.clone();
     app.output_defaults = opts.config.output.config();
+    app.patch_policy = opts.config.patches.policy();
     let size = terminal.size().wrap_err("cannot read the terminal size")?;
     update(
         &mut app,

@@ -363,7 +363,7 @@ async fn instance_patches_over_pages() {
         .build();
     let cloud = cloud(ssm_client(RuleMode::Sequential, &[&rule]));
     let patches = cloud
-        .describe_instance_patches("i-1")
+        .describe_instance_patches("i-1", ssmdeck::domain::model::PatchFilter::All)
         .await
         .expect("patches");
     let got: Vec<_> = patches

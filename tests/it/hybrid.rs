@@ -178,7 +178,7 @@ async fn mi_nodes_from_describe_instance_properties_are_listed_and_judged_by_the
 
     // check --json: both nodes, with their kind and hybrid fields.
     let doc: serde_json::Value =
-        serde_json::from_str(&ssmdeck::report::json(&s, &r)).expect("JSON");
+        serde_json::from_str(&ssmdeck::report::json(&s, &r, Default::default())).expect("JSON");
     assert_eq!(doc["schema"], 2);
     let instances = doc["instances"].as_array().expect("instances");
     let hybrid_json = instances

@@ -43,6 +43,7 @@ mod moto_stacks;
 mod no_nothing_to_do;
 mod offload;
 mod pager;
+mod patches;
 mod plan;
 mod plan_steps;
 mod policies;

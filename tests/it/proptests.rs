@@ -161,8 +161,9 @@ async fn build_pool() -> Pool {
         }));
         events.push(EngineEvent::Detail(Detail::Patches {
             instance_id: id.clone(),
+            filter: ssmdeck::domain::model::PatchFilter::All,
             result: fleet
-                .describe_instance_patches(id)
+                .describe_instance_patches(id, ssmdeck::domain::model::PatchFilter::All)
                 .await
                 .map_err(|e| e.to_string()),
         }));
@@ -194,6 +195,7 @@ async fn build_pool() -> Pool {
         }),
         EngineEvent::Detail(Detail::Patches {
             instance_id: "i-gone".into(),
+            filter: ssmdeck::domain::model::PatchFilter::All,
             result: Err("throttled: ssm:DescribeInstancePatches".into()),
         }),
         EngineEvent::Detail(Detail::Invocations {

@@ -9,7 +9,7 @@ fn text(
     s: &ssmdeck::domain::snapshot::Snapshot,
     r: &ssmdeck::domain::readiness::Readiness,
 ) -> String {
-    check_text(s, r, Lang::En)
+    check_text(s, r, Default::default(), Lang::En)
 }
 
 use crate::fixtures::*;

@@ -586,7 +586,10 @@ async fn a_sandbox_node_has_one_agent_version_everywhere() {
                 "{id}"
             );
         }
-        let patches = cloud.describe_instance_patches(id).await.expect("patches");
+        let patches = cloud
+            .describe_instance_patches(id, ssmdeck::domain::model::PatchFilter::All)
+            .await
+            .expect("patches");
         for p in patches
             .iter()
             .filter(|p| p.title.starts_with("amazon-ssm-agent"))

@@ -12,6 +12,7 @@ mod ssm;
 mod ssm_activations;
 mod ssm_commands;
 mod ssm_documents;
+mod ssm_patches;
 mod ssm_sessions;
 mod sts;
 
@@ -38,8 +39,8 @@ use crate::cloud::{
 use crate::domain::model::{
     Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
     InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, ProfileAssociation, Role,
+    RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
@@ -196,11 +197,23 @@ impl Cloud for AwsCloud {
         &self,
         instance_ids: &[String],
     ) -> CloudResult<Vec<PatchState>> {
-        self.own(ssm::describe_instance_patch_states(&self.ssm, instance_ids).await)
+        self.own(ssm_patches::describe_instance_patch_states(&self.ssm, instance_ids).await)
     }
 
-    async fn describe_instance_patches(&self, instance_id: &str) -> CloudResult<Vec<PatchEntry>> {
-        self.own(ssm::describe_instance_patches(&self.ssm, instance_id).await)
+    async fn describe_instance_patches(
+        &self,
+        instance_id: &str,
+        filter: PatchFilter,
+    ) -> CloudResult<Vec<PatchEntry>> {
+        self.own(ssm_patches::describe_instance_patches(&self.ssm, instance_id, filter).await)
+    }
+
+    async fn describe_patch_baselines(&self) -> CloudResult<Vec<PatchBaseline>> {
+        self.own(ssm_patches::describe_patch_baselines(&self.ssm).await)
+    }
+
+    async fn get_patch_baseline(&self, baseline_id: &str) -> CloudResult<PatchBaseline> {
+        self.own(ssm_patches::get_patch_baseline(&self.ssm, baseline_id).await)
     }
 
     async fn list_inventory_entries(

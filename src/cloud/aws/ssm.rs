@@ -1,24 +1,23 @@
-//! SSM: managed nodes, patch states, inventory, maintenance windows (Run Command is in
-//! `ssm_commands`).
+//! SSM: managed nodes, inventory, maintenance windows (Run Command is in `ssm_commands`,
+//! patching in `ssm_patches`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_ssm::Client;
-use aws_sdk_ssm::types::{self as sdk, PatchOperationType};
+use aws_sdk_ssm::types as sdk;
 
-use super::convert::{opt_owned, opt_timestamp, owned, timestamp};
+use super::convert::{opt_owned, opt_timestamp, owned};
 use super::errors::{SdkError, is_transport, map_err};
 use super::logged;
-use crate::cloud::{CloudError, CloudResult, PATCH_STATES_MAX_IDS};
+use crate::cloud::{CloudError, CloudResult};
 use crate::domain::model::{
-    InventoryEntry, InventorySummary, MaintenanceWindow, ManagedNode, NodeKind, PatchEntry,
-    PatchOperation, PatchState, PingStatus, WindowExecution, WindowTarget, WindowTask,
+    InventoryEntry, InventorySummary, MaintenanceWindow, ManagedNode, NodeKind, PingStatus,
+    WindowExecution, WindowTarget, WindowTask,
 };
 
 const PROPERTIES_PAGE: i32 = 1000;
 const INFORMATION_PAGE: i32 = 50;
-const PATCH_PAGE: i32 = 100;
 const INVENTORY_PAGE: i32 = 50;
 const WINDOWS_PAGE: i32 = 100;
 /// A runaway NextToken loop stops here (50 × 10 000 entries is far beyond any instance).
@@ -175,88 +174,6 @@ pub(crate) async fn default_host_management(ssm: &Client) -> CloudResult<Option<
         .map(str::trim)
         .unwrap_or_default();
     Ok((!value.is_empty() && !value.eq_ignore_ascii_case("$none")).then(|| value.to_string()))
-}
-
-// ---------------------------------------------------------------- patching
-
-/// DescribeInstancePatchStates; more than [`PATCH_STATES_MAX_IDS`] ids are sent in batches.
-pub(crate) async fn describe_instance_patch_states(
-    ssm: &Client,
-    instance_ids: &[String],
-) -> CloudResult<Vec<PatchState>> {
-    let mut out = Vec::new();
-    for batch in instance_ids.chunks(PATCH_STATES_MAX_IDS) {
-        out.extend(patch_states_batch(ssm, batch).await?);
-    }
-    Ok(out)
-}
-
-async fn patch_states_batch(ssm: &Client, ids: &[String]) -> CloudResult<Vec<PatchState>> {
-    const ACTION: &str = "ssm:DescribeInstancePatchStates";
-    let mut pages = ssm
-        .describe_instance_patch_states()
-        .set_instance_ids(Some(ids.to_vec()))
-        .max_results(PATCH_PAGE)
-        .into_paginator()
-        .send();
-    let (mut out, mut n) = (Vec::new(), 0);
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| map_err(ACTION, e))?;
-        n += 1;
-        out.extend(page.instance_patch_states().iter().map(patch_state));
-    }
-    logged(ACTION, n, out.len());
-    Ok(out)
-}
-
-fn patch_state(p: &sdk::InstancePatchState) -> PatchState {
-    PatchState {
-        instance_id: p.instance_id().to_string(),
-        baseline_id: p.baseline_id().to_string(),
-        operation: match p.operation() {
-            PatchOperationType::Install => PatchOperation::Install,
-            _ => PatchOperation::Scan,
-        },
-        operation_end: timestamp(p.operation_end_time()),
-        installed: p.installed_count(),
-        installed_other: p.installed_other_count(),
-        installed_pending_reboot: p.installed_pending_reboot_count().unwrap_or(0),
-        installed_rejected: p.installed_rejected_count().unwrap_or(0),
-        missing: p.missing_count(),
-        failed: p.failed_count(),
-        not_applicable: p.not_applicable_count(),
-        critical_non_compliant: p.critical_non_compliant_count().unwrap_or(0),
-        security_non_compliant: p.security_non_compliant_count().unwrap_or(0),
-        other_non_compliant: p.other_non_compliant_count().unwrap_or(0),
-    }
-}
-
-pub(crate) async fn describe_instance_patches(
-    ssm: &Client,
-    instance_id: &str,
-) -> CloudResult<Vec<PatchEntry>> {
-    const ACTION: &str = "ssm:DescribeInstancePatches";
-    let mut pages = ssm
-        .describe_instance_patches()
-        .instance_id(instance_id)
-        .max_results(PATCH_PAGE)
-        .into_paginator()
-        .send();
-    let (mut out, mut n) = (Vec::new(), 0);
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| map_err(ACTION, e))?;
-        n += 1;
-        out.extend(page.patches().iter().map(|p| PatchEntry {
-            title: p.title().to_string(),
-            kb_id: p.kb_id().to_string(),
-            classification: p.classification().to_string(),
-            severity: p.severity().to_string(),
-            state: p.state().as_str().to_string(),
-            installed_time: timestamp(p.installed_time()).filter(|t| t.as_second() > 0),
-        }));
-    }
-    logged(ACTION, n, out.len());
-    Ok(out)
 }
 
 // ---------------------------------------------------------------- inventory

@@ -7,6 +7,7 @@ mod ec2;
 pub mod faults;
 pub mod hybrid;
 mod iam;
+pub mod patching;
 pub mod scenario;
 mod sessions;
 pub mod shell;
@@ -31,8 +32,8 @@ use super::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
     Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
     InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, ProfileAssociation, Role,
+    RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 #[derive(Clone)]
@@ -334,8 +335,23 @@ impl Cloud for SandboxCloud {
         self.with(|w, _| ssm::patch_states(w, instance_ids))
     }
 
-    async fn describe_instance_patches(&self, instance_id: &str) -> CloudResult<Vec<PatchEntry>> {
-        self.with(|w, _| Ok(ssm::patches(w, instance_id)))
+    async fn describe_instance_patches(
+        &self,
+        instance_id: &str,
+        filter: PatchFilter,
+    ) -> CloudResult<Vec<PatchEntry>> {
+        self.with(|w, _| Ok(ssm::patches(w, instance_id, filter)))
+    }
+
+    async fn describe_patch_baselines(&self) -> CloudResult<Vec<PatchBaseline>> {
+        self.with(|w, _| Ok(patching::baselines(&w.region)))
+    }
+
+    async fn get_patch_baseline(&self, baseline_id: &str) -> CloudResult<PatchBaseline> {
+        self.with(|w, _| {
+            patching::baseline(&w.region, baseline_id)
+                .ok_or_else(|| CloudError::NotFound(format!("patch baseline {baseline_id}")))
+        })
     }
 
     async fn list_inventory_entries(

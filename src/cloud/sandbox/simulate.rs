@@ -1,92 +1,12 @@
-//! What the simulated agents report: command output, inventory, patch state.
-
-use jiff::Timestamp;
+//! What the simulated agents report: command output, inventory (patch state: `patching`).
 
 use super::scenario::mix;
 use super::shell::{ROOT, run_list};
 use super::world::SimInstance;
-use crate::domain::model::{InventoryEntry, PatchEntry, PatchOperation, PatchState};
+use crate::domain::model::InventoryEntry;
 
-fn seed(id: &str) -> u64 {
+pub(super) fn seed(id: &str) -> u64 {
     id.bytes().fold(0u64, |acc, b| mix(acc ^ u64::from(b)))
-}
-
-pub fn patch_state(instance_id: &str, install: bool, at: Timestamp) -> PatchState {
-    let s = seed(instance_id);
-    let missing = if install { 0 } else { (s % 7) as i32 };
-    let critical = if install {
-        0
-    } else {
-        ((s >> 8) % 2) as i32 * missing.min(1)
-    };
-    let security = if install { 0 } else { missing / 2 };
-    PatchState {
-        instance_id: instance_id.to_string(),
-        baseline_id: "arn:aws:ssm:::patchbaseline/pb-0c10e65780EXAMPLE".into(),
-        operation: if install {
-            PatchOperation::Install
-        } else {
-            PatchOperation::Scan
-        },
-        operation_end: Some(at),
-        installed: 380 + (s % 60) as i32 + if install { (s % 7) as i32 } else { 0 },
-        installed_other: ((s >> 4) % 12) as i32,
-        installed_pending_reboot: 0,
-        installed_rejected: 0,
-        missing,
-        failed: 0,
-        not_applicable: 1200 + ((s >> 12) % 300) as i32,
-        critical_non_compliant: critical,
-        security_non_compliant: security,
-        other_non_compliant: missing - security,
-    }
-}
-
-/// The patches of one node; its agent's package carries the version the node reports.
-pub fn patches(state: &PatchState, agent_version: Option<&str>) -> Vec<PatchEntry> {
-    let mut out = Vec::new();
-    for k in 0..state.missing {
-        out.push(PatchEntry {
-            title: format!("kernel-livepatch-6.1.{}-1.amzn2023", 100 + k),
-            kb_id: format!("ALAS2023-2026-{:03}", 700 + k),
-            classification: if k < state.security_non_compliant {
-                "Security".into()
-            } else {
-                "Bugfix".into()
-            },
-            severity: if k < state.critical_non_compliant {
-                "Critical".into()
-            } else {
-                "Medium".into()
-            },
-            state: "Missing".into(),
-            installed_time: None,
-        });
-    }
-    for (k, name) in [
-        "openssl-libs",
-        "curl",
-        "glibc",
-        "systemd",
-        "amazon-ssm-agent",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let title = match (*name, agent_version) {
-            ("amazon-ssm-agent", Some(v)) => format!("{name}-{v}-1"),
-            _ => format!("{name}-3.{k}.2-1.amzn2023"),
-        };
-        out.push(PatchEntry {
-            title,
-            kb_id: format!("ALAS2023-2026-{:03}", 600 + k),
-            classification: "Security".into(),
-            severity: "Important".into(),
-            state: "Installed".into(),
-            installed_time: state.operation_end,
-        });
-    }
-    out
 }
 
 const WINDOWS_APPS: [(&str, &str, &str); 6] = [

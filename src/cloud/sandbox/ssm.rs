@@ -13,8 +13,8 @@ use crate::cloud::{
     SendCommandRequest,
 };
 use crate::domain::model::{
-    Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchState,
-    PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
+    Command, InventoryEntry, InventorySummary, Invocation, OutputConfig, PatchEntry, PatchFilter,
+    PatchState, PingStatus, STDERR_LIMIT, STDOUT_LIMIT,
 };
 
 /// The running instance or registered hybrid server behind `id`.
@@ -36,14 +36,17 @@ pub(super) fn patch_states(w: &World, instance_ids: &[String]) -> CloudResult<Ve
         .collect())
 }
 
-pub(super) fn patches(w: &World, instance_id: &str) -> Vec<PatchEntry> {
+pub(super) fn patches(w: &World, instance_id: &str, filter: PatchFilter) -> Vec<PatchEntry> {
     let agent = w
         .host(instance_id, w.last_tick)
         .and_then(|i| i.agent_version.as_deref());
-    w.patch_states
+    let mut out = w
+        .patch_states
         .get(instance_id)
-        .map(|state| simulate::patches(state, agent))
-        .unwrap_or_default()
+        .map(|state| super::patching::patches(state, agent))
+        .unwrap_or_default();
+    out.retain(|p| filter.admits(p));
+    out
 }
 
 pub(super) fn inventory_entries(

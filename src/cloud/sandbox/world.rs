@@ -354,6 +354,24 @@ impl World {
         self.tick(t);
         let mut snap = self.snapshot_without_instances(t);
         snap.nodes.nodes = self.node_views(t);
+        // Patch states as `check` reads them: the managed nodes', their baselines named.
+        snap.patches = snap
+            .nodes
+            .nodes
+            .iter()
+            .filter_map(|n| self.patch_states.get(&n.instance_id).cloned())
+            .collect();
+        crate::domain::patches::name_baselines(
+            &mut snap.patches,
+            &super::patching::baselines(&self.region),
+        );
+        snap.status.insert(
+            Source::Patches,
+            SourceStatus {
+                fetched_at: Some(t),
+                ..SourceStatus::default()
+            },
+        );
         let associated: FastMap<String, String> = self
             .associated_profiles(t)
             .into_iter()
@@ -558,7 +576,13 @@ impl World {
             }
         }
         for (id, install, no_reboot, at) in updates {
-            let mut state = super::simulate::patch_state(&id, install, at);
+            let Some(inst) = self.hosts().find(|i| i.instance.id == id) else {
+                continue;
+            };
+            let mut state = super::patching::patch_state(inst, &self.region, install, at);
+            if no_reboot {
+                state.reboot_option = Some("NoReboot".into());
+            }
             if install && no_reboot {
                 // Installed, waiting for the reboot that was not allowed.
                 state.installed_pending_reboot = 1 + (state.installed % 3);

@@ -95,12 +95,16 @@ pub enum PatchOperation {
     Install,
 }
 
-/// One entry of DescribeInstancePatchStates.
+/// One entry of DescribeInstancePatchStates, with its baseline's name (DescribePatchBaselines
+/// / GetPatchBaseline) when it could be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PatchState {
     pub instance_id: String,
     pub baseline_id: String,
+    pub baseline_name: Option<String>,
+    pub patch_group: Option<String>,
     pub operation: PatchOperation,
+    pub operation_start: Option<Timestamp>,
     pub operation_end: Option<Timestamp>,
     pub installed: i32,
     pub installed_other: i32,
@@ -112,11 +116,75 @@ pub struct PatchState {
     pub critical_non_compliant: i32,
     pub security_non_compliant: i32,
     pub other_non_compliant: i32,
+    /// `RebootIfNeeded` or `NoReboot`.
+    pub reboot_option: Option<String>,
 }
 
 impl PatchState {
+    /// Nothing missing, failed, waiting for a reboot or installed though rejected; patches
+    /// that do not apply to the node (`not_applicable`) never count against it.
     pub fn compliant(&self) -> bool {
-        self.missing == 0 && self.failed == 0 && self.installed_pending_reboot == 0
+        self.missing == 0
+            && self.failed == 0
+            && self.installed_pending_reboot == 0
+            && self.installed_rejected == 0
+    }
+
+    /// When the last operation ran: its end, else its start.
+    pub fn last_run(&self) -> Option<Timestamp> {
+        self.operation_end.or(self.operation_start)
+    }
+}
+
+/// One patch baseline of DescribePatchBaselines or GetPatchBaseline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatchBaseline {
+    pub id: String,
+    pub name: String,
+    pub operating_system: Option<String>,
+    /// AWS's default baseline for its operating system (or the account's own default).
+    pub default: bool,
+    /// The patch groups registered for it (GetPatchBaseline only).
+    pub patch_groups: Vec<String>,
+}
+
+/// Which patches of a node DescribeInstancePatches returns (its `Filters`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum PatchFilter {
+    #[default]
+    All,
+    /// `State` = `Missing`, `Failed`.
+    MissingOrFailed,
+    /// `Severity` = `Critical`.
+    Critical,
+}
+
+impl PatchFilter {
+    /// The filter after this one, for a key that cycles through them.
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::MissingOrFailed,
+            Self::MissingOrFailed => Self::Critical,
+            Self::Critical => Self::All,
+        }
+    }
+
+    /// The `Filters` sent: `(Key, Values)` pairs.
+    pub fn api_filters(self) -> Vec<(&'static str, Vec<&'static str>)> {
+        match self {
+            Self::All => Vec::new(),
+            Self::MissingOrFailed => vec![("State", vec!["Missing", "Failed"])],
+            Self::Critical => vec![("Severity", vec!["Critical"])],
+        }
+    }
+
+    /// Whether `entry` passes, as the API filters.
+    pub fn admits(self, entry: &PatchEntry) -> bool {
+        self.api_filters().iter().all(|(key, values)| match *key {
+            "State" => values.contains(&entry.state.as_str()),
+            "Severity" => values.contains(&entry.severity.as_str()),
+            _ => true,
+        })
     }
 }
 

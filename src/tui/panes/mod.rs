@@ -93,6 +93,8 @@ pub struct PaneData<'a> {
     pub lab_vpc: Option<&'a str>,
     pub role_name: &'a str,
     pub keymap: &'a super::bindings::Keymap,
+    /// How old a patch scan may be (`[patches]` of the config).
+    pub patch_policy: crate::domain::patches::PatchPolicy,
     /// With several scopes: every scope's view, and the position of this one.
     pub scopes: &'a [ScopeView],
     pub scope: Option<usize>,

@@ -1,5 +1,6 @@
-//! Patches: each node's patch compliance from its last scan or install, with the fleet's
-//! compliance bar above; `s` scans, `Shift-I` installs, Enter lists a node's patches.
+//! Patches: each node's patch compliance from its last scan or install (baseline, patch
+//! group, when, the counts), with the fleet's summary above; `s` scans, `Shift-I`
+//! installs, Enter lists a node's patches.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,9 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Column, PaneData, PaneRows, PaneSpec};
-use crate::domain::model::PatchOperation;
+use crate::domain::model::{PatchOperation, PatchState};
+use crate::domain::patches::{PatchPolicy, PatchSummary, findings};
 use crate::domain::snapshot::Source;
-use crate::i18n::{t, tf};
+use crate::i18n::{Lang, t, tf};
 use crate::tui::app::{App, Effect, Pane};
 use crate::tui::bindings::Action;
 use crate::tui::drill;
@@ -22,19 +24,24 @@ use crate::tui::rows::{Row, Tone, cell};
 
 pub(super) struct Spec;
 
+/// By priority: the node, its compliance, when it was scanned and what it misses stay at
+/// 80 columns; the rest is in the detail.
 const COLUMNS: &[Column] = &[
     Column::id("ui.col.node"),
-    Column::new("ui.col.name", 4),
+    Column::new("ui.col.name", 5),
     super::KIND,
-    Column::new("ui.col.operation", 6),
-    Column::new("ui.col.when", 3),
-    Column::new("ui.col.installed", 8),
-    Column::new("ui.col.other", 9),
-    Column::new("ui.col.pending_reboot", 5),
-    Column::new("ui.col.missing", 1),
-    Column::new("ui.col.failed", 2),
-    Column::new("ui.col.na", 10),
-    Column::new("ui.col.crit_sec", 7),
+    Column::new("ui.col.baseline", 4),
+    Column::new("ui.col.patch_group", 9),
+    Column::new("ui.col.operation", 7),
+    Column::new("ui.col.when", 1),
+    Column::new("ui.col.installed", 10),
+    Column::new("ui.col.other", 12),
+    Column::new("ui.col.pending_reboot", 6),
+    Column::new("ui.col.rejected", 11),
+    Column::new("ui.col.missing", 2),
+    Column::new("ui.col.failed", 3),
+    Column::new("ui.col.na", 8),
+    Column::new("ui.col.crit_sec", 2),
     Column::new("ui.col.compliance", 0),
 ];
 
@@ -65,9 +72,8 @@ impl PaneSpec for Spec {
         let mut all = Compliance::default();
         for e in &extras {
             if let Some(c) = e.downcast_ref::<Compliance>() {
-                all.compliant += c.compliant;
-                all.non_compliant += c.non_compliant;
-                all.no_data += c.no_data;
+                all.summary.merge(&c.summary);
+                all.stale_after_days = c.stale_after_days;
             }
         }
         Some(Arc::new(all))
@@ -77,6 +83,7 @@ impl PaneSpec for Spec {
             Action::Scan,
             Action::Install,
             Action::Details,
+            Action::PatchFilter,
             Action::RunCommand,
             Action::Mark,
         ]
@@ -88,6 +95,7 @@ impl PaneSpec for Spec {
                 Some(fleet::propose(app, ProposalKind::Install { reboot: true }))
             }
             Action::Details if app.drill.is_none() => Some(drill::open_detail(app)),
+            Action::PatchFilter if app.drill.is_some() => Some(drill::next_patch_filter(app)),
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::RunDocument => Some(crate::tui::documents::open(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
@@ -95,74 +103,117 @@ impl PaneSpec for Spec {
         }
     }
     fn above_height(&self, _app: &App) -> u16 {
-        1
+        2
     }
     fn draw_above(&self, frame: &mut Frame, area: Rect, app: &App) {
         let c = app
             .extra::<Compliance>(Pane::Patches)
             .copied()
             .unwrap_or_default();
-        let total = (c.compliant + c.non_compliant + c.no_data).max(1);
-        let width = usize::from(area.width.saturating_sub(60)).clamp(10, 60);
+        let s = &c.summary;
+        let total = s.nodes().max(1);
+        let width = usize::from(area.width.saturating_sub(70)).clamp(6, 60);
         let bar = |n: usize| (n * width).div_ceil(total).min(width);
-        let (g, b) = (bar(c.compliant), bar(c.non_compliant));
+        let (g, b) = (bar(s.compliant), bar(s.non_compliant));
         let rest = width.saturating_sub(g + b);
         let lang = app.lang;
-        let line = Line::from(vec![
+        let tone = |t: Tone| app.theme.tone(t);
+        let first = Line::from(vec![
             Span::raw(t(lang, "ui.compliance.label")),
-            Span::styled("█".repeat(g), app.theme.tone(Tone::Good)),
-            Span::styled("▓".repeat(b), app.theme.tone(Tone::Bad)),
-            Span::styled("░".repeat(rest), app.theme.tone(Tone::Dim)),
+            Span::styled("█".repeat(g), tone(Tone::Good)),
+            Span::styled("▓".repeat(b), tone(Tone::Bad)),
+            Span::styled("░".repeat(rest), tone(Tone::Dim)),
             Span::styled(
-                tf(lang, "ui.compliance.ok", &[("n", &c.compliant.to_string())]),
-                app.theme.tone(Tone::Good),
+                tf(lang, "ui.compliance.ok", &[("n", &s.compliant.to_string())]),
+                tone(Tone::Good),
             ),
             Span::styled(
                 tf(
                     lang,
                     "ui.compliance.bad",
-                    &[("n", &c.non_compliant.to_string())],
+                    &[("n", &s.non_compliant.to_string())],
                 ),
-                app.theme.tone(Tone::Bad),
+                tone(Tone::Bad),
             ),
             Span::styled(
-                tf(lang, "ui.compliance.none", &[("n", &c.no_data.to_string())]),
-                app.theme.tone(Tone::Dim),
+                tf(lang, "ui.compliance.none", &[("n", &s.no_data.to_string())]),
+                tone(Tone::Dim),
             ),
         ]);
-        frame.render_widget(Paragraph::new(line), area);
+        // Most telling first: a narrow terminal cuts the end of the line.
+        let mut second = vec![Span::styled(
+            tf(
+                lang,
+                "ui.patches.non_compliant",
+                &[
+                    ("missing", &s.missing.to_string()),
+                    ("failed", &s.failed.to_string()),
+                ],
+            ),
+            tone(if s.missing + s.failed > 0 {
+                Tone::Bad
+            } else {
+                Tone::Normal
+            }),
+        )];
+        if s.stale > 0 {
+            second.push(Span::styled(
+                tf(
+                    lang,
+                    "ui.patches.stale",
+                    &[
+                        ("n", &s.stale.to_string()),
+                        ("days", &c.stale_after_days.to_string()),
+                    ],
+                ),
+                tone(Tone::Warn),
+            ));
+        }
+        if let Some(oldest) = s.oldest_scan {
+            second.push(Span::raw(tf(
+                lang,
+                "ui.patches.oldest",
+                &[("age", &crate::tui::render::age(app.now, oldest))],
+            )));
+        }
+        second.push(Span::styled(
+            tf(
+                lang,
+                "ui.patches.not_applicable",
+                &[("n", &s.not_applicable.to_string())],
+            ),
+            tone(Tone::Dim),
+        ));
+        let lines = vec![first, Line::from(second)];
+        frame.render_widget(Paragraph::new(lines), area);
     }
 }
 
+/// What the summary bar shows: the fleet's counts and the age a scan may have.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Compliance {
-    pub compliant: usize,
-    pub non_compliant: usize,
-    pub no_data: usize,
+    pub summary: PatchSummary,
+    pub stale_after_days: u64,
 }
 
 fn compliance(d: &PaneData) -> Compliance {
     let s = d.snapshot;
-    let states: HashMap<&str, bool> = s
-        .patches
+    let ids = s
+        .nodes
+        .nodes
         .iter()
-        .map(|p| (p.instance_id.as_str(), p.compliant()))
-        .collect();
-    let mut c = Compliance::default();
-    for n in s.nodes.nodes.iter().filter(|n| d.allowed(&n.instance_id)) {
-        match states.get(n.instance_id.as_str()) {
-            Some(true) => c.compliant += 1,
-            Some(false) => c.non_compliant += 1,
-            None => c.no_data += 1,
-        }
+        .map(|n| n.instance_id.as_str())
+        .filter(|id| d.allowed(id));
+    Compliance {
+        summary: crate::domain::patches::summarize(ids, &s.patches, d.now, d.patch_policy),
+        stale_after_days: d.patch_policy.stale_after_days,
     }
-    c
 }
 
 fn patch_rows(d: &PaneData) -> Vec<Row> {
-    let (s, now, lang) = (d.snapshot, d.now, d.lang);
+    let (s, lang) = (d.snapshot, d.lang);
     let inst = d.instances();
-    let states: HashMap<&str, _> = s
+    let states: HashMap<&str, &PatchState> = s
         .patches
         .iter()
         .map(|p| (p.instance_id.as_str(), p))
@@ -186,57 +237,166 @@ fn patch_rows(d: &PaneData) -> Vec<Row> {
             match states.get(n.instance_id.as_str()) {
                 None => {
                     cells.push(cell(t(lang, "cell.no_scan"), Tone::Dim));
-                    cells.extend((0..8).map(|_| cell("–", Tone::Dim)));
+                    cells.extend((0..11).map(|_| cell("–", Tone::Dim)));
                     cells.push(cell(t(lang, "cell.unknown_scan"), Tone::Warn));
                 }
                 Some(p) => {
-                    let count = |v: i32, bad: bool| {
-                        cell(
-                            v.to_string(),
-                            if v > 0 && bad {
-                                Tone::Bad
-                            } else if v > 0 {
-                                Tone::Normal
-                            } else {
-                                Tone::Dim
-                            },
-                        )
-                    };
-                    cells.push(cell(
-                        match p.operation {
-                            PatchOperation::Scan => "Scan",
-                            PatchOperation::Install => "Install",
-                        },
-                        Tone::Normal,
-                    ));
-                    cells.push(cell(when(now, p.operation_end, lang), Tone::Normal));
-                    cells.push(count(p.installed, false));
-                    cells.push(count(p.installed_other, false));
-                    cells.push(count(p.installed_pending_reboot, true));
-                    cells.push(count(p.missing, true));
-                    cells.push(count(p.failed, true));
-                    cells.push(count(p.not_applicable, false));
-                    cells.push(cell(
-                        format!("{}/{}", p.critical_non_compliant, p.security_non_compliant),
-                        if p.critical_non_compliant > 0 {
-                            Tone::Bad
-                        } else {
-                            Tone::Normal
-                        },
-                    ));
-                    cells.push(if p.compliant() {
-                        cell(t(lang, "cell.compliant"), Tone::Good)
-                    } else {
-                        cell(t(lang, "cell.non_compliant"), Tone::Bad)
-                    });
-                    detail.push(tf(
-                        lang,
-                        "ui.detail.baseline",
-                        &[("baseline", &p.baseline_id)],
-                    ));
+                    cells.extend(state_cells(p, d.now, d.patch_policy, lang));
+                    detail = state_detail(p, d.now, d.patch_policy, lang);
                 }
             }
             Row::new(n.instance_id.clone(), cells, Vec::new(), detail)
         })
         .collect()
+}
+
+fn count(v: i32, bad: bool) -> crate::tui::rows::Cell {
+    let tone = match (v > 0, bad) {
+        (true, true) => Tone::Bad,
+        (true, false) => Tone::Normal,
+        (false, _) => Tone::Dim,
+    };
+    cell(v.to_string(), tone)
+}
+
+fn operation(op: PatchOperation) -> &'static str {
+    match op {
+        PatchOperation::Scan => "Scan",
+        PatchOperation::Install => "Install",
+    }
+}
+
+/// The baseline's name, else its id (the `pb-…` part of an ARN).
+fn baseline(p: &PatchState) -> String {
+    p.baseline_name.clone().unwrap_or_else(|| {
+        let id = p.baseline_id.rsplit('/').next().unwrap_or(&p.baseline_id);
+        id.to_string()
+    })
+}
+
+/// The cells after the name, in [`COLUMNS`] order.
+fn state_cells(
+    p: &PatchState,
+    now: jiff::Timestamp,
+    policy: PatchPolicy,
+    lang: Lang,
+) -> Vec<crate::tui::rows::Cell> {
+    let stale = policy.is_stale(p, now);
+    vec![
+        cell(baseline(p), Tone::Normal),
+        cell(
+            p.patch_group.clone().unwrap_or_else(|| "–".into()),
+            Tone::Dim,
+        ),
+        cell(operation(p.operation), Tone::Normal),
+        cell(
+            when(now, p.last_run(), lang),
+            if stale { Tone::Warn } else { Tone::Normal },
+        ),
+        count(p.installed, false),
+        count(p.installed_other, false),
+        count(p.installed_pending_reboot, true),
+        count(p.installed_rejected, true),
+        count(p.missing, true),
+        count(p.failed, true),
+        // Not applicable is not missing: never red.
+        cell(p.not_applicable.to_string(), Tone::Dim),
+        cell(
+            format!("{}/{}", p.critical_non_compliant, p.security_non_compliant),
+            if p.critical_non_compliant > 0 {
+                Tone::Bad
+            } else {
+                Tone::Normal
+            },
+        ),
+        match (p.compliant(), stale) {
+            (false, _) => cell(t(lang, "cell.non_compliant"), Tone::Bad),
+            (true, true) => cell(t(lang, "cell.compliant_stale"), Tone::Warn),
+            (true, false) => cell(t(lang, "cell.compliant"), Tone::Good),
+        },
+    ]
+}
+
+/// `2026-11-30 04:12 UTC (3h ago)`, or a dash.
+fn at(now: jiff::Timestamp, time: Option<jiff::Timestamp>, lang: Lang) -> String {
+    match time {
+        Some(x) => format!(
+            "{} ({})",
+            x.strftime("%Y-%m-%d %H:%M UTC"),
+            when(now, time, lang)
+        ),
+        None => "–".into(),
+    }
+}
+
+/// The detail lines: every field of the state, then what is wrong with it.
+fn state_detail(
+    p: &PatchState,
+    now: jiff::Timestamp,
+    policy: PatchPolicy,
+    lang: Lang,
+) -> Vec<String> {
+    let n = |v: i32| v.to_string();
+    let none = || "–".to_string();
+    let mut out = vec![
+        tf(
+            lang,
+            "ui.detail.patch_baseline",
+            &[
+                ("name", &p.baseline_name.clone().unwrap_or_else(none)),
+                ("id", &p.baseline_id),
+            ],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_group",
+            &[("group", &p.patch_group.clone().unwrap_or_else(none))],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_operation",
+            &[
+                ("op", operation(p.operation)),
+                ("start", &at(now, p.operation_start, lang)),
+                ("end", &at(now, p.operation_end, lang)),
+            ],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_installed",
+            &[
+                ("installed", &n(p.installed)),
+                ("other", &n(p.installed_other)),
+                ("pending", &n(p.installed_pending_reboot)),
+                ("rejected", &n(p.installed_rejected)),
+            ],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_missing",
+            &[
+                ("missing", &n(p.missing)),
+                ("failed", &n(p.failed)),
+                ("na", &n(p.not_applicable)),
+            ],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_non_compliant",
+            &[
+                ("critical", &n(p.critical_non_compliant)),
+                ("security", &n(p.security_non_compliant)),
+                ("other", &n(p.other_non_compliant)),
+            ],
+        ),
+        tf(
+            lang,
+            "ui.detail.patch_reboot",
+            &[("option", &p.reboot_option.clone().unwrap_or_else(none))],
+        ),
+    ];
+    for f in findings(p, now, policy) {
+        out.push(format!("⚠ {}", crate::present::finding_what(&f, lang)));
+    }
+    out
 }

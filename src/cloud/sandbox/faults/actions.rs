@@ -55,6 +55,8 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         "describe_instance_patches",
         &["ssm:DescribeInstancePatches"],
     ),
+    ("describe_patch_baselines", &["ssm:DescribePatchBaselines"]),
+    ("get_patch_baseline", &["ssm:GetPatchBaseline"]),
     ("get_inventory", &["ssm:GetInventory"]),
     ("list_inventory_entries", &["ssm:ListInventoryEntries"]),
     ("list_commands", &["ssm:ListCommands"]),

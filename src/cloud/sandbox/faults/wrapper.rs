@@ -25,8 +25,9 @@ use crate::cloud::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
     Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
     InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, OutputConfig, PatchEntry, PatchState, ProfileAssociation, Role, RouteTable,
-    SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
+    NetworkAcl, OutputConfig, PatchBaseline, PatchEntry, PatchFilter, PatchState,
+    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
+    WindowTarget, WindowTask,
 };
 
 /// How many faults were injected so far (attempts, not calls).
@@ -289,7 +290,9 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn describe_managed_nodes(&self) -> Vec<ManagedNode>;
         fn default_host_management(&self) -> Option<String>;
         fn describe_instance_patch_states(&self, instance_ids: &[String]) -> Vec<PatchState>;
-        fn describe_instance_patches(&self, instance_id: &str) -> Vec<PatchEntry>;
+        fn describe_instance_patches(&self, instance_id: &str, filter: PatchFilter) -> Vec<PatchEntry>;
+        fn describe_patch_baselines(&self) -> Vec<PatchBaseline>;
+        fn get_patch_baseline(&self, baseline_id: &str) -> PatchBaseline;
         fn get_inventory(&self) -> Vec<InventorySummary>;
         fn list_inventory_entries(&self, instance_id: &str, type_name: &str) -> Vec<InventoryEntry>;
         fn list_commands(&self) -> Vec<Command>;

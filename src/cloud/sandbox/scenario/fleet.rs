@@ -329,27 +329,36 @@ fn register_the_ready(w: &mut World, now: Timestamp) {
         |_| true,
         |k, r| ready[k] = r.verdict == Verdict::Waiting,
     );
-    let registered_at = now - SignedDuration::from_hours(30);
+    // Registered ten days ago: before the oldest patch scan below.
+    let registered_at = now - SignedDuration::from_hours(10 * 24);
     for (i, (inst, ready)) in w.instances.iter_mut().zip(ready).enumerate() {
         if inst.agent_version.is_some() && ready {
             inst.registered_at = Some(registered_at);
             inst.connection_lost = i % 17 == 8;
         }
     }
-    let patched: Vec<(String, bool)> = w
-        .instances
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.registered_at.is_some())
-        .map(|(n, i)| (i.instance.id.clone(), n % 3 == 0))
-        .collect();
-    for (id, install) in patched {
-        let state = crate::cloud::sandbox::simulate::patch_state(
-            &id,
-            install,
-            now - SignedDuration::from_hours(6),
-        );
-        w.patch_states.insert(id, state);
+    // Scans of various ages: most from this morning, some from yesterday, every fifth
+    // node's from more than a week ago.
+    let mut states = Vec::new();
+    for (n, i) in w.instances.iter().enumerate() {
+        if i.registered_at.is_none() {
+            continue;
+        }
+        let hours = match n % 5 {
+            4 => 9 * 24 + 3,
+            1 => 30,
+            _ => 6,
+        };
+        let at = now - SignedDuration::from_hours(hours);
+        states.push(crate::cloud::sandbox::patching::patch_state(
+            i,
+            &w.region,
+            n % 3 == 0,
+            at,
+        ));
+    }
+    for state in states {
+        w.patch_states.insert(state.instance_id.clone(), state);
     }
     if let Some(broken) = w
         .instances
@@ -422,8 +431,9 @@ fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
             h.host.agent_version = Some("3.2.1542.0".into());
         }
         h.host.connection_lost = shape >= 2;
-        let state = crate::cloud::sandbox::simulate::patch_state(
-            h.id(),
+        let state = crate::cloud::sandbox::patching::patch_state(
+            &h.host,
+            &w.region,
             shape == 0,
             now - SignedDuration::from_hours(6),
         );
