@@ -372,10 +372,7 @@ async fn instance_patches_over_pages() {
         .collect();
     assert_eq!(
         got,
-        [
-            ("openssl", "MISSING"),
-            ("kernel", "INSTALLED_PENDING_REBOOT")
-        ]
+        [("openssl", "Missing"), ("kernel", "InstalledPendingReboot")]
     );
     assert_eq!(patches[0].severity, "Critical");
     assert_eq!(

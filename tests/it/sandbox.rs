@@ -469,7 +469,7 @@ async fn the_sandbox_hands_over_what_the_reads_would_give() {
                 .await;
             cloud.clock().advance(secs(600));
         }
-        let expected = fetch::snapshot(&read).await;
+        let expected = fetch::check_snapshot(&read).await;
         // Another handle on the world: it cannot be taken, it is read.
         let other = handed.clone();
         let handed = match handed.hand_over() {

@@ -101,12 +101,26 @@ pub(crate) async fn describe_instance_patches(
             kb_id: p.kb_id().to_string(),
             classification: p.classification().to_string(),
             severity: p.severity().to_string(),
-            state: p.state().as_str().to_string(),
+            state: state_name(p.state().as_str()),
             installed_time: timestamp(p.installed_time()).filter(|t| t.as_second() > 0),
         }));
     }
     logged(ACTION, n, out.len());
     Ok(out)
+}
+
+/// A patch's state as the filters and the console name it (`Installed`, `NotApplicable`):
+/// the response spells it `INSTALLED`, `NOT_APPLICABLE`.
+fn state_name(wire: &str) -> String {
+    wire.split('_')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut c = lower.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// DescribePatchBaselines: AWS's baselines and the account's, every page.

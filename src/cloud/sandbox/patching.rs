@@ -4,8 +4,9 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::simulate::seed;
-use super::world::SimInstance;
+use super::world::{SimInstance, World};
 use crate::domain::model::{PatchBaseline, PatchEntry, PatchOperation, PatchState};
+use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
 
 /// The patch group some Linux nodes are in, registered for [`WEB_BASELINE`].
 pub const WEB_GROUP: &str = "web-servers";
@@ -217,4 +218,28 @@ pub fn patches(state: &PatchState, agent_version: Option<&str>) -> Vec<PatchEntr
         installed_time: None,
     });
     out
+}
+
+impl World {
+    /// Patch states as `check` reads them: the managed nodes', their baselines named; no
+    /// read at all when no node is managed.
+    pub(super) fn read_patches_into(&self, snap: &mut Snapshot, t: Timestamp) {
+        if snap.nodes.nodes.is_empty() {
+            return;
+        }
+        snap.patches = snap
+            .nodes
+            .nodes
+            .iter()
+            .filter_map(|n| self.patch_states.get(&n.instance_id).cloned())
+            .collect();
+        crate::domain::patches::name_baselines(&mut snap.patches, &baselines(&self.region));
+        snap.status.insert(
+            Source::Patches,
+            SourceStatus {
+                fetched_at: Some(t),
+                ..SourceStatus::default()
+            },
+        );
+    }
 }

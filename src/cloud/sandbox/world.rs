@@ -354,24 +354,7 @@ impl World {
         self.tick(t);
         let mut snap = self.snapshot_without_instances(t);
         snap.nodes.nodes = self.node_views(t);
-        // Patch states as `check` reads them: the managed nodes', their baselines named.
-        snap.patches = snap
-            .nodes
-            .nodes
-            .iter()
-            .filter_map(|n| self.patch_states.get(&n.instance_id).cloned())
-            .collect();
-        crate::domain::patches::name_baselines(
-            &mut snap.patches,
-            &super::patching::baselines(&self.region),
-        );
-        snap.status.insert(
-            Source::Patches,
-            SourceStatus {
-                fetched_at: Some(t),
-                ..SourceStatus::default()
-            },
-        );
+        self.read_patches_into(&mut snap, t);
         let associated: FastMap<String, String> = self
             .associated_profiles(t)
             .into_iter()

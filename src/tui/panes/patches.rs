@@ -24,24 +24,24 @@ use crate::tui::rows::{Row, Tone, cell};
 
 pub(super) struct Spec;
 
-/// By priority: the node, its compliance, when it was scanned and what it misses stay at
-/// 80 columns; the rest is in the detail.
+/// By priority (lower stays longer): the node, its name, its compliance, when it was
+/// scanned and what it misses stay at 80 columns; the rest is in the detail.
 const COLUMNS: &[Column] = &[
     Column::id("ui.col.node"),
-    Column::new("ui.col.name", 5),
+    Column::new("ui.col.name", 2),
     super::KIND,
-    Column::new("ui.col.baseline", 4),
-    Column::new("ui.col.patch_group", 9),
-    Column::new("ui.col.operation", 7),
+    Column::new("ui.col.baseline", 6),
+    Column::new("ui.col.patch_group", 10),
+    Column::new("ui.col.operation", 8),
     Column::new("ui.col.when", 1),
-    Column::new("ui.col.installed", 10),
-    Column::new("ui.col.other", 12),
-    Column::new("ui.col.pending_reboot", 6),
-    Column::new("ui.col.rejected", 11),
+    Column::new("ui.col.installed", 11),
+    Column::new("ui.col.other", 13),
+    Column::new("ui.col.pending_reboot", 7),
+    Column::new("ui.col.rejected", 12),
     Column::new("ui.col.missing", 2),
     Column::new("ui.col.failed", 3),
-    Column::new("ui.col.na", 8),
-    Column::new("ui.col.crit_sec", 2),
+    Column::new("ui.col.na", 9),
+    Column::new("ui.col.crit_sec", 5),
     Column::new("ui.col.compliance", 0),
 ];
 
