@@ -26,6 +26,7 @@ pub struct Refresh {
     pub patches: Option<u64>,
     pub commands: Option<u64>,
     pub windows: Option<u64>,
+    pub associations: Option<u64>,
 }
 
 impl Refresh {
@@ -40,6 +41,7 @@ impl Refresh {
             (Source::Patches, self.patches),
             (Source::Commands, self.commands),
             (Source::Windows, self.windows),
+            (Source::Associations, self.associations),
         ]
         .into_iter()
         .filter_map(|(s, v)| v.map(|v| (s, v)))
@@ -145,7 +147,7 @@ const KNOWN_TOP: [&str; 12] = [
     "forward",
     "output",
 ];
-const KNOWN_REFRESH: [&str; 9] = [
+const KNOWN_REFRESH: [&str; 10] = [
     "default",
     "endpoints",
     "roles",
@@ -155,6 +157,7 @@ const KNOWN_REFRESH: [&str; 9] = [
     "patches",
     "commands",
     "windows",
+    "associations",
 ];
 
 /// `$XDG_CONFIG_HOME/ssmdeck/config.toml` (`~/.config/ssmdeck/config.toml`).

@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::domain::error::ErrorReport;
 use crate::domain::findings::Finding;
-use crate::domain::model::{Instance, ManagedNode};
+use crate::domain::associations::node_associations;
+use crate::domain::model::{Instance, ManagedNode, StateAssociation};
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
 use crate::i18n::Lang;
@@ -105,6 +106,18 @@ struct InstanceJson<'a> {
     verdict: &'a Verdict,
     summary: String,
     findings: &'a [Finding],
+    /// The State Manager associations that target it (`null`: they could not be read).
+    associations: Option<Vec<AssociationJson<'a>>>,
+}
+
+/// An association that targets an instance, with its overall status.
+#[derive(Debug, Serialize)]
+struct AssociationJson<'a> {
+    association_id: &'a str,
+    name: Option<&'a str>,
+    document: &'a str,
+    status: Option<&'a str>,
+    last_execution: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Serialize)]
@@ -129,6 +142,8 @@ struct InstancesJson<'a> {
     readiness: &'a Readiness,
     instances_by_id: HashMap<&'a str, &'a Instance>,
     nodes: HashMap<&'a str, &'a ManagedNode>,
+    /// `None` when the associations could not be read.
+    associations: Option<&'a [StateAssociation]>,
 }
 
 impl Serialize for InstancesJson<'_> {
@@ -149,6 +164,19 @@ impl Serialize for InstancesJson<'_> {
                 verdict: &r.verdict,
                 summary: instance_summary(r, Lang::En),
                 findings: &r.findings,
+                associations: self.associations.map(|all| {
+                    let tags = inst.map_or(&[][..], |i| i.tags.as_slice());
+                    node_associations(all, &r.instance_id, tags)
+                        .into_iter()
+                        .map(|a| AssociationJson {
+                            association_id: &a.id,
+                            name: a.name.as_deref(),
+                            document: &a.document,
+                            status: a.status.as_deref(),
+                            last_execution: a.last_execution,
+                        })
+                        .collect()
+                }),
             }
         }))
     }
@@ -205,6 +233,7 @@ pub fn write_json<W: std::io::Write>(
         default_role_ready: readiness.default_role_ready,
         sources: Source::CORE
             .iter()
+            .chain([Source::Associations].iter())
             .map(|s| {
                 let st = snapshot.status.get(s);
                 SourceJson {
@@ -266,6 +295,9 @@ pub fn write_json<W: std::io::Write>(
                 .iter()
                 .map(|n| (n.instance_id.as_str(), n))
                 .collect(),
+            associations: snapshot
+                .has_data(Source::Associations)
+                .then_some(snapshot.state_associations.as_slice()),
         },
     };
     serde_json::to_writer_pretty(&mut out, &report)?;

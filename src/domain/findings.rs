@@ -21,6 +21,8 @@ pub enum Rule {
     Imds = 10,
     Policy = 11,
     RemoteRoute = 12,
+    /// An `AWS-GatherSoftwareInventory` association targets the node.
+    Inventory = 13,
 }
 
 impl Rule {
@@ -96,6 +98,10 @@ pub enum Fix {
     /// Run Command `AWS-UpdateSSMAgent` on the instance (from the console; `ssmdeck fix`
     /// does not send commands).
     UpdateAgent {
+        instance_id: String,
+    },
+    /// CreateAssociation `AWS-GatherSoftwareInventory` for the node.
+    SetupInventory {
         instance_id: String,
     },
     /// No safe API call: the change is described with the finding.
@@ -261,6 +267,8 @@ pub enum FindingKind {
     },
     AgentNotRegistered,
     ConnectionLost,
+    /// No `AWS-GatherSoftwareInventory` association targets the managed node.
+    InventoryNotCollected,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -326,6 +334,7 @@ impl FindingKind {
             FindingKind::AgentOutdated { .. } => "agent_outdated",
             FindingKind::AgentNotRegistered => "agent_not_registered",
             FindingKind::ConnectionLost => "connection_lost",
+            FindingKind::InventoryNotCollected => "inventory_not_collected",
         }
     }
 }

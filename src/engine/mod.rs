@@ -90,7 +90,7 @@ impl Intervals {
 /// How often each source refreshes, from the base interval (`--refresh`).
 pub fn interval_of(source: Source, base: Duration) -> Duration {
     match source {
-        Source::Inventory | Source::Windows => base.saturating_mul(6),
+        Source::Inventory | Source::Windows | Source::Associations => base.saturating_mul(6),
         Source::Patches => base.saturating_mul(3),
         _ => base,
     }
@@ -106,6 +106,8 @@ pub enum DetailRequest {
     /// A command's invocations, their whole output read from where it was also written.
     Invocations(String, crate::domain::model::OutputConfig, Vec<String>),
     Window(String),
+    /// An association, and the nodes it targets (their status on it, the first 50).
+    Association(String, Vec<String>),
 }
 
 impl DetailRequest {
@@ -115,7 +117,8 @@ impl DetailRequest {
             Self::Inventory(id)
             | Self::Patches(id)
             | Self::Invocations(id, ..)
-            | Self::Window(id) => id,
+            | Self::Window(id)
+            | Self::Association(id, _) => id,
         }
     }
 }

@@ -128,6 +128,23 @@ pub fn check_text(snapshot: &Snapshot, readiness: &Readiness, lang: Lang) -> Str
             ],
         )
     );
+    if snapshot.has_data(Source::Associations) {
+        let missing = crate::domain::plan::uncollected(readiness, &[]).len();
+        if missing > 0 {
+            let _ = writeln!(
+                out,
+                "{}",
+                tf(
+                    lang,
+                    "check.inventory_not_collected",
+                    &[
+                        ("missing", &missing.to_string()),
+                        ("total", &snapshot.nodes.nodes.len().to_string()),
+                    ],
+                )
+            );
+        }
+    }
     let verdict = match outcome(snapshot, readiness) {
         Outcome::Ready => "check.ready",
         Outcome::NotReady => "check.not_ready",

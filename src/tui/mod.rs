@@ -2,6 +2,7 @@
 //! (`bindings`), the screen's layout, drawing, the event loop.
 
 pub mod app;
+pub mod association_rows;
 pub mod bindings;
 pub mod build;
 pub mod chrome;
@@ -18,9 +19,11 @@ pub mod export;
 pub mod fix_hint;
 pub mod fleet;
 pub mod forwards;
+mod inventory_setup;
 mod header;
 mod keys;
 pub mod lab;
+mod lab_inventory;
 pub mod layout;
 pub mod offload;
 pub mod pager;

@@ -45,9 +45,7 @@ pub(super) fn inventory_entries(
     type_name: &str,
 ) -> CloudResult<Vec<InventoryEntry>> {
     let inst = running_instance(w, instance_id)?;
-    let collected = inst
-        .registered_at
-        .is_some_and(|at| at + w.timing.inventory_after_registration <= now);
+    let collected = super::associations::inventory_at(w, inst, now).is_some();
     Ok(if collected {
         simulate::inventory(inst, type_name, &w.region)
     } else {
@@ -56,12 +54,18 @@ pub(super) fn inventory_entries(
 }
 
 pub(super) fn inventory(w: &World, now: Timestamp) -> Vec<InventorySummary> {
-    let after = w.timing.inventory_after_registration;
+    if !w
+        .state_associations
+        .iter()
+        .any(|a| a.association.collects_inventory())
+    {
+        return Vec::new();
+    }
     w.instances
         .iter()
         .filter_map(|i| {
-            let at = i.registered_at? + after;
-            (at <= now).then(|| InventorySummary {
+            let at = super::associations::inventory_at(w, i, now)?;
+            Some(InventorySummary {
                 instance_id: i.instance.id.clone(),
                 application_count: simulate::apps_of(i).len(),
                 capture_time: Some(at),

@@ -66,6 +66,13 @@ pub struct SimAssociation {
     pub created: Timestamp,
 }
 
+/// A State Manager association and when it was created (its runs follow from that).
+#[derive(Debug, Clone)]
+pub struct SimStateAssociation {
+    pub association: crate::domain::model::StateAssociation,
+    pub created: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimInvocation {
     pub instance_id: String,
@@ -104,6 +111,8 @@ pub struct World {
     pub endpoints: Vec<SimEndpoint>,
     pub instances: Vec<SimInstance>,
     pub associations: Vec<SimAssociation>,
+    /// State Manager associations.
+    pub state_associations: Vec<SimStateAssociation>,
     /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
     pub profiles: Vec<InstanceProfile>,
@@ -141,6 +150,7 @@ impl World {
             endpoints: Vec::new(),
             instances: Vec::new(),
             associations: Vec::new(),
+            state_associations: Vec::new(),
             roles: Vec::new(),
             profiles: Vec::new(),
             commands: Vec::new(),
@@ -309,7 +319,20 @@ impl World {
     pub fn snapshot_at(&self, t: Timestamp) -> Snapshot {
         let mut snap = self.snapshot_without_instances(t);
         snap.instances.instances = self.instance_views(t);
+        self.add_state_associations(&mut snap, t);
         snap
+    }
+
+    /// The State Manager associations, read with the rest.
+    fn add_state_associations(&self, snap: &mut Snapshot, t: Timestamp) {
+        snap.state_associations = super::associations::list(self, t);
+        snap.status.insert(
+            Source::Associations,
+            SourceStatus {
+                fetched_at: Some(t),
+                ..SourceStatus::default()
+            },
+        );
     }
 
     /// [`Self::snapshot_at`], the world consumed: its instances move into the snapshot.
@@ -317,6 +340,7 @@ impl World {
         self.tick(t);
         let mut snap = self.snapshot_without_instances(t);
         snap.nodes.nodes = self.node_views(t);
+        self.add_state_associations(&mut snap, t);
         let associated: FastMap<String, String> = self
             .associated_profiles(t)
             .into_iter()

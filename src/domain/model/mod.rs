@@ -1,10 +1,12 @@
 //! Plain data the whole program shares. Shaped after the AWS APIs, free of SDK types.
 
+mod associations;
 mod fleet;
 mod iam;
 mod instances;
 mod network;
 
+pub use associations::*;
 pub use fleet::*;
 pub use iam::*;
 pub use instances::*;
