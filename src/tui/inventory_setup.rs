@@ -23,11 +23,15 @@ pub(super) fn propose(app: &mut App) -> Vec<Effect> {
     } else {
         Vec::new()
     };
-    let (snapshot, readiness) = app.scope_data(app.plan_scope);
-    if !snapshot.has_data(Source::Associations) {
+    let plan = {
+        let (snapshot, readiness) = app.scope_data(app.plan_scope);
+        snapshot
+            .has_data(Source::Associations)
+            .then(|| plan::plan_inventory(snapshot, readiness, &marked))
+    };
+    let Some(plan) = plan else {
         app.info(t(app.lang, "status.associations_unknown"));
         return Vec::new();
-    }
-    let plan = plan::plan_inventory(snapshot, readiness, &marked);
+    };
     super::plans::open_plan(app, plan, &[])
 }

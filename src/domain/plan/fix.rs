@@ -159,7 +159,7 @@ pub fn plan_fix(
         .map(|i| i.instance_id.clone())
         .collect();
     let scoped_all = vpcs.is_empty() && instances.is_empty();
-    let uncollected = super::uncollected(r, if scoped_all { &[] } else { &scoped });
+    let uncollected = super::uncollected(r, if scoped_all { &[][..] } else { &scoped[..] });
     if !(uncollected.is_empty() || !scoped_all && scoped.is_empty()) {
         plan.push(super::inventory_step(s, &uncollected, !scoped_all));
     }
