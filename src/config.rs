@@ -26,6 +26,7 @@ pub struct Refresh {
     pub patches: Option<u64>,
     pub commands: Option<u64>,
     pub windows: Option<u64>,
+    pub associations: Option<u64>,
 }
 
 impl Refresh {
@@ -40,6 +41,7 @@ impl Refresh {
             (Source::Patches, self.patches),
             (Source::Commands, self.commands),
             (Source::Windows, self.windows),
+            (Source::Associations, self.associations),
         ]
         .into_iter()
         .filter_map(|(s, v)| v.map(|v| (s, v)))
@@ -167,7 +169,7 @@ const KNOWN_TOP: [&str; 13] = [
     "output",
     "patches",
 ];
-const KNOWN_REFRESH: [&str; 9] = [
+const KNOWN_REFRESH: [&str; 10] = [
     "default",
     "endpoints",
     "roles",
@@ -177,6 +179,7 @@ const KNOWN_REFRESH: [&str; 9] = [
     "patches",
     "commands",
     "windows",
+    "associations",
 ];
 
 /// `$XDG_CONFIG_HOME/ssmdeck/config.toml` (`~/.config/ssmdeck/config.toml`).

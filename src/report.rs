@@ -4,9 +4,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::domain::associations::node_associations;
 use crate::domain::error::ErrorReport;
 use crate::domain::findings::Finding;
-use crate::domain::model::{Instance, ManagedNode, NodeKind, PatchOperation, PatchState};
+use crate::domain::model::{
+    Instance, ManagedNode, NodeKind, PatchOperation, PatchState, StateAssociation,
+};
 use crate::domain::patches::PatchPolicy;
 use crate::domain::readiness::{FleetSummary, Readiness, Verdict};
 use crate::domain::snapshot::{Snapshot, Source};
@@ -140,6 +143,8 @@ struct InstanceJson<'a> {
     hybrid: Option<HybridJson<'a>>,
     /// The node's patch state (`null`: never scanned, or not a managed node).
     patch: Option<PatchJson<'a>>,
+    /// The State Manager associations that target it (`null`: they could not be read).
+    associations: Option<Vec<AssociationJson<'a>>>,
 }
 
 /// One node's patch compliance: DescribeInstancePatchStates' fields, its baseline's name,
@@ -195,6 +200,16 @@ impl<'a> PatchJson<'a> {
     }
 }
 
+/// An association that targets an instance, with its overall status.
+#[derive(Debug, Serialize)]
+struct AssociationJson<'a> {
+    association_id: &'a str,
+    name: Option<&'a str>,
+    document: &'a str,
+    status: Option<&'a str>,
+    last_execution: Option<jiff::Timestamp>,
+}
+
 #[derive(Debug, Serialize)]
 struct ReportJson<'a> {
     schema: u32,
@@ -221,6 +236,8 @@ struct InstancesJson<'a> {
     /// When the patch states were read (staleness is judged as of then).
     patches_at: Option<jiff::Timestamp>,
     policy: PatchPolicy,
+    /// `None` when the associations could not be read.
+    associations: Option<&'a [StateAssociation]>,
 }
 
 impl Serialize for InstancesJson<'_> {
@@ -248,6 +265,19 @@ impl Serialize for InstancesJson<'_> {
                     .patches
                     .get(r.instance_id.as_str())
                     .map(|p| PatchJson::of(p, self.patches_at, self.policy)),
+                associations: self.associations.map(|all| {
+                    let tags = inst.map_or(&[][..], |i| i.tags.as_slice());
+                    node_associations(all, &r.instance_id, tags)
+                        .into_iter()
+                        .map(|a| AssociationJson {
+                            association_id: &a.id,
+                            name: a.name.as_deref(),
+                            document: &a.document,
+                            status: a.status.as_deref(),
+                            last_execution: a.last_execution,
+                        })
+                        .collect()
+                }),
             }
         }))
     }
@@ -305,6 +335,7 @@ pub fn write_json<W: std::io::Write>(
         default_role_ready: readiness.default_role_ready,
         sources: Source::CORE
             .iter()
+            .chain([Source::Associations].iter())
             .map(|s| {
                 let st = snapshot.status.get(s);
                 SourceJson {
@@ -373,6 +404,9 @@ pub fn write_json<W: std::io::Write>(
                 .collect(),
             patches_at: snapshot.status(Source::Patches).fetched_at,
             policy,
+            associations: snapshot
+                .has_data(Source::Associations)
+                .then_some(snapshot.state_associations.as_slice()),
         },
     };
     serde_json::to_writer_pretty(&mut out, &report)?;

@@ -9,11 +9,11 @@ use std::future::Future;
 use jiff::Timestamp;
 
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
-    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, PolicyText, ProfileAssociation,
-    Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget,
-    WindowTask,
+    Activation, ActivationRequest, Command, CreateAssociationRequest, CreatedActivation, Identity,
+    Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation, MaintenanceWindow,
+    ManagedNode, NatGateway, NetworkAcl, NodeAssociation, PatchBaseline, PatchEntry, PatchFilter,
+    PatchState, PolicyText, ProfileAssociation, Role, RouteTable, SecurityGroup, StateAssociation,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 pub use crate::domain::error::{CloudError, CloudResult, ErrorKind, ErrorReport};
@@ -301,6 +301,19 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         window_id: &str,
     ) -> impl Future<Output = CloudResult<Vec<WindowExecution>>> + Send;
 
+    /// ListAssociations, every page: State Manager associations with their overview.
+    fn list_associations(&self) -> impl Future<Output = CloudResult<Vec<StateAssociation>>> + Send;
+    /// DescribeAssociation: one association with its parameters.
+    fn describe_association(
+        &self,
+        association_id: &str,
+    ) -> impl Future<Output = CloudResult<StateAssociation>> + Send;
+    /// DescribeInstanceAssociationsStatus, every page: how each association went on a node.
+    fn describe_instance_associations_status(
+        &self,
+        instance_id: &str,
+    ) -> impl Future<Output = CloudResult<Vec<NodeAssociation>>> + Send;
+
     // Dry runs
     /// Whether a `DryRun` write may be sent here; asked before the first one of a run.
     fn dry_run_trust(&self) -> impl Future<Output = CloudResult<DryRunTrust>> + Send;
@@ -411,6 +424,11 @@ pub trait Cloud: Clone + Send + Sync + 'static {
         request: &SendCommandRequest,
     ) -> impl Future<Output = CloudResult<Command>> + Send;
     fn cancel_command(&self, command_id: &str) -> impl Future<Output = CloudResult<()>> + Send;
+    /// CreateAssociation (SSM has no `DryRun`). Returns the association as created.
+    fn create_association(
+        &self,
+        request: &CreateAssociationRequest,
+    ) -> impl Future<Output = CloudResult<StateAssociation>> + Send;
     /// The whole output of `command_id` on `instance_id` from S3 or CloudWatch Logs (`None`:
     /// nothing written there, or not yet).
     fn read_full_output(

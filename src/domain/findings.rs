@@ -25,6 +25,8 @@ pub enum Rule {
     ActivationRole = 13,
     /// Patch compliance: scans too old, critical patches missing (not a readiness step).
     Patching = 14,
+    /// An `AWS-GatherSoftwareInventory` association targets the node.
+    Inventory = 15,
 }
 
 impl Rule {
@@ -100,6 +102,10 @@ pub enum Fix {
     /// Run Command `AWS-UpdateSSMAgent` on the instance (from the console; `ssmdeck fix`
     /// does not send commands).
     UpdateAgent {
+        instance_id: String,
+    },
+    /// CreateAssociation `AWS-GatherSoftwareInventory` for the node.
+    SetupInventory {
         instance_id: String,
     },
     /// No safe API call: the change is described with the finding.
@@ -283,6 +289,8 @@ pub enum FindingKind {
         count: i32,
         baseline: String,
     },
+    /// No `AWS-GatherSoftwareInventory` association targets the managed node.
+    InventoryNotCollected,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -352,6 +360,7 @@ impl FindingKind {
             FindingKind::ActivationRoleNotTrustingSsm { .. } => "activation_role_not_trusting_ssm",
             FindingKind::PatchScanStale { .. } => "patch_scan_stale",
             FindingKind::CriticalPatchesMissing { .. } => "critical_patches_missing",
+            FindingKind::InventoryNotCollected => "inventory_not_collected",
         }
     }
 }

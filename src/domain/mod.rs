@@ -1,5 +1,6 @@
 //! Pure types and rules: no IO, no async, no SDK types, no words.
 
+pub mod associations;
 pub mod error;
 pub mod fast_map;
 pub mod findings;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::model::{
     Command, Identity, Instance, InstanceProfile, InventorySummary, MaintenanceWindow, ManagedNode,
     NatGateway, NetworkAcl, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup,
-    Subnet, Vpc, VpcEndpoint,
+    StateAssociation, Subnet, Vpc, VpcEndpoint,
 };
 
 /// One independently polled group of reads.
@@ -23,12 +23,14 @@ pub enum Source {
     Patches,
     Commands,
     Windows,
+    /// State Manager associations.
+    Associations,
 }
 
 impl Source {
     /// What readiness needs (and `check` reads).
     pub const CORE: [Source; 4] = [Self::Network, Self::Instances, Self::Iam, Self::Nodes];
-    pub const ALL: [Source; 8] = [
+    pub const ALL: [Source; 9] = [
         Self::Network,
         Self::Instances,
         Self::Iam,
@@ -37,6 +39,7 @@ impl Source {
         Self::Patches,
         Self::Commands,
         Self::Windows,
+        Self::Associations,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -48,6 +51,7 @@ impl Source {
             Self::Patches => "patches",
             Self::Commands => "commands",
             Self::Windows => "windows",
+            Self::Associations => "associations",
         }
     }
 }
@@ -115,6 +119,8 @@ pub struct Snapshot {
     pub patches: Vec<PatchState>,
     pub commands: Vec<Command>,
     pub windows: Vec<MaintenanceWindow>,
+    /// State Manager associations (ListAssociations).
+    pub state_associations: Vec<StateAssociation>,
     pub status: BTreeMap<Source, SourceStatus>,
 }
 

@@ -5,7 +5,7 @@ use futures::{StreamExt, TryFutureExt, stream};
 use crate::cloud::{Cloud, CloudError, CloudResult, PATCH_STATES_MAX_IDS, VpcDnsAttribute};
 use crate::domain::model::{
     Command, InventorySummary, MaintenanceWindow, PatchState, Role, RolePolicies,
-    SSM_SERVICE_PRINCIPAL,
+    SSM_SERVICE_PRINCIPAL, StateAssociation,
 };
 use crate::domain::policy::AGENT_ACTIONS;
 use crate::domain::readiness::{Access, role_access};
@@ -26,6 +26,7 @@ pub enum Fetched {
     Patches(CloudResult<Vec<PatchState>>),
     Commands(CloudResult<Vec<Command>>),
     Windows(CloudResult<Vec<MaintenanceWindow>>),
+    Associations(CloudResult<Vec<StateAssociation>>),
 }
 
 /// Concurrent DescribeInstancePatchStates batches at most.
@@ -44,6 +45,7 @@ impl Fetched {
             Self::Patches(_) => Source::Patches,
             Self::Commands(_) => Source::Commands,
             Self::Windows(_) => Source::Windows,
+            Self::Associations(_) => Source::Associations,
         }
     }
 
@@ -56,7 +58,8 @@ impl Fetched {
             | Self::Inventory(Err(e))
             | Self::Patches(Err(e))
             | Self::Commands(Err(e))
-            | Self::Windows(Err(e)) => Some(e.clone()),
+            | Self::Windows(Err(e))
+            | Self::Associations(Err(e)) => Some(e.clone()),
             _ => None,
         }
     }
@@ -73,6 +76,7 @@ pub async fn fetch<C: Cloud>(cloud: &C, source: Source, managed: &[String]) -> F
         Source::Patches => Fetched::Patches(patch_states(cloud, managed).await),
         Source::Commands => Fetched::Commands(cloud.list_commands().await),
         Source::Windows => Fetched::Windows(cloud.describe_maintenance_windows().await),
+        Source::Associations => Fetched::Associations(cloud.list_associations().await),
     }
 }
 
@@ -281,6 +285,9 @@ pub fn apply(
         Fetched::Patches(Ok(d)) => Some(Box::new(replace(&mut snapshot.patches, d))),
         Fetched::Commands(Ok(d)) => Some(Box::new(replace(&mut snapshot.commands, d))),
         Fetched::Windows(Ok(d)) => Some(Box::new(replace(&mut snapshot.windows, d))),
+        Fetched::Associations(Ok(d)) => {
+            Some(Box::new(replace(&mut snapshot.state_associations, d)))
+        }
         _ => None,
     };
     let status = snapshot.status.entry(source).or_default();
@@ -325,15 +332,16 @@ pub fn apply_noting_change(
     (apply(snapshot, fetched, at), ok && !same)
 }
 
-/// Every source once, concurrently: what `ssmdeck check` reports on.
+/// The core sources and the associations once, concurrently: what `ssmdeck check` reports on.
 pub async fn snapshot<C: Cloud>(cloud: &C) -> Snapshot {
     let mut snap = Snapshot::default();
-    let (identity, n, i, r, m) = futures::join!(
+    let (identity, n, i, r, m, a) = futures::join!(
         cloud.identity(),
         fetch(cloud, Source::Network, &[]),
         fetch(cloud, Source::Instances, &[]),
         fetch(cloud, Source::Iam, &[]),
         fetch(cloud, Source::Nodes, &[]),
+        fetch(cloud, Source::Associations, &[]),
     );
     match identity {
         Ok(id) => snap.identity = id,
@@ -343,7 +351,7 @@ pub async fn snapshot<C: Cloud>(cloud: &C) -> Snapshot {
         }
     }
     let at = cloud.now();
-    for f in [n, i, r, m] {
+    for f in [n, i, r, m, a] {
         apply(&mut snap, f, at);
     }
     snap

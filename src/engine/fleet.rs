@@ -5,8 +5,8 @@ use futures::{StreamExt, stream};
 
 use crate::cloud::{Cloud, CloudError, CloudResult, SEND_COMMAND_MAX_TARGETS, SendCommandRequest};
 use crate::domain::model::{
-    Command, InventoryEntry, Invocation, OutputConfig, PatchEntry, PatchFilter, WindowExecution,
-    WindowTarget, WindowTask,
+    Command, InventoryEntry, Invocation, NodeAssociation, OutputConfig, PatchEntry, PatchFilter,
+    StateAssociation, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// Invocations whose full output is fetched (GetCommandInvocation) when a command is opened.
@@ -18,7 +18,20 @@ pub struct InventoryDetail {
     pub applications: Vec<InventoryEntry>,
     pub network: Vec<InventoryEntry>,
     pub information: Vec<InventoryEntry>,
+    /// Which associations ran on the node and how (empty when they could not be read).
+    pub associations: Vec<NodeAssociation>,
 }
+
+/// An association (DescribeAssociation) and how it went on the nodes it targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssociationDetail {
+    pub association: StateAssociation,
+    pub nodes: Vec<NodeAssociation>,
+}
+
+/// Nodes whose status is read when an association is opened.
+const ASSOCIATION_NODES_LIMIT: usize = 50;
+const ASSOCIATION_NODES_CONCURRENCY: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowDetail {
@@ -47,6 +60,10 @@ pub enum Detail {
         window_id: String,
         result: Result<WindowDetail, String>,
     },
+    Association {
+        association_id: String,
+        result: Result<AssociationDetail, String>,
+    },
 }
 
 /// A node's patches that pass `filter` (DescribeInstancePatches' `Filters`), most severe
@@ -62,15 +79,52 @@ pub async fn patches<C: Cloud>(
 }
 
 pub async fn inventory<C: Cloud>(cloud: &C, instance_id: &str) -> CloudResult<InventoryDetail> {
-    let (applications, network, information) = futures::try_join!(
-        cloud.list_inventory_entries(instance_id, "AWS:Application"),
-        cloud.list_inventory_entries(instance_id, "AWS:Network"),
-        cloud.list_inventory_entries(instance_id, "AWS:InstanceInformation"),
-    )?;
+    let (entries, associations) = futures::join!(
+        async {
+            futures::try_join!(
+                cloud.list_inventory_entries(instance_id, "AWS:Application"),
+                cloud.list_inventory_entries(instance_id, "AWS:Network"),
+                cloud.list_inventory_entries(instance_id, "AWS:InstanceInformation"),
+            )
+        },
+        cloud.describe_instance_associations_status(instance_id),
+    );
+    let (applications, network, information) = entries?;
+    let associations = associations
+        .inspect_err(|e| tracing::warn!(error = %e, "node associations unknown"))
+        .unwrap_or_default();
     Ok(InventoryDetail {
         applications,
         network,
         information,
+        associations,
+    })
+}
+
+/// DescribeAssociation, and DescribeInstanceAssociationsStatus on the first 50 of `nodes`
+/// (this association's entry of each).
+pub async fn association<C: Cloud>(
+    cloud: &C,
+    association_id: &str,
+    nodes: &[String],
+) -> CloudResult<AssociationDetail> {
+    let association = cloud.describe_association(association_id).await?;
+    let ids: Vec<String> = nodes.iter().take(ASSOCIATION_NODES_LIMIT).cloned().collect();
+    let per_node: Vec<CloudResult<Vec<NodeAssociation>>> = stream::iter(ids)
+        .map(|id| async move { cloud.describe_instance_associations_status(&id).await })
+        .buffered(ASSOCIATION_NODES_CONCURRENCY)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for r in per_node {
+        out.extend(
+            r?.into_iter()
+                .filter(|a| a.association_id == association_id),
+        );
+    }
+    Ok(AssociationDetail {
+        association,
+        nodes: out,
     })
 }
 

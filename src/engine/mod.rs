@@ -91,7 +91,7 @@ impl Intervals {
 /// How often each source refreshes, from the base interval (`--refresh`).
 pub fn interval_of(source: Source, base: Duration) -> Duration {
     match source {
-        Source::Inventory | Source::Windows => base.saturating_mul(6),
+        Source::Inventory | Source::Windows | Source::Associations => base.saturating_mul(6),
         Source::Patches => base.saturating_mul(3),
         _ => base,
     }
@@ -108,6 +108,8 @@ pub enum DetailRequest {
     /// A command's invocations, their whole output read from where it was also written.
     Invocations(String, crate::domain::model::OutputConfig, Vec<String>),
     Window(String),
+    /// An association, and the nodes it targets (their status on it, the first 50).
+    Association(String, Vec<String>),
 }
 
 impl DetailRequest {
@@ -117,7 +119,8 @@ impl DetailRequest {
             Self::Inventory(id)
             | Self::Patches(id, _)
             | Self::Invocations(id, ..)
-            | Self::Window(id) => id,
+            | Self::Window(id)
+            | Self::Association(id, _) => id,
         }
     }
 }

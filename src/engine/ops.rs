@@ -100,5 +100,11 @@ async fn detail<C: Cloud>(cloud: &C, request: DetailRequest) -> fleet::Detail {
             result: fleet::window(cloud, &id).await.map_err(|e| e.to_string()),
             window_id: id,
         },
+        DetailRequest::Association(id, nodes) => fleet::Detail::Association {
+            result: fleet::association(cloud, &id, &nodes)
+                .await
+                .map_err(|e| e.to_string()),
+            association_id: id,
+        },
     }
 }

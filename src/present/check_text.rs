@@ -149,6 +149,23 @@ pub fn check_text(
         )
     );
     patch_line(&mut out, snapshot, policy, lang);
+    if snapshot.has_data(Source::Associations) {
+        let missing = crate::domain::plan::uncollected(readiness, &[]).len();
+        if missing > 0 {
+            let _ = writeln!(
+                out,
+                "{}",
+                tf(
+                    lang,
+                    "check.inventory_not_collected",
+                    &[
+                        ("missing", &missing.to_string()),
+                        ("total", &snapshot.nodes.nodes.len().to_string()),
+                    ],
+                )
+            );
+        }
+    }
     let verdict = match outcome(snapshot, readiness) {
         Outcome::Ready => "check.ready",
         Outcome::NotReady => "check.not_ready",

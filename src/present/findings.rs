@@ -96,6 +96,7 @@ pub fn fix_route(fix: &Fix) -> FixRoute {
         Fix::CreateRole => (&[("roles", "create_role")], false),
         Fix::AttachCorePolicy { .. } => (&[("roles", "create_role"), ("instances", "fix")], false),
         Fix::AttachProfile { .. } => (&[("instances", "attach"), ("instances", "fix")], false),
+        Fix::SetupInventory { .. } => (&[("inventory", "setup_inventory")], false),
         Fix::AllowNetworkAcl {
             rule_number: None, ..
         }
@@ -281,7 +282,8 @@ fn params(f: &Finding, lang: Lang) -> Vec<(&'static str, String)> {
         | FindingKind::NoInstanceProfile { .. }
         | FindingKind::AssociationPending
         | FindingKind::AgentNotRegistered
-        | FindingKind::ConnectionLost => Vec::new(),
+        | FindingKind::ConnectionLost
+        | FindingKind::InventoryNotCollected => Vec::new(),
         FindingKind::PatchScanStale {
             age_days,
             stale_after_days,
@@ -369,6 +371,9 @@ pub fn fix_text(fix: &Fix, lang: Lang) -> String {
         }
         Fix::UpdateAgent { instance_id } => {
             tf(lang, "fix.update_agent", &[("instance", instance_id)])
+        }
+        Fix::SetupInventory { instance_id } => {
+            tf(lang, "fix.setup_inventory", &[("instance", instance_id)])
         }
         Fix::Manual => t(lang, "fix.manual_see_finding"),
         Fix::Wait => t(lang, "fix.wait"),

@@ -15,6 +15,7 @@ pub fn plan_title(plan: &Plan, lang: Lang) -> String {
         Subject::Role { name } => tf(lang, "plan.title.role", &[("role", name)]),
         Subject::RolePolicy { role } => tf(lang, "plan.title.role_policy", &[("role", role)]),
         Subject::Attach { profile } => tf(lang, "plan.title.attach", &[("profile", profile)]),
+        Subject::Inventory => t(lang, "plan.title.inventory"),
         Subject::Fix => t(lang, "plan.title.fix"),
     };
     if plan.place.is_empty() {
@@ -86,6 +87,15 @@ pub fn step_title(step: &Step, lang: Lang) -> String {
                 )
             }
         }
+        StepTitle::Inventory { nodes, every } => tf(
+            lang,
+            if *every {
+                "plan.step.inventory_every"
+            } else {
+                "plan.step.inventory"
+            },
+            &[("count", &nodes.to_string())],
+        ),
         StepTitle::Manual => t(lang, "plan.step.manual"),
     }
 }
@@ -242,6 +252,25 @@ pub fn call_text(call: &Call) -> String {
             replaces,
         } => format!(
             "ReplaceIamInstanceProfileAssociation {association_id} ({instance_id}): {replaces} → {profile}"
+        ),
+        Call::CreateAssociation {
+            name,
+            document,
+            targets,
+            schedule,
+            parameters,
+        } => format!(
+            "CreateAssociation {document} name {name} targets {} schedule {schedule} parameters {}",
+            targets
+                .iter()
+                .map(|t| t.text())
+                .collect::<Vec<_>>()
+                .join(" "),
+            parameters
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.join(",")))
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }

@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use crate::present::instance_summary;
 
 /// The columns, in order.
-pub const HEADER: [&str; 34] = [
+pub const HEADER: [&str; 35] = [
     "account",
     "region",
     "instance_id",
@@ -49,6 +49,7 @@ pub const HEADER: [&str; 34] = [
     "patch_not_applicable",
     "patch_critical_non_compliant",
     "patch_stale",
+    "inventory_association",
 ];
 
 /// The report's rows, written as they are made (a large fleet is never held as text).
@@ -178,6 +179,7 @@ impl<W: Write> CheckCsv<W> {
                     (Some(p), Some(at)) => self.policy.is_stale(p, at).to_string(),
                     _ => String::new(),
                 },
+                inventory_association(snapshot, &r.instance_id, inst.copied()),
             ];
             self.out.write_record(&record)?;
         }
@@ -223,4 +225,19 @@ fn kinds(findings: &[Finding], severity: Severity) -> String {
         }
     }
     out.join(";")
+}
+
+/// The association that collects the instance's inventory (its name, else its id), `none`,
+/// or empty when the associations could not be read.
+fn inventory_association(
+    s: &Snapshot,
+    id: &str,
+    inst: Option<&crate::domain::model::Instance>,
+) -> String {
+    if !s.has_data(crate::domain::snapshot::Source::Associations) {
+        return String::new();
+    }
+    let tags = inst.map_or(&[][..], |i| i.tags.as_slice());
+    crate::domain::associations::inventory_association(&s.state_associations, id, tags)
+        .map_or_else(|| "none".to_string(), |a| a.label().to_string())
 }

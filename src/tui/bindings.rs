@@ -60,6 +60,8 @@ pub enum Action {
     EndForward,
     /// `X`: any Command document on the marked nodes.
     RunDocument,
+    /// An inventory association for the nodes whose inventory is not collected.
+    SetupInventory,
     /// In a form: the next and previous allowed value.
     NextValue,
     PrevValue,
@@ -227,6 +229,15 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
             "fix",
             &[Pane(crate::tui::app::Pane::Instances)],
             &["f"],
+        ),
+        (
+            SetupInventory,
+            "setup_inventory",
+            &[
+                Pane(crate::tui::app::Pane::Inventory),
+                Pane(crate::tui::app::Pane::Associations),
+            ],
+            &["c"],
         ),
         (RunCommand, "run_command", RUN, &["x"]),
         (RunDocument, "run_document", RUN, &["X"]),

@@ -16,6 +16,7 @@ pub enum DrillKind {
     Patches,
     Command,
     Window,
+    Association,
 }
 
 /// An opened row: its own table, and lines shown above it.
@@ -41,6 +42,7 @@ impl Drill {
             DrillKind::Patches => "ui.drill.patches",
             DrillKind::Command => "ui.drill.invocations",
             DrillKind::Window => "ui.drill.window",
+            DrillKind::Association => "ui.drill.association",
         };
         crate::i18n::tf(lang, key, &[("id", &self.id)])
     }
@@ -52,6 +54,7 @@ impl Drill {
             DrillKind::Patches => drill_rows::PATCH_ENTRY_COLUMNS,
             DrillKind::Command => drill_rows::INVOCATION_COLUMNS,
             DrillKind::Window => drill_rows::WINDOW_DETAIL_COLUMNS,
+            DrillKind::Association => super::association_rows::NODE_COLUMNS,
         }
     }
 
@@ -65,6 +68,9 @@ impl Drill {
                 self.targets.clone(),
             ),
             DrillKind::Window => DetailRequest::Window(self.id.clone()),
+            DrillKind::Association => {
+                DetailRequest::Association(self.id.clone(), self.targets.clone())
+            }
         }
     }
 }
@@ -72,7 +78,7 @@ impl Drill {
 pub fn opens_detail(pane: Pane) -> bool {
     matches!(
         pane,
-        Pane::Inventory | Pane::Patches | Pane::Commands | Pane::Windows
+        Pane::Inventory | Pane::Patches | Pane::Commands | Pane::Windows | Pane::Associations
     )
 }
 
@@ -91,11 +97,15 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
         Pane::Inventory => DrillKind::Inventory,
         Pane::Patches => DrillKind::Patches,
         Pane::Commands => DrillKind::Command,
+        Pane::Associations => DrillKind::Association,
         _ => DrillKind::Window,
     };
     let command = app.snapshot.commands.iter().find(|c| c.id == id);
     let output = command.map(|c| c.output.clone()).unwrap_or_default();
-    let targets = command.map(|c| c.instance_ids.clone()).unwrap_or_default();
+    let targets = match kind {
+        DrillKind::Association => super::association_rows::targeted_nodes(&app.snapshot, &id),
+        _ => command.map(|c| c.instance_ids.clone()).unwrap_or_default(),
+    };
     let drill = Drill {
         kind,
         id,
@@ -212,6 +222,21 @@ pub fn on_detail(app: &mut App, detail: Detail) {
             result
                 .as_ref()
                 .map(|d| (drill_rows::window_detail_rows(d, now, lang), Vec::new()))
+                .map_err(Clone::clone),
+        ),
+        Detail::Association {
+            association_id,
+            result,
+        } => (
+            association_id,
+            result
+                .as_ref()
+                .map(|d| {
+                    (
+                        super::association_rows::node_rows(&d.nodes, now, lang),
+                        super::association_rows::header(d, now, lang),
+                    )
+                })
                 .map_err(Clone::clone),
         ),
     };

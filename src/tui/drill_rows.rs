@@ -121,6 +121,7 @@ pub fn inventory_header(d: &InventoryDetail, lang: Lang) -> Vec<String> {
             ],
         ));
     }
+    out.extend(super::association_rows::node_lines(&d.associations, lang));
     for i in &d.information {
         out.push(tf(
             lang,

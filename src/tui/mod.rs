@@ -2,6 +2,7 @@
 //! (`bindings`), the screen's layout, drawing, the event loop.
 
 pub mod app;
+pub mod association_rows;
 pub mod bindings;
 pub mod build;
 pub mod chrome;
@@ -20,8 +21,10 @@ pub mod fleet;
 mod fleet_targets;
 pub mod forwards;
 mod header;
+mod inventory_setup;
 mod keys;
 pub mod lab;
+mod lab_inventory;
 pub mod layout;
 pub mod offload;
 pub mod pager;

@@ -433,5 +433,9 @@ pub(super) fn lab_enter(app: &mut App) -> Vec<Effect> {
         LabAction::Scan { instance_ids } => {
             fleet::propose_for(app, ProposalKind::Scan, &instance_ids)
         }
+        LabAction::SetupInventory { instance_ids } => {
+            let plan = plan::plan_inventory(snapshot, readiness, &instance_ids);
+            open_plan(app, plan, &[])
+        }
     }
 }

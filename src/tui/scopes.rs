@@ -261,6 +261,15 @@ pub fn merge(
                 }
             }
         }
+        Source::Associations => {
+            merged.state_associations.clear();
+            for (i, v) in each() {
+                for a in &v.snapshot.state_associations {
+                    owner.insert(a.id.clone(), i);
+                    merged.state_associations.push(a.clone());
+                }
+            }
+        }
     }
     merged.status.insert(source, merged_status(views, source));
 }

@@ -9,8 +9,10 @@
 
 mod activations;
 mod agent_update;
+mod associations;
 mod audit_log;
 mod aws_mocks;
+mod aws_mocks_associations;
 mod aws_mocks_commands;
 mod badinput;
 mod catalog;

@@ -81,6 +81,7 @@ fn errors_of(source: Source) -> Vec<Fetched> {
             Source::Patches => Fetched::Patches(Err(e)),
             Source::Commands => Fetched::Commands(Err(e)),
             Source::Windows => Fetched::Windows(Err(e)),
+            Source::Associations => Fetched::Associations(Err(e)),
         })
         .collect()
 }
@@ -96,6 +97,7 @@ fn empties() -> Vec<Fetched> {
         Fetched::Patches(Ok(vec![])),
         Fetched::Commands(Ok(vec![])),
         Fetched::Windows(Ok(vec![])),
+        Fetched::Associations(Ok(vec![])),
     ]
 }
 

@@ -10,6 +10,7 @@ pub mod intercept;
 mod simulate;
 mod ssm;
 mod ssm_activations;
+mod ssm_associations;
 mod ssm_commands;
 mod ssm_documents;
 mod ssm_patches;
@@ -42,6 +43,7 @@ use crate::domain::model::{
     NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, ProfileAssociation, Role,
     RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
+use crate::domain::model::{CreateAssociationRequest, NodeAssociation, StateAssociation};
 
 /// Writes one read or write to the debug log: `op=ec2:DescribeInstances pages=1 items=1000`
 /// (requests are counted by the clients' [`Recorder`]).
@@ -269,6 +271,23 @@ impl Cloud for AwsCloud {
         self.own(ssm::describe_maintenance_window_executions(&self.ssm, window_id).await)
     }
 
+    async fn list_associations(&self) -> CloudResult<Vec<StateAssociation>> {
+        self.own(ssm_associations::list_associations(&self.ssm).await)
+    }
+
+    async fn describe_association(&self, association_id: &str) -> CloudResult<StateAssociation> {
+        self.own(ssm_associations::describe_association(&self.ssm, association_id).await)
+    }
+
+    async fn describe_instance_associations_status(
+        &self,
+        instance_id: &str,
+    ) -> CloudResult<Vec<NodeAssociation>> {
+        self.own(
+            ssm_associations::describe_instance_associations_status(&self.ssm, instance_id).await,
+        )
+    }
+
     async fn dry_run_trust(&self) -> CloudResult<DryRunTrust> {
         let known = match self.dry_run.lock() {
             Ok(t) => t.clone(),
@@ -453,6 +472,13 @@ impl Cloud for AwsCloud {
 
     async fn send_command(&self, request: &SendCommandRequest) -> CloudResult<Command> {
         self.own(ssm_commands::send_command(&self.ssm, request).await)
+    }
+
+    async fn create_association(
+        &self,
+        request: &CreateAssociationRequest,
+    ) -> CloudResult<StateAssociation> {
+        self.own(ssm_associations::create_association(&self.ssm, request).await)
     }
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {

@@ -1,6 +1,7 @@
 //! The embedded sandbox: an in-memory account that behaves like AWS.
 
 mod activations;
+mod associations;
 pub mod clock;
 mod documents;
 mod ec2;
@@ -36,6 +37,7 @@ use crate::domain::model::{
     NetworkAcl, PatchBaseline, PatchEntry, PatchFilter, PatchState, ProfileAssociation, Role,
     RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
+use crate::domain::model::{CreateAssociationRequest, NodeAssociation, StateAssociation};
 
 #[derive(Clone)]
 pub struct SandboxCloud {
@@ -299,6 +301,21 @@ impl Cloud for SandboxCloud {
         self.with(|w, now| ssm::invocation(w, now, command_id, instance_id))
     }
 
+    async fn list_associations(&self) -> CloudResult<Vec<StateAssociation>> {
+        self.with(|w, now| Ok(associations::list(w, now)))
+    }
+
+    async fn describe_association(&self, association_id: &str) -> CloudResult<StateAssociation> {
+        self.with(|w, now| associations::describe(w, now, association_id))
+    }
+
+    async fn describe_instance_associations_status(
+        &self,
+        id: &str,
+    ) -> CloudResult<Vec<NodeAssociation>> {
+        self.with(|w, now| associations::node_status(w, now, id))
+    }
+
     async fn describe_maintenance_windows(&self) -> CloudResult<Vec<MaintenanceWindow>> {
         self.with(|w, _| Ok(w.windows.clone()))
     }
@@ -475,6 +492,13 @@ impl Cloud for SandboxCloud {
             return self.write(|w, now| ssm::send_to_ids(w, now, &resolved));
         }
         self.write(|w, now| ssm::send_to_ids(w, now, request))
+    }
+
+    async fn create_association(
+        &self,
+        request: &CreateAssociationRequest,
+    ) -> CloudResult<StateAssociation> {
+        self.write(|w, now| associations::create(w, now, request))
     }
 
     async fn cancel_command(&self, command_id: &str) -> CloudResult<()> {

@@ -18,7 +18,11 @@ use crate::domain::model::{
 };
 
 /// The running instance or registered hybrid server behind `id`.
-fn host<'a>(w: &'a World, now: Timestamp, id: &str) -> CloudResult<&'a super::world::SimInstance> {
+pub(super) fn host<'a>(
+    w: &'a World,
+    now: Timestamp,
+    id: &str,
+) -> CloudResult<&'a super::world::SimInstance> {
     w.host(id, now)
         .ok_or_else(|| CloudError::NotFound(format!("instance {id} does not exist")))
 }
@@ -56,9 +60,7 @@ pub(super) fn inventory_entries(
     type_name: &str,
 ) -> CloudResult<Vec<InventoryEntry>> {
     let inst = host(w, now, instance_id)?;
-    let collected = inst
-        .registered_at
-        .is_some_and(|at| at + w.timing.inventory_after_registration <= now);
+    let collected = super::associations::inventory_at(w, inst, now).is_some();
     Ok(if collected {
         simulate::inventory(inst, type_name, &w.region)
     } else {
@@ -67,11 +69,17 @@ pub(super) fn inventory_entries(
 }
 
 pub(super) fn inventory(w: &World, now: Timestamp) -> Vec<InventorySummary> {
-    let after = w.timing.inventory_after_registration;
+    if !w
+        .state_associations
+        .iter()
+        .any(|a| a.association.collects_inventory())
+    {
+        return Vec::new();
+    }
     w.hosts()
         .filter_map(|i| {
-            let at = i.registered_at? + after;
-            (at <= now).then(|| InventorySummary {
+            let at = super::associations::inventory_at(w, i, now)?;
+            Some(InventorySummary {
                 instance_id: i.instance.id.clone(),
                 application_count: simulate::apps_of(i).len(),
                 capture_time: Some(at),

@@ -119,6 +119,13 @@ pub struct SimAssociation {
     pub created: Timestamp,
 }
 
+/// A State Manager association and when it was created (its runs follow from that).
+#[derive(Debug, Clone)]
+pub struct SimStateAssociation {
+    pub association: crate::domain::model::StateAssociation,
+    pub created: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 pub struct SimInvocation {
     pub instance_id: String,
@@ -159,6 +166,8 @@ pub struct World {
     /// Servers outside AWS registered with a hybrid activation.
     pub hybrid_nodes: Vec<super::hybrid::SimHybrid>,
     pub associations: Vec<SimAssociation>,
+    /// State Manager associations.
+    pub state_associations: Vec<SimStateAssociation>,
     /// Roles with every policy document (the reads hand out what AWS would).
     pub roles: Vec<Role>,
     pub profiles: Vec<InstanceProfile>,
@@ -200,6 +209,7 @@ impl World {
             instances: Vec::new(),
             hybrid_nodes: Vec::new(),
             associations: Vec::new(),
+            state_associations: Vec::new(),
             roles: Vec::new(),
             profiles: Vec::new(),
             commands: Vec::new(),
@@ -346,7 +356,20 @@ impl World {
     pub fn snapshot_at(&self, t: Timestamp) -> Snapshot {
         let mut snap = self.snapshot_without_instances(t);
         snap.instances.instances = self.instance_views(t);
+        self.add_state_associations(&mut snap, t);
         snap
+    }
+
+    /// The State Manager associations, read with the rest.
+    fn add_state_associations(&self, snap: &mut Snapshot, t: Timestamp) {
+        snap.state_associations = super::associations::list(self, t);
+        snap.status.insert(
+            Source::Associations,
+            SourceStatus {
+                fetched_at: Some(t),
+                ..SourceStatus::default()
+            },
+        );
     }
 
     /// [`Self::snapshot_at`], the world consumed: its instances move into the snapshot.
@@ -355,6 +378,7 @@ impl World {
         let mut snap = self.snapshot_without_instances(t);
         snap.nodes.nodes = self.node_views(t);
         self.read_patches_into(&mut snap, t);
+        self.add_state_associations(&mut snap, t);
         let associated: FastMap<String, String> = self
             .associated_profiles(t)
             .into_iter()

@@ -1,12 +1,14 @@
 //! Plain data the whole program shares. Shaped after the AWS APIs, free of SDK types.
 
 mod activation;
+mod associations;
 mod fleet;
 mod iam;
 mod instances;
 mod network;
 
 pub use activation::*;
+pub use associations::*;
 pub use fleet::*;
 pub use iam::*;
 pub use instances::*;

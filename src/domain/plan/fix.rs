@@ -160,6 +160,17 @@ pub fn plan_fix(
         plan.steps.extend(plan_attach(s, &targets, role_name).steps);
     }
     plan.push(manual_step(&blockers));
+    let scoped: Vec<String> = r
+        .instances
+        .iter()
+        .filter(|i| scope.includes(s, i))
+        .map(|i| i.instance_id.clone())
+        .collect();
+    let scoped_all = vpcs.is_empty() && instances.is_empty();
+    let uncollected = super::uncollected(r, if scoped_all { &[][..] } else { &scoped[..] });
+    if !(uncollected.is_empty() || !scoped_all && scoped.is_empty()) {
+        plan.push(super::inventory_step(s, &uncollected, !scoped_all));
+    }
     plan.steps
         .retain(|st| !st.calls.is_empty() || !st.notes.is_empty());
     plan

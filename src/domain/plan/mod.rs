@@ -4,15 +4,17 @@
 
 mod fix;
 mod iam;
+mod inventory;
 mod network;
 
 use serde::Serialize;
 
 use super::findings::Finding;
-use super::model::{EndpointType, VpcDnsAttribute};
+use super::model::{AssociationTarget, EndpointType, VpcDnsAttribute};
 
 pub use fix::{PlanScope, blockers_in_scope, plan_fix};
 pub use iam::{plan_attach, plan_role, plan_role_policy};
+pub use inventory::{ASSOCIATION_MAX_IDS, inventory_step, plan_inventory, uncollected};
 pub use network::{endpoint_subnets, plan_endpoints};
 
 /// Name of the security group ssmdeck creates for endpoints.
@@ -98,6 +100,14 @@ pub enum Call {
         profile: String,
         replaces: String,
     },
+    /// SSM has no `DryRun`: a dry run only describes it.
+    CreateAssociation {
+        name: String,
+        document: String,
+        targets: Vec<AssociationTarget>,
+        schedule: String,
+        parameters: Vec<(String, Vec<String>)>,
+    },
 }
 
 impl Call {
@@ -120,6 +130,7 @@ impl Call {
             Call::ReplaceIamInstanceProfileAssociation { .. } => {
                 "ec2:ReplaceIamInstanceProfileAssociation"
             }
+            Call::CreateAssociation { .. } => "ssm:CreateAssociation",
         }
     }
 
@@ -145,6 +156,8 @@ pub enum StepKind {
     Role,
     RolePolicy,
     Attach,
+    /// An inventory association for the nodes whose inventory is not collected.
+    Inventory,
     /// What no API call here can change safely: said precisely, done by hand.
     Manual,
 }
@@ -202,6 +215,11 @@ pub enum StepTitle {
         profile: String,
         count: usize,
         replaces: usize,
+    },
+    /// `every`: one association for every managed node (`InstanceIds=*`).
+    Inventory {
+        nodes: usize,
+        every: bool,
     },
     Manual,
 }
@@ -274,6 +292,8 @@ pub enum Subject {
     Attach {
         profile: String,
     },
+    /// Inventory collection for the nodes that lack it.
+    Inventory,
     /// Everything `fix` would do.
     #[default]
     Fix,

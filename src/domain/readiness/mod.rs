@@ -316,6 +316,14 @@ fn evaluate_instance(
     let node = ix.nodes.get(inst.id.as_str()).copied();
     agent::update_rules(&inst.id, node, &ix.newest_agents, &mut findings);
     let verdict = agent::verdict(inst, node, nodes_known, &mut findings);
+    // Inventory: known only once the associations were read, for a node that is managed.
+    if node.is_some() && s.has_data(Source::Associations) {
+        findings.extend(crate::domain::associations::inventory_finding(
+            &s.state_associations,
+            &inst.id,
+            &inst.tags,
+        ));
+    }
     findings.sort_by_key(|f| (f.severity, f.rule));
     // Kept for the whole fleet: no room for findings that will never come.
     findings.shrink_to_fit();

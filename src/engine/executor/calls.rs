@@ -95,6 +95,7 @@ pub(super) async fn run_call<C: Cloud>(
         | Call::AuthorizeSecurityGroupEgress { .. }
         | Call::ModifyInstanceMetadataOptions { .. }
         | Call::CreateNetworkAclEntry { .. } => super::checked::run_checked(cloud, call).await,
+        Call::CreateAssociation { .. } => super::association::create(cloud, call).await,
         Call::CreateSecurityGroup {
             vpc_id,
             name,

@@ -2,6 +2,7 @@
 //! ([`apply`]), each re-checked first so that a second run (or a racing one) writes
 //! nothing. Every write attempt is recorded in the audit log, failed ones too.
 
+mod association;
 mod calls;
 mod checked;
 mod verdicts;

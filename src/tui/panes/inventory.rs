@@ -1,6 +1,11 @@
 //! Inventory: every managed node with its platform, agent and collected applications;
 //! Enter lists a node's applications.
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
 use super::{Column, PaneData, PaneRows, PaneSpec};
 use crate::domain::snapshot::Source;
 use crate::i18n::{t, tf};
@@ -35,6 +40,10 @@ impl PaneSpec for Spec {
     fn sources(&self) -> &'static [Source] {
         &[Source::Nodes, Source::Inventory]
     }
+    /// The associations say whether a node's inventory can come at all.
+    fn rebuilt_by(&self) -> &'static [Source] {
+        &[Source::Nodes, Source::Inventory, Source::Associations]
+    }
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
@@ -44,6 +53,7 @@ impl PaneSpec for Spec {
     fn hints(&self) -> &'static [Action] {
         &[
             Action::Details,
+            Action::SetupInventory,
             Action::RunCommand,
             Action::Session,
             Action::Mark,
@@ -55,8 +65,27 @@ impl PaneSpec for Spec {
             Action::RunCommand => Some(fleet::start_shell(app)),
             Action::RunDocument => Some(crate::tui::documents::open(app)),
             Action::Session => Some(crate::tui::keys::open_session(app)),
+            Action::SetupInventory => Some(crate::tui::inventory_setup::propose(app)),
             _ => None,
         }
+    }
+    fn above_height(&self, _app: &App) -> u16 {
+        1
+    }
+    fn draw_above(&self, frame: &mut Frame, area: Rect, app: &App) {
+        let key = app
+            .ui()
+            .key(Context::Pane(Pane::Inventory), Action::SetupInventory);
+        let (line, tone) = crate::tui::association_rows::coverage_line(
+            &app.snapshot,
+            &app.readiness,
+            app.lang,
+            &key,
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(line, app.theme.tone(tone))),
+            area,
+        );
     }
 }
 
@@ -74,6 +103,17 @@ fn inventory_rows(d: &PaneData) -> Vec<Row> {
         .iter()
         .map(|x| (x.instance_id.as_str(), x))
         .collect();
+    // No association collects it: it will not come by waiting.
+    let associations_known = s.has_data(Source::Associations);
+    let uncollected = |id: &str| {
+        associations_known
+            && crate::domain::associations::inventory_association(
+                &s.state_associations,
+                id,
+                inst.get(id).map_or(&[][..], |i| i.tags.as_slice()),
+            )
+            .is_none()
+    };
     s.nodes
         .nodes
         .iter()
@@ -121,6 +161,9 @@ fn inventory_rows(d: &PaneData) -> Vec<Row> {
                     },
                     match summary {
                         Some(x) => cell(when(now, x.capture_time, lang), Tone::Normal),
+                        None if uncollected(n.instance_id.as_str()) => {
+                            cell(t(lang, "cell.no_inventory_association"), Tone::Warn)
+                        }
                         None => cell(t(lang, "cell.not_collected"), Tone::Dim),
                     },
                 ],

@@ -3,6 +3,7 @@
 //! their hints, what it draws above its table. Adding a pane is one new module and one
 //! line in [`panes!`] below.
 
+mod associations;
 mod audit;
 mod commands;
 mod endpoints;
@@ -227,6 +228,7 @@ panes! {
     Windows => windows,
     Lab => lab,
     Sessions => sessions,
+    Associations => associations,
     Audit => audit,
 }
 

@@ -78,6 +78,12 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         "describe_maintenance_window_executions",
         &["ssm:DescribeMaintenanceWindowExecutions"],
     ),
+    ("list_associations", &["ssm:ListAssociations"]),
+    ("describe_association", &["ssm:DescribeAssociation"]),
+    (
+        "describe_instance_associations_status",
+        &["ssm:DescribeInstanceAssociationsStatus"],
+    ),
     // Tag-on-create needs ec2:CreateTags.
     (
         "create_vpc_endpoint",
@@ -119,6 +125,7 @@ pub const METHOD_ACTIONS: &[(&str, &[&str])] = &[
         &["iam:AddRoleToInstanceProfile"],
     ),
     ("send_command", &["ssm:SendCommand"]),
+    ("create_association", &["ssm:CreateAssociation"]),
     // A dry run: the probe, and the simulator for IAM writes.
     ("dry_run_trust", &["ec2:DescribeVpcs"]),
     (

@@ -23,11 +23,11 @@ use crate::cloud::{
 };
 use crate::cloud::{DocumentDetail, DocumentInfo};
 use crate::domain::model::{
-    Activation, ActivationRequest, Command, CreatedActivation, Identity, Instance, InstanceProfile,
-    InventoryEntry, InventorySummary, Invocation, MaintenanceWindow, ManagedNode, NatGateway,
-    NetworkAcl, OutputConfig, PatchBaseline, PatchEntry, PatchFilter, PatchState,
-    ProfileAssociation, Role, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint, WindowExecution,
-    WindowTarget, WindowTask,
+    Activation, ActivationRequest, Command, CreateAssociationRequest, CreatedActivation, Identity,
+    Instance, InstanceProfile, InventoryEntry, InventorySummary, Invocation, MaintenanceWindow,
+    ManagedNode, NatGateway, NetworkAcl, NodeAssociation, OutputConfig, PatchBaseline, PatchEntry,
+    PatchFilter, PatchState, ProfileAssociation, Role, RouteTable, SecurityGroup, StateAssociation,
+    Subnet, Vpc, VpcEndpoint, WindowExecution, WindowTarget, WindowTask,
 };
 
 /// How many faults were injected so far (attempts, not calls).
@@ -302,6 +302,10 @@ impl<C: Cloud> Cloud for Faulty<C> {
         fn describe_maintenance_window_targets(&self, window_id: &str) -> Vec<WindowTarget>;
         fn describe_maintenance_window_tasks(&self, window_id: &str) -> Vec<WindowTask>;
         fn describe_maintenance_window_executions(&self, window_id: &str) -> Vec<WindowExecution>;
+        fn list_associations(&self) -> Vec<StateAssociation>;
+        fn describe_association(&self, association_id: &str) -> StateAssociation;
+        fn describe_instance_associations_status(&self, instance_id: &str) -> Vec<NodeAssociation>;
+        fn create_association(&self, request: &CreateAssociationRequest) -> StateAssociation;
         fn modify_vpc_attribute(&self, vpc_id: &str, attribute: VpcDnsAttribute, value: bool) -> ();
         fn associate_iam_instance_profile(&self, instance_id: &str, profile_name: &str) -> ProfileAssociation;
         fn replace_iam_instance_profile_association(&self, association_id: &str, profile_name: &str) -> ProfileAssociation;

@@ -123,6 +123,7 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
     }
     register_the_ready(&mut w, now);
     add_hybrid_nodes(&mut w, n, salt, now);
+    add_inventory_association(&mut w, salt, now);
     let (mut window, executions) = lab_window(now);
     if salt != 0 {
         window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
@@ -478,3 +479,24 @@ fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
 pub(super) const HYBRID_ROLE: &str = "SSMServiceRole";
 /// …and that of the activation whose role lacks AmazonSSMManagedInstanceCore.
 pub(super) const HYBRID_BARE_ROLE: &str = "onprem-no-policy-role";
+/// Inventory collected on the prod and staging nodes for a month; the dev nodes (a third
+/// of the fleet) are not targeted, so they show the finding.
+fn add_inventory_association(w: &mut World, salt: u8, now: Timestamp) {
+    use crate::domain::model::{
+        AssociationTarget, INVENTORY_DOCUMENT, INVENTORY_SCHEDULE, StateAssociation,
+        inventory_parameters,
+    };
+    w.state_associations
+        .push(crate::cloud::sandbox::world::SimStateAssociation {
+            association: StateAssociation {
+                id: format!("7d1c0f2e-5b3a-4c8e-9f{salt:02x}-3a6b9c2d4e1f"),
+                name: Some("inventory-prod-staging".into()),
+                document: INVENTORY_DOCUMENT.into(),
+                targets: vec![AssociationTarget::new("tag:Env", &["prod", "staging"])],
+                schedule: Some(INVENTORY_SCHEDULE.into()),
+                parameters: inventory_parameters(),
+                ..StateAssociation::default()
+            },
+            created: now - SignedDuration::from_hours(24 * 30),
+        });
+}
