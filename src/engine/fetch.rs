@@ -307,18 +307,29 @@ pub fn apply(
     old
 }
 
-/// [`apply`], and whether what the panes are built from changed. A core source's read
-/// that follows a good read and returns the same data changes nothing (at 100k instances
-/// that saves the readiness of the whole fleet every few seconds); the fleet sources always
-/// count as changed, their rows carry ages.
+/// What a read did to the snapshot: the data it replaced (to drop off the UI thread),
+/// whether what the panes are built from changed, and whether readiness must be judged
+/// again.
+pub struct Absorbed {
+    pub old: Option<Box<dyn std::any::Any + Send>>,
+    pub changed: bool,
+    pub rejudge: bool,
+}
+
+/// [`apply`], noting what changed. A core source's read that follows a good read and
+/// returns the same data changes nothing (at 100k instances that saves the readiness of
+/// the whole fleet every few seconds); the fleet sources always count as changed, their
+/// rows carry ages. Readiness is judged again after a changed core source, and after the
+/// associations (inventory collection is judged from them) read other than they were.
 pub fn apply_noting_change(
     snapshot: &mut Snapshot,
     fetched: Fetched,
     at: jiff::Timestamp,
-) -> (Option<Box<dyn std::any::Any + Send>>, bool) {
+) -> Absorbed {
+    let source = fetched.source();
     let was_good = snapshot
         .status
-        .get(&fetched.source())
+        .get(&source)
         .is_some_and(|s| s.fetched_at.is_some() && s.error.is_none());
     let same = was_good
         && match &fetched {
@@ -326,10 +337,17 @@ pub fn apply_noting_change(
             Fetched::Instances(Ok(d)) => snapshot.instances == *d,
             Fetched::Iam(Ok(d)) => snapshot.iam == *d,
             Fetched::Nodes(Ok(d)) => snapshot.nodes == *d,
+            Fetched::Associations(Ok(d)) => snapshot.state_associations == *d,
             _ => false,
         };
     let ok = fetched.error().is_none();
-    (apply(snapshot, fetched, at), ok && !same)
+    let fresh = ok && !same;
+    let judged_from = Source::CORE.contains(&source) || source == Source::Associations;
+    Absorbed {
+        old: apply(snapshot, fetched, at),
+        changed: fresh || (ok && source == Source::Associations),
+        rejudge: fresh && judged_from,
+    }
 }
 
 /// The core sources and the associations once, concurrently: what `ssmdeck check` reports on.

@@ -109,7 +109,11 @@ pub async fn association<C: Cloud>(
     nodes: &[String],
 ) -> CloudResult<AssociationDetail> {
     let association = cloud.describe_association(association_id).await?;
-    let ids: Vec<String> = nodes.iter().take(ASSOCIATION_NODES_LIMIT).cloned().collect();
+    let ids: Vec<String> = nodes
+        .iter()
+        .take(ASSOCIATION_NODES_LIMIT)
+        .cloned()
+        .collect();
     let per_node: Vec<CloudResult<Vec<NodeAssociation>>> = stream::iter(ids)
         .map(|id| async move { cloud.describe_instance_associations_status(&id).await })
         .buffered(ASSOCIATION_NODES_CONCURRENCY)

@@ -311,6 +311,14 @@ impl App {
         self.request(Rebuild::all());
     }
 
+    /// Judge readiness again (and the panes that read it): data it is judged from changed.
+    pub(crate) fn rejudge(&mut self) {
+        self.request(Rebuild {
+            readiness: true,
+            sources: Default::default(),
+        });
+    }
+
     /// Rebuild only what depends on `source`, after its new data (at 10k instances a full
     /// rebuild costs ~70 ms, the Patches pane's part ~10 ms).
     pub(crate) fn rebuild_after(&mut self, source: Source) {
@@ -526,9 +534,9 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Fetched { at, result }) => {
             let source = result.source();
             // A failure keeps the last good data: only the source's status line changes.
-            let (old, changed) = apply_noting_change(Arc::make_mut(&mut app.snapshot), result, at);
-            app.discard(old);
-            after_fetch(app, source, changed, at)
+            let absorbed = apply_noting_change(Arc::make_mut(&mut app.snapshot), result, at);
+            app.discard(absorbed.old);
+            after_fetch(app, source, absorbed.changed, absorbed.rejudge, at)
         }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
         Msg::Scoped(_, event) => handle(app, Msg::Engine(event)),

@@ -66,7 +66,9 @@ pub fn targeted_nodes(s: &Snapshot, association_id: &str) -> Vec<String> {
         .collect()
 }
 
-/// How many managed nodes each association reaches, in the snapshot's order.
+/// How many managed nodes each association reaches, in the snapshot's order: what its
+/// overview counts when AWS gave one (it sees the tags of hybrid nodes too), else what ids
+/// and EC2 tags tell.
 pub fn reach(s: &Snapshot) -> Vec<usize> {
     let tags: std::collections::HashMap<&str, &[(String, String)]> = s
         .instances
@@ -81,6 +83,12 @@ pub fn reach(s: &Snapshot) -> Vec<usize> {
             if let Some(k) = s.state_associations.iter().position(|x| x.id == a.id) {
                 counts[k] += 1;
             }
+        }
+    }
+    for (count, a) in counts.iter_mut().zip(&s.state_associations) {
+        let reported: i32 = a.status_counts.iter().map(|(_, n)| *n).sum();
+        if reported > 0 {
+            *count = usize::try_from(reported).unwrap_or(*count);
         }
     }
     counts

@@ -16,6 +16,7 @@ pub(super) fn after_fetch(
     app: &mut App,
     source: Source,
     changed: bool,
+    rejudge: bool,
     at: Timestamp,
 ) -> Vec<Effect> {
     if at > app.now {
@@ -23,6 +24,9 @@ pub(super) fn after_fetch(
     }
     if changed {
         app.rebuild_after(source);
+    }
+    if rejudge {
+        app.rejudge();
     }
     fleet::after_refresh(app, source)
 }
@@ -43,7 +47,7 @@ pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Eff
         }
         EngineEvent::Fetched { at, result } => {
             let source = result.source();
-            let changed = scopes::absorb(&mut app.scopes, ix, result, at);
+            let (changed, rejudge) = scopes::absorb(&mut app.scopes, ix, result, at);
             if changed {
                 scopes::merge(
                     Arc::make_mut(&mut app.snapshot),
@@ -54,7 +58,7 @@ pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Eff
             } else {
                 scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             }
-            after_fetch(app, source, changed, at)
+            after_fetch(app, source, changed, rejudge, at)
         }
         EngineEvent::Retrying { source, at } => {
             if let Some(v) = app.scopes.get_mut(ix) {

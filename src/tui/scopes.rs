@@ -136,15 +136,20 @@ fn label_as(rows: &mut [Row], columns: ScopeColumns, ix: usize, region: String, 
 
 /// New data of scope `ix`: kept in its view; IAM goes to every scope of the account.
 /// The views it touched are marked for the next build to evaluate their readiness (off
-/// the UI thread). Returns whether data changed.
-pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Timestamp) -> bool {
+/// the UI thread). Returns whether data changed, and whether readiness is judged again.
+pub fn absorb(
+    views: &mut [ScopeView],
+    ix: usize,
+    fetched: Fetched,
+    at: jiff::Timestamp,
+) -> (bool, bool) {
     let source = fetched.source();
     let Some(view) = views.get_mut(ix) else {
-        return false;
+        return (false, false);
     };
     // Freed here: with several scopes each one's share is smaller.
-    let (old, changed) = apply_noting_change(Arc::make_mut(&mut view.snapshot), fetched, at);
-    drop(old);
+    let absorbed = apply_noting_change(Arc::make_mut(&mut view.snapshot), fetched, at);
+    drop(absorbed.old);
     let mut touched = vec![ix];
     if source == Source::Iam {
         let profile = view.scope.profile.clone();
@@ -159,14 +164,14 @@ pub fn absorb(views: &mut [ScopeView], ix: usize, fetched: Fetched, at: jiff::Ti
             }
         }
     }
-    if changed && Source::CORE.contains(&source) {
+    if absorbed.rejudge {
         for j in touched {
             if let Some(v) = views.get_mut(j) {
                 v.stale = true;
             }
         }
     }
-    changed
+    (absorbed.changed, absorbed.rejudge)
 }
 
 /// `merged`'s data of `source` rebuilt from the views, its status summed up, and the

@@ -363,9 +363,27 @@ async fn run_command_progresses_with_output() {
     assert_eq!(listed[0].status, "Success");
     assert_eq!(listed[0].completed_count, 1);
 
-    // Inventory appears after registration; a patch scan creates patch state.
+    // Inventory appears once an AWS-GatherSoftwareInventory association has run; a patch
+    // scan creates patch state.
+    let node = "i-0a1b2c3d4e5f60001";
+    let before = cloud
+        .list_inventory_entries(node, "AWS:Application")
+        .await
+        .expect("inv");
+    assert!(before.is_empty(), "{before:?}");
+    cloud
+        .create_association(&CreateAssociationRequest {
+            name: "inventory".into(),
+            document: INVENTORY_DOCUMENT.into(),
+            targets: vec![AssociationTarget::new("InstanceIds", &[node])],
+            schedule: INVENTORY_SCHEDULE.into(),
+            parameters: inventory_parameters(),
+        })
+        .await
+        .expect("association");
+    clock.advance(SignedDuration::from_secs(120));
     let apps = cloud
-        .list_inventory_entries("i-0a1b2c3d4e5f60001", "AWS:Application")
+        .list_inventory_entries(node, "AWS:Application")
         .await
         .expect("inv");
     assert!(

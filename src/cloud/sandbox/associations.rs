@@ -9,6 +9,7 @@ use crate::cloud::{CloudError, CloudResult};
 use crate::domain::model::{
     CreateAssociationRequest, InstanceState, NodeAssociation, StateAssociation,
 };
+use crate::domain::snapshot::{Snapshot, Source, SourceStatus};
 
 /// The documents an association may run here.
 const DOCUMENTS: [&str; 4] = [
@@ -219,4 +220,18 @@ fn uuid_like(id: &str) -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+impl World {
+    /// The State Manager associations, read with the rest.
+    pub(super) fn add_state_associations(&self, snap: &mut Snapshot, t: Timestamp) {
+        snap.state_associations = super::associations::list(self, t);
+        snap.status.insert(
+            Source::Associations,
+            SourceStatus {
+                fetched_at: Some(t),
+                ..SourceStatus::default()
+            },
+        );
+    }
 }

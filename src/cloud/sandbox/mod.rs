@@ -3,6 +3,7 @@
 mod activations;
 mod associations;
 pub mod clock;
+mod command_effects;
 mod documents;
 mod ec2;
 pub mod faults;

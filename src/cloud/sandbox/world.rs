@@ -360,18 +360,6 @@ impl World {
         snap
     }
 
-    /// The State Manager associations, read with the rest.
-    fn add_state_associations(&self, snap: &mut Snapshot, t: Timestamp) {
-        snap.state_associations = super::associations::list(self, t);
-        snap.status.insert(
-            Source::Associations,
-            SourceStatus {
-                fetched_at: Some(t),
-                ..SourceStatus::default()
-            },
-        );
-    }
-
     /// [`Self::snapshot_at`], the world consumed: its instances move into the snapshot.
     pub fn into_snapshot(mut self, t: Timestamp) -> Snapshot {
         self.tick(t);
@@ -549,56 +537,6 @@ impl World {
                 }
             } else {
                 i.ready_since = None;
-            }
-        }
-    }
-
-    /// Patch scans and installs change the node's patch state once they finish; an agent
-    /// update leaves the node on the latest agent.
-    fn apply_command_effects(&mut self, now: Timestamp) {
-        let done = self.timing.command_done;
-        let mut updates = Vec::new();
-        let mut agents = Vec::new();
-        for c in &mut self.commands {
-            if c.applied || c.cancelled_at.is_some() || c.sent + done > now {
-                continue;
-            }
-            c.applied = true;
-            if c.document == "AWS-UpdateSSMAgent" {
-                let ok = c.invocations.iter().filter(|i| i.exit_code == 0);
-                agents.extend(ok.map(|i| i.instance_id.clone()));
-            }
-            if c.document != "AWS-RunPatchBaseline" {
-                continue;
-            }
-            let has = |key: &str, value: &str| {
-                c.parameters
-                    .iter()
-                    .any(|(k, v)| k == key && v.iter().any(|x| x == value))
-            };
-            let install = has("Operation", "Install");
-            let no_reboot = has("RebootOption", "NoReboot");
-            for inv in c.invocations.iter().filter(|i| i.exit_code == 0) {
-                updates.push((inv.instance_id.clone(), install, no_reboot, c.sent + done));
-            }
-        }
-        for (id, install, no_reboot, at) in updates {
-            let Some(inst) = self.hosts().find(|i| i.instance.id == id) else {
-                continue;
-            };
-            let mut state = super::patching::patch_state(inst, &self.region, install, at);
-            if no_reboot {
-                state.reboot_option = Some("NoReboot".into());
-            }
-            if install && no_reboot {
-                // Installed, waiting for the reboot that was not allowed.
-                state.installed_pending_reboot = 1 + (state.installed % 3);
-            }
-            self.patch_states.insert(id, state);
-        }
-        for i in self.hosts_mut() {
-            if agents.contains(&i.instance.id) {
-                i.agent_version = Some(super::scenario::LATEST_AGENT.to_string());
             }
         }
     }

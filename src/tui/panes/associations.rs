@@ -17,11 +17,15 @@ pub(super) struct Spec;
 
 const COLUMNS: &[Column] = &[
     Column::new("ui.col.name", 0),
-    Column::id("ui.col.id"),
+    // A UUID: the first to go on a narrow terminal (Enter shows it).
+    Column {
+        priority: 5,
+        ..Column::id("ui.col.id")
+    },
     Column::new("ui.col.document", 0),
-    Column::new("ui.col.targets", 1),
+    Column::new("ui.col.targets", 3),
     Column::new("ui.col.nodes", 4),
-    Column::new("ui.col.schedule", 3),
+    Column::new("ui.col.schedule", 4),
     Column::new("ui.col.last_run", 2),
     Column::new("ui.col.status", 1),
 ];

@@ -432,6 +432,8 @@ fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
             h.host.agent_version = Some("3.2.1542.0".into());
         }
         h.host.connection_lost = shape >= 2;
+        // Tagged like the EC2 fleet's production nodes: the inventory association takes them.
+        h.host.instance.tags.push(("Env".into(), "prod".into()));
         let state = crate::cloud::sandbox::patching::patch_state(
             &h.host,
             &w.region,
