@@ -56,6 +56,25 @@ pub fn inventory_association<'a>(
         .find(|a| a.collects_inventory() && a.targets_node(node_id, tags))
 }
 
+/// [`inventory_finding`] for a hybrid node, whose tags the node list does not carry: no
+/// association names it (by id or `*`), and either none targets tags or its inventory is
+/// known to be absent (`collected`: `None` when the inventory was not read).
+pub fn hybrid_inventory_finding(
+    associations: &[StateAssociation],
+    node_id: &str,
+    collected: Option<bool>,
+) -> Option<Finding> {
+    let inventory = || associations.iter().filter(|a| a.collects_inventory());
+    if collected == Some(true) || inventory().any(|a| a.targets_node(node_id, &[])) {
+        return None;
+    }
+    let by_tag = inventory().any(|a| a.targets.iter().any(|t| t.key.starts_with("tag:")));
+    if by_tag && collected.is_none() {
+        return None;
+    }
+    inventory_finding(&[], node_id, &[])
+}
+
 /// A finding on a managed node no `AWS-GatherSoftwareInventory` association targets.
 pub fn inventory_finding(
     associations: &[StateAssociation],

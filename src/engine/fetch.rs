@@ -320,7 +320,8 @@ pub struct Absorbed {
 /// returns the same data changes nothing (at 100k instances that saves the readiness of
 /// the whole fleet every few seconds); the fleet sources always count as changed, their
 /// rows carry ages. Readiness is judged again after a changed core source, and after the
-/// associations (inventory collection is judged from them) read other than they were.
+/// associations (inventory collection is judged from them) read other than they were,
+/// and after an inventory read that names other nodes than before.
 pub fn apply_noting_change(
     snapshot: &mut Snapshot,
     fetched: Fetched,
@@ -342,11 +343,26 @@ pub fn apply_noting_change(
         };
     let ok = fetched.error().is_none();
     let fresh = ok && !same;
+    // A hybrid node's inventory finding looks at which nodes have inventory.
+    let collected_anew = match &fetched {
+        Fetched::Inventory(Ok(d)) => {
+            !was_good || {
+                let before: std::collections::HashSet<&str> = snapshot
+                    .inventory
+                    .iter()
+                    .map(|x| x.instance_id.as_str())
+                    .collect();
+                d.len() != before.len()
+                    || d.iter().any(|x| !before.contains(x.instance_id.as_str()))
+            }
+        }
+        _ => false,
+    };
     let judged_from = Source::CORE.contains(&source) || source == Source::Associations;
     Absorbed {
         old: apply(snapshot, fetched, at),
         changed: fresh || (ok && source == Source::Associations),
-        rejudge: fresh && judged_from,
+        rejudge: (fresh && judged_from) || collected_anew,
     }
 }
 

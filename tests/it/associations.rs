@@ -5,7 +5,9 @@ use crossterm::event::KeyCode;
 use jiff::SignedDuration;
 use ssmdeck::cloud::Cloud;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
-use ssmdeck::domain::associations::{inventory_association, inventory_finding};
+use ssmdeck::domain::associations::{
+    hybrid_inventory_finding, inventory_association, inventory_finding,
+};
 use ssmdeck::domain::findings::{FindingKind, Fix};
 use ssmdeck::domain::model::{AssociationTarget, INVENTORY_DOCUMENT, StateAssociation};
 use ssmdeck::i18n::Lang;
@@ -29,6 +31,28 @@ fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// A hybrid node's tags are not in the node list: a tag-targeted association may reach it,
+/// so only its missing inventory tells; named by id or `*`, it is reached.
+#[test]
+fn a_hybrid_node_is_judged_by_id_targets_and_its_inventory() {
+    let by_tag = [assoc(
+        INVENTORY_DOCUMENT,
+        vec![AssociationTarget::new("tag:Env", &["prod"])],
+    )];
+    let every = [assoc(
+        INVENTORY_DOCUMENT,
+        vec![AssociationTarget::new("InstanceIds", &["*"])],
+    )];
+    let node = "mi-0123456789abcdef0";
+    assert!(hybrid_inventory_finding(&[], node, None).is_some());
+    assert!(hybrid_inventory_finding(&every, node, Some(false)).is_none());
+    assert!(hybrid_inventory_finding(&by_tag, node, None).is_none());
+    assert!(hybrid_inventory_finding(&by_tag, node, Some(true)).is_none());
+    let f = hybrid_inventory_finding(&by_tag, node, Some(false)).expect("no inventory");
+    assert_eq!(f.kind, FindingKind::InventoryNotCollected);
+    assert_eq!(f.subject, node);
 }
 
 #[test]

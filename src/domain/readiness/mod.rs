@@ -245,8 +245,24 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
     }
     // Hybrid nodes are in the node list only: judged by their own rules, after the EC2
     // instances.
+    let inventory_known = s.has_data(Source::Inventory);
     for node in s.nodes.nodes.iter().filter(|n| n.is_hybrid()) {
-        let report = hybrid::hybrid_report(node, ix, rules.iam_known);
+        let mut report = hybrid::hybrid_report(node, ix, rules.iam_known);
+        if s.has_data(Source::Associations) {
+            let collected = inventory_known.then(|| {
+                s.inventory
+                    .iter()
+                    .any(|x| x.instance_id == node.instance_id)
+            });
+            report
+                .findings
+                .extend(crate::domain::associations::hybrid_inventory_finding(
+                    &s.state_associations,
+                    &node.instance_id,
+                    collected,
+                ));
+            report.findings.sort_by_key(|f| (f.severity, f.rule));
+        }
         summary.count(&report.verdict);
         instances.push(report);
     }
