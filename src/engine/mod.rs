@@ -1,6 +1,7 @@
 //! The tokio side: one poller per source, results sent to the UI as messages.
 
 pub mod activation;
+pub mod activation_ops;
 pub mod audit;
 pub mod executor;
 pub mod fetch;
@@ -56,6 +57,8 @@ pub enum EngineEvent {
     Documents(Result<Vec<crate::cloud::DocumentInfo>, crate::cloud::CloudError>),
     /// One document's parameters, for `X`'s form.
     Document(Result<crate::cloud::DocumentDetail, crate::cloud::CloudError>),
+    /// An activations operation's result.
+    Activation(activation_ops::ActivationEvent),
     /// A port forward's session started, dropped or ended.
     Forward {
         id: u64,
@@ -191,9 +194,11 @@ impl<C: Cloud> Engine<C> {
                 .cloned()
                 .into_iter()
                 .collect(),
-            ops::Op::DryRun(_) | ops::Op::Detail(_) | ops::Op::Documents | ops::Op::Document(_) => {
-                Vec::new()
-            }
+            ops::Op::DryRun(_)
+            | ops::Op::Detail(_)
+            | ops::Op::Documents
+            | ops::Op::Document(_)
+            | ops::Op::Activation(_) => Vec::new(),
         };
         tokio::spawn(async move {
             let mut emit = |ev| {

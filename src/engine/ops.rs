@@ -19,6 +19,8 @@ pub enum Op {
     /// The Command documents (`X`'s picker), and one document's parameters.
     Documents,
     Document(String),
+    /// Hybrid activations: listed, planned, created, deleted.
+    Activation(super::activation_ops::ActivationOp),
 }
 
 /// Performs `op`, its progress and result emitted as events; writes are audited.
@@ -54,6 +56,9 @@ pub async fn perform<C: Cloud>(
             emit(EngineEvent::Sent { commands, error });
         }
         Op::Documents => emit(EngineEvent::Documents(cloud.list_documents().await)),
+        Op::Activation(op) => emit(EngineEvent::Activation(
+            super::activation_ops::perform(cloud, op, audit).await,
+        )),
         Op::Document(name) => emit(EngineEvent::Document(cloud.describe_document(&name).await)),
         Op::Cancel(command_id) => {
             let error = cloud

@@ -43,6 +43,8 @@ pub enum Mode {
     Form(Box<super::documents::Form>),
     /// An invocation's whole output, full screen.
     Pager(Box<super::pager::Pager>),
+    /// An activation created or deleted, after y.
+    Ask(Box<super::activations::Ask>),
     /// Typing `LOCAL:REMOTE [HOST]` for a port forward through `node` (`P`).
     Forward {
         node: String,
@@ -101,6 +103,8 @@ pub enum Effect {
     /// The Command documents for `X`'s picker; one document's parameters for its form.
     LoadDocuments,
     LoadDocument(String),
+    /// Hybrid activations listed, planned, created, deleted; then `EngineEvent::Activation`.
+    Activation(crate::engine::activation_ops::ActivationOp),
     /// Write these rows to a file, off the UI thread; then `Msg::Exported`.
     Export(Box<super::export::Export>),
 }
@@ -489,7 +493,7 @@ impl App {
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let effects = handle(app, msg);
     // A dialog or the help opens at its top.
-    if !matches!(app.mode, Mode::Confirm(_) | Mode::Propose(_)) {
+    if !matches!(app.mode, Mode::Confirm(_) | Mode::Propose(_) | Mode::Ask(_)) {
         app.dialog_scroll = 0;
     }
     if app.mode != Mode::Help {
@@ -562,6 +566,7 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             super::documents::on_documents(app, result);
             Vec::new()
         }
+        Msg::Engine(EngineEvent::Activation(event)) => super::activations::on_event(app, event),
         Msg::Engine(EngineEvent::Document(result)) => {
             super::documents::on_document(app, result);
             Vec::new()

@@ -62,6 +62,9 @@ pub enum Action {
     RunDocument,
     /// An inventory association for the nodes whose inventory is not collected.
     SetupInventory,
+    Activations,
+    NewActivation,
+    DeleteActivation,
     /// In a form: the next and previous allowed value.
     NextValue,
     PrevValue,
@@ -238,6 +241,24 @@ const DEFAULTS: &[(Action, &str, &[Context], &[&str])] = {
                 Pane(crate::tui::app::Pane::Associations),
             ],
             &["c"],
+        ),
+        (
+            Activations,
+            "activations",
+            &[Pane(crate::tui::app::Pane::Instances)],
+            &["A"],
+        ),
+        (
+            NewActivation,
+            "new_activation",
+            &[Pane(crate::tui::app::Pane::Activations)],
+            &["n"],
+        ),
+        (
+            DeleteActivation,
+            "delete_activation",
+            &[Pane(crate::tui::app::Pane::Activations)],
+            &["d", "delete"],
         ),
         (RunCommand, "run_command", RUN, &["x"]),
         (RunDocument, "run_document", RUN, &["X"]),

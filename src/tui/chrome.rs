@@ -52,7 +52,7 @@ fn footer_actions(app: &App) -> (Context, Vec<(Action, usize)>) {
                 Action::ClearLine,
             ]),
         ),
-        Mode::Confirm(_) | Mode::Propose(_) => {
+        Mode::Confirm(_) | Mode::Propose(_) | Mode::Ask(_) => {
             (Context::Dialog, ranked(&[Action::Yes, Action::No]))
         }
         Mode::Pager(_) => (

@@ -183,6 +183,11 @@ fn content(app: &App) -> Option<(String, Vec<Line<'static>>, u16)> {
             p.describe(ui).into_iter().map(Line::raw).collect(),
             110,
         )),
+        Mode::Ask(a) => Some((
+            a.title(ui.lang),
+            a.lines(ui.lang).into_iter().map(Line::raw).collect(),
+            110,
+        )),
         _ => None,
     }
 }

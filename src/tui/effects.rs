@@ -20,6 +20,8 @@ pub fn ops_of(app: &App, effect: Effect) -> Vec<(usize, Op)> {
         Effect::CancelCommand(id) => vec![(app.owner_of(&id), Op::Cancel(id))],
         Effect::LoadDocuments => vec![(app.selected_scope(), Op::Documents)],
         Effect::LoadDocument(name) => vec![(app.selected_scope(), Op::Document(name))],
+        // The first scope's account and region: activations are not merged across scopes.
+        Effect::Activation(op) => vec![(0, Op::Activation(op))],
         Effect::Quit
         | Effect::RefreshAll
         | Effect::LoadAudit

@@ -29,6 +29,10 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Some(action) => fleet::on_propose_key(app, action, *p),
             None => Vec::new(),
         },
+        Mode::Ask(ask) => match dialog_action(app, &key) {
+            Some(action) => super::activations::on_ask_key(app, action, *ask),
+            None => Vec::new(),
+        },
         Mode::Input(text) => super::prompt::on_input_key(app, key, text),
         Mode::Forward { node, text } => super::prompt::on_forward_key(app, key, node, text),
         Mode::Pager(pager) => super::pager::on_key(app, key, *pager),
@@ -201,6 +205,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
                 app.switch(Pane::Audit);
                 return vec![Effect::LoadAudit];
             }
+            Some(Pane::Activations) => return super::activations::open(app),
             Some(p) => app.switch(p),
             None => app.error(tf(app.lang, "status.unknown_command", &[("cmd", other)])),
         },

@@ -1,6 +1,7 @@
 //! The terminal UI: state and update (`app`), the panes (`panes`), keys by context
 //! (`bindings`), the screen's layout, drawing, the event loop.
 
+pub mod activations;
 pub mod app;
 pub mod association_rows;
 pub mod bindings;

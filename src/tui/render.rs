@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_status(frame, screen.status, app);
     match &app.mode {
         Mode::Help => draw_help(frame, area, app),
-        Mode::Confirm(_) | Mode::Propose(_) => dialog::draw(frame, area, app),
+        Mode::Confirm(_) | Mode::Propose(_) | Mode::Ask(_) => dialog::draw(frame, area, app),
         Mode::Picker(p) => super::documents_view::draw_picker(frame, area, app, p),
         Mode::Form(f) => super::documents_view::draw_form(frame, area, app, f),
         Mode::Pager(pager) => super::pager::draw(frame, super::pager::area(screen), app, pager),

@@ -230,7 +230,8 @@ async fn event_loop<C: Cloud>(
                 | Effect::SendCommand(_)
                 | Effect::CancelCommand(_)
                 | Effect::LoadDocuments
-                | Effect::LoadDocument(_)) => {
+                | Effect::LoadDocument(_)
+                | Effect::Activation(_)) => {
                     for (ix, op) in super::effects::ops_of(&app, effect) {
                         if let Some(e) = engine(ix) {
                             e.perform(op, super::effects::audit_for(&app, ix, &opts.audit));

@@ -8,6 +8,7 @@
 )]
 
 mod activations;
+mod activations_console;
 mod agent_update;
 mod associations;
 mod audit_log;

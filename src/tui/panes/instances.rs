@@ -70,6 +70,7 @@ impl PaneSpec for Spec {
             Action::Mark,
             Action::Details,
             Action::UpdateAgent,
+            Action::Activations,
         ]
     }
     fn handle(&self, app: &mut App, action: Action) -> Option<Vec<Effect>> {
@@ -81,6 +82,7 @@ impl PaneSpec for Spec {
             Action::Session => Some(crate::tui::keys::open_session(app)),
             Action::Forward => Some(crate::tui::forwards::open_form(app)),
             Action::UpdateAgent => Some(fleet::propose(app, fleet::ProposalKind::UpdateAgent)),
+            Action::Activations => Some(crate::tui::activations::open(app)),
             _ => None,
         }
     }

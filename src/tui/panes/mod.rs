@@ -3,6 +3,7 @@
 //! their hints, what it draws above its table. Adding a pane is one new module and one
 //! line in [`panes!`] below.
 
+mod activations;
 mod associations;
 mod audit;
 mod commands;
@@ -229,6 +230,7 @@ panes! {
     Lab => lab,
     Sessions => sessions,
     Associations => associations,
+    Activations => activations,
     Audit => audit,
 }
 
