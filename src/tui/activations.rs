@@ -109,6 +109,7 @@ pub fn propose_delete(app: &mut App) -> Vec<Effect> {
 pub fn on_ask_key(app: &mut App, action: Action, ask: Ask) -> Vec<Effect> {
     match action {
         Action::Yes => {
+            app.mode = Mode::Normal;
             app.info(t(app.lang, "status.activation.writing"));
             let op = match ask {
                 Ask::Create(plan) => ActivationOp::Create(plan),
@@ -117,6 +118,7 @@ pub fn on_ask_key(app: &mut App, action: Action, ask: Ask) -> Vec<Effect> {
             vec![Effect::Activation(op)]
         }
         Action::No => {
+            app.mode = Mode::Normal;
             app.info(t(app.lang, "status.cancelled"));
             Vec::new()
         }
@@ -152,6 +154,8 @@ pub fn on_event(app: &mut App, event: ActivationEvent) -> Vec<Effect> {
             Vec::new()
         }
         ActivationEvent::Planned(Ok(plan)) => {
+            // The role is read: "reading…" no longer holds.
+            app.status = None;
             app.dialog_scroll = 0;
             app.mode = Mode::Ask(Box::new(Ask::Create(plan)));
             Vec::new()

@@ -108,6 +108,8 @@ async fn activations_are_listed_created_once_and_deleted_from_the_console() {
     );
     press(&mut app, &cloud, &audit, KeyCode::Char('d')).await;
     press(&mut app, &cloud, &audit, KeyCode::Char('n')).await;
+    assert!(matches!(app.mode, Mode::Normal), "n closes the dialog");
+    assert!(!screen(&app, W, H).contains("ssm:DeleteActivation"));
     assert_eq!(cloud.describe_activations().await.expect("list").len(), 3);
     press(&mut app, &cloud, &audit, KeyCode::Char('d')).await;
     let text = screen(&app, W, H);
@@ -116,6 +118,7 @@ async fn activations_are_listed_created_once_and_deleted_from_the_console() {
         "{text}"
     );
     press(&mut app, &cloud, &audit, KeyCode::Char('y')).await;
+    assert!(matches!(app.mode, Mode::Normal), "y closes the dialog");
     let left = cloud.describe_activations().await.expect("list");
     assert!(!left.iter().any(|a| a.id == new.id), "{left:?}");
     assert_eq!(app.table().expect("table").rows.len(), 2);
