@@ -103,6 +103,8 @@ pub enum Effect {
     LoadDocument(String),
     /// Write these rows to a file, off the UI thread; then `Msg::Exported`.
     Export(Box<super::export::Export>),
+    /// `:stats`: each scope's API budget, in the pager.
+    ShowStats,
 }
 
 /// What drawing needs besides the data: the language, the colours and the keys.

@@ -12,6 +12,7 @@ mod audit_log;
 mod aws_mocks;
 mod aws_mocks_commands;
 mod badinput;
+mod budget;
 mod catalog;
 mod check_csv;
 mod cli;
