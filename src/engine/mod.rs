@@ -65,23 +65,32 @@ pub enum EngineEvent {
 
 /// How often each source refreshes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Intervals(BTreeMap<Source, Duration>);
+pub struct Intervals {
+    every: BTreeMap<Source, Duration>,
+    /// Sources no visible pane shows ([`schedule::HIDDEN_INTERVAL`]).
+    pub hidden: Duration,
+    /// IAM while hidden, and the reads that change only with a write
+    /// ([`schedule::LONG_INTERVAL`]).
+    pub long: Duration,
+}
 
 impl Intervals {
     /// Every source at its multiple of `base` ([`interval_of`]).
     pub fn from_base(base: Duration) -> Self {
-        Self(
-            Source::ALL
+        Self {
+            every: Source::ALL
                 .iter()
                 .map(|&s| (s, interval_of(s, base)))
                 .collect(),
-        )
+            hidden: schedule::HIDDEN_INTERVAL,
+            long: schedule::LONG_INTERVAL,
+        }
     }
     pub fn set(&mut self, source: Source, every: Duration) {
-        self.0.insert(source, every);
+        self.every.insert(source, every);
     }
     pub fn of(&self, source: Source) -> Duration {
-        self.0
+        self.every
             .get(&source)
             .copied()
             .unwrap_or(Duration::from_secs(5))
@@ -152,12 +161,14 @@ impl<C: Cloud> Engine<C> {
         let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
         let managed_tx = Arc::new(managed_tx);
         let (visible, visible_rx) = watch::channel(Source::ALL.to_vec());
-        let slow = schedule::SlowReads::default();
+        let slow = schedule::SlowReads::new(intervals.long);
         for &source in sources {
             let notify = Arc::new(Notify::new());
             wake.insert(source, notify.clone());
             let ctx = PollContext {
                 interval: intervals.of(source),
+                hidden: intervals.hidden,
+                long: intervals.long,
                 wake: notify,
                 tx: tx.clone(),
                 managed_tx: managed_tx.clone(),
@@ -344,6 +355,8 @@ async fn identity<C: Cloud>(
 
 struct PollContext {
     interval: Duration,
+    hidden: Duration,
+    long: Duration,
     wake: Arc<Notify>,
     tx: mpsc::UnboundedSender<EngineEvent>,
     /// Online managed nodes, published by the nodes poller for the patches poller.
@@ -409,7 +422,12 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
         // Until the next read: the wait is taken again whenever the visible pane changes.
         loop {
             let visible = ctx.visible.borrow_and_update().contains(&source);
-            let every = schedule::every(source, ctx.interval, visible, in_flight);
+            let pace = schedule::Pace {
+                interval: ctx.interval,
+                hidden: ctx.hidden,
+                long: ctx.long,
+            };
+            let every = pace.every(source, visible, in_flight);
             let wait = backoff(every, failures, source);
             if failures > 0 && !announced {
                 announced = true;

@@ -20,20 +20,31 @@ pub const LONG_INTERVAL: Duration = Duration::from_secs(300);
 /// Commands in flight are followed this closely while their pane is visible.
 pub const IN_FLIGHT_INTERVAL: Duration = Duration::from_millis(1500);
 
-/// The wait after a good read of `source`. Commands in flight are followed closely on
-/// their pane, at the interval elsewhere (a command sent from another pane reports
-/// its progress there).
-pub fn every(source: Source, interval: Duration, visible: bool, in_flight: bool) -> Duration {
-    match (visible, source) {
-        (true, Source::Commands) if in_flight => IN_FLIGHT_INTERVAL.min(interval),
-        (false, Source::Commands) if in_flight => interval,
-        (true, _) => interval,
-        (false, Source::Iam) => interval.max(LONG_INTERVAL),
-        (false, _) => interval.max(HIDDEN_INTERVAL),
+/// One source's intervals: its own, and those of hidden sources and of IAM.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub interval: Duration,
+    pub hidden: Duration,
+    pub long: Duration,
+}
+
+impl Pace {
+    /// The wait after a good read of `source`. Commands in flight are followed closely
+    /// on their pane, at the interval elsewhere (a command sent from another pane
+    /// reports its progress there).
+    pub fn every(&self, source: Source, visible: bool, in_flight: bool) -> Duration {
+        let interval = self.interval;
+        match (visible, source) {
+            (true, Source::Commands) if in_flight => IN_FLIGHT_INTERVAL.min(interval),
+            (false, Source::Commands) if in_flight => interval,
+            (true, _) => interval,
+            (false, Source::Iam) => interval.max(self.long),
+            (false, _) => interval.max(self.hidden),
+        }
     }
 }
 
-/// A read kept until it is older than [`LONG_INTERVAL`], what it was read for changes,
+/// A read kept until it is older than the long interval, what it was read for changes,
 /// or [`SlowReads::expire`].
 #[derive(Debug, Clone)]
 struct Kept<K, V> {
@@ -43,9 +54,9 @@ struct Kept<K, V> {
 }
 
 impl<K: PartialEq, V: Clone> Kept<K, V> {
-    fn fresh(slot: &Option<Self>, key: &K) -> Option<V> {
+    fn fresh(slot: &Option<Self>, key: &K, long: Duration) -> Option<V> {
         slot.as_ref()
-            .filter(|k| k.key == *key && k.at.elapsed() < LONG_INTERVAL)
+            .filter(|k| k.key == *key && k.at.elapsed() < long)
             .map(|k| k.value.clone())
     }
 }
@@ -53,18 +64,29 @@ impl<K: PartialEq, V: Clone> Kept<K, V> {
 /// DNS support and hostnames of each VPC, in the order of its ids.
 pub type VpcAttributes = Vec<(Option<bool>, Option<bool>)>;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Slow {
+    long: Duration,
     vpc_attributes: Option<Kept<Vec<String>, VpcAttributes>>,
     associations: Option<Kept<Vec<(String, Option<String>)>, Vec<ProfileAssociation>>>,
     dhmc: Option<Kept<(), Option<String>>>,
 }
 
 /// The slow reads of one scope, shared by its pollers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SlowReads(Arc<Mutex<Slow>>);
 
 impl SlowReads {
+    /// Reads kept at most `long`.
+    pub fn new(long: Duration) -> Self {
+        Self(Arc::new(Mutex::new(Slow {
+            long,
+            vpc_attributes: None,
+            associations: None,
+            dhmc: None,
+        })))
+    }
+
     fn lock(&self) -> MutexGuard<'_, Slow> {
         self.0
             .lock()
@@ -73,12 +95,16 @@ impl SlowReads {
 
     /// Everything is read again at the next refresh (after a write, on `Ctrl-r`).
     pub fn expire(&self) {
-        *self.lock() = Slow::default();
+        let mut slow = self.lock();
+        slow.vpc_attributes = None;
+        slow.associations = None;
+        slow.dhmc = None;
     }
 
     /// The attributes of these VPCs, when read recently for the same VPCs.
     pub fn vpc_attributes(&self, vpc_ids: &[String]) -> Option<VpcAttributes> {
-        Kept::fresh(&self.lock().vpc_attributes, &vpc_ids.to_vec())
+        let slow = self.lock();
+        Kept::fresh(&slow.vpc_attributes, &vpc_ids.to_vec(), slow.long)
     }
 
     pub fn keep_vpc_attributes(&self, vpc_ids: Vec<String>, value: VpcAttributes) {
@@ -95,7 +121,8 @@ impl SlowReads {
         &self,
         key: &[(String, Option<String>)],
     ) -> Option<Vec<ProfileAssociation>> {
-        Kept::fresh(&self.lock().associations, &key.to_vec())
+        let slow = self.lock();
+        Kept::fresh(&slow.associations, &key.to_vec(), slow.long)
     }
 
     pub fn keep_associations(
@@ -112,7 +139,8 @@ impl SlowReads {
 
     /// The Default Host Management role setting, when read recently.
     pub fn dhmc(&self) -> Option<Option<String>> {
-        Kept::fresh(&self.lock().dhmc, &())
+        let slow = self.lock();
+        Kept::fresh(&slow.dhmc, &(), slow.long)
     }
 
     pub fn keep_dhmc(&self, value: Option<String>) {
