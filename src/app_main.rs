@@ -300,6 +300,11 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
     } = run;
     let sandbox = cli.global.sandbox.is_some();
     let lang = lang_of(&cli);
+    // Validated when the file was read: a bad `[budget]` never gets here.
+    let rates = config.budget.rates().unwrap_or_default();
+    for budget in clouds.iter().filter_map(|(_, c)| c.budget()) {
+        budget.set_rates(&rates);
+    }
     // The sandbox's writes are simulated: they never go into the file of real accounts.
     let audit = if sandbox {
         AuditLog::in_memory()

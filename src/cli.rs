@@ -59,7 +59,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
     /// Seconds between refreshes of each source
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh: u64,
     /// Sandbox only: inject faults, e.g. throttle:0.3,error:0.1,latency:300ms,deny:ssm:ListCommands
     #[arg(long, global = true, value_name = "SPEC", value_parser = clap::value_parser!(Faults))]

@@ -80,6 +80,8 @@ pub struct Config {
     pub role_name: Option<String>,
     pub mouse: Option<bool>,
     pub refresh: Refresh,
+    /// `[budget]`: the API rates per family, per account and region.
+    pub budget: crate::cloud::budget::BudgetConfig,
     /// Action name → key.
     pub keys: BTreeMap<String, String>,
     /// Where Run Command also writes the whole output (the console's sends and `run`).
@@ -154,7 +156,8 @@ impl NamedForward {
     }
 }
 
-const KNOWN_TOP: [&str; 13] = [
+const KNOWN_TOP: [&str; 14] = [
+    "budget",
     "profile",
     "profiles",
     "region",
@@ -259,6 +262,16 @@ pub fn parse_in(text: &str, path: &Path, lang: Lang) -> Result<Loaded> {
                 lang,
                 "config.err.language",
                 &[("path", &at), ("value", value)]
+            )
+        ));
+    }
+    if let Err((key, value)) = config.budget.rates() {
+        return Err(eyre!(
+            "{}",
+            tf(
+                lang,
+                "config.err.budget",
+                &[("path", &at), ("key", key), ("value", &value)]
             )
         ));
     }

@@ -2,6 +2,7 @@
 //! only domain types cross it.
 
 pub mod aws;
+pub mod budget;
 pub mod sandbox;
 
 use std::future::Future;
@@ -472,5 +473,9 @@ pub trait Cloud: Clone + Send + Sync + 'static {
     /// The profile the session-manager-plugin is told about (empty: the default chain).
     fn profile_name(&self) -> String {
         String::new()
+    }
+    /// The API budget every request of this scope waits on (`None`: unlimited).
+    fn budget(&self) -> Option<budget::Budget> {
+        None
     }
 }

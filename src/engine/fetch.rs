@@ -10,6 +10,7 @@ use crate::domain::model::{
 use crate::domain::policy::AGENT_ACTIONS;
 use crate::domain::readiness::{Access, role_access};
 use crate::domain::snapshot::{IamData, InstanceData, NetworkData, NodeData, Snapshot, Source};
+use crate::engine::schedule::SlowReads;
 
 /// Concurrent DescribeVpcAttribute calls at most.
 const VPC_ATTRIBUTE_CONCURRENCY: usize = 8;
@@ -67,11 +68,22 @@ impl Fetched {
 
 /// One refresh of `source`. Patch states are read for `managed` nodes only.
 pub async fn fetch<C: Cloud>(cloud: &C, source: Source, managed: &[String]) -> Fetched {
+    fetch_kept(cloud, source, managed, None).await
+}
+
+/// [`fetch`], the reads that change only with a write taken from `slow` while they
+/// are fresh there (a poller's refresh).
+pub async fn fetch_kept<C: Cloud>(
+    cloud: &C,
+    source: Source,
+    managed: &[String],
+    slow: Option<&SlowReads>,
+) -> Fetched {
     match source {
-        Source::Network => Fetched::Network(network(cloud).await),
-        Source::Instances => Fetched::Instances(instances(cloud).await),
+        Source::Network => Fetched::Network(network_kept(cloud, slow).await),
+        Source::Instances => Fetched::Instances(instances_kept(cloud, slow).await),
         Source::Iam => Fetched::Iam(iam(cloud).await),
-        Source::Nodes => Fetched::Nodes(nodes(cloud).await),
+        Source::Nodes => Fetched::Nodes(nodes_kept(cloud, slow).await),
         Source::Inventory => Fetched::Inventory(cloud.get_inventory().await),
         Source::Patches => Fetched::Patches(patch_states(cloud, managed).await),
         Source::Commands => Fetched::Commands(cloud.list_commands().await),
@@ -128,6 +140,14 @@ async fn name_baselines<C: Cloud>(cloud: &C, states: &mut [PatchState]) {
 /// The network. Network ACLs and NAT gateways are read beside it: when they cannot be,
 /// the rules that need them are left out instead of the whole source failing.
 pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
+    network_kept(cloud, None).await
+}
+
+/// [`network`]; the DNS attributes from `slow` while the VPCs are the same and fresh.
+pub async fn network_kept<C: Cloud>(
+    cloud: &C,
+    slow: Option<&SlowReads>,
+) -> CloudResult<NetworkData> {
     let (core, acls, nats) = futures::join!(
         async {
             futures::try_join!(
@@ -148,7 +168,24 @@ pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
     let nat_gateways = nats
         .inspect_err(|e| tracing::warn!(error = %e, "NAT gateways unknown"))
         .ok();
-    let ids: Vec<(usize, String)> = vpcs.iter().map(|v| v.id.clone()).enumerate().collect();
+    let vpc_ids: Vec<String> = vpcs.iter().map(|v| v.id.clone()).collect();
+    if let Some(kept) = slow.and_then(|s| s.vpc_attributes(&vpc_ids)) {
+        for (vpc, (support, hostnames)) in vpcs.iter_mut().zip(kept) {
+            vpc.dns_support = support;
+            vpc.dns_hostnames = hostnames;
+        }
+        return Ok(NetworkData {
+            vpcs,
+            subnets,
+            route_tables,
+            security_groups,
+            endpoints,
+            network_acls,
+            nat_gateways_known: nat_gateways.is_some(),
+            nat_gateways: nat_gateways.unwrap_or_default(),
+        });
+    }
+    let ids: Vec<(usize, String)> = vpc_ids.iter().cloned().enumerate().collect();
     let attributes: Vec<(usize, Option<bool>, Option<bool>)> = stream::iter(ids)
         .map(|(i, vpc_id)| async move {
             let (support, hostnames) = futures::join!(
@@ -169,6 +206,18 @@ pub async fn network<C: Cloud>(cloud: &C) -> CloudResult<NetworkData> {
             vpc.dns_hostnames = hostnames;
         }
     }
+    // Kept only when every attribute was read: an unknown one is asked again next time.
+    if let Some(slow) = slow
+        && vpcs
+            .iter()
+            .all(|v| v.dns_support.is_some() && v.dns_hostnames.is_some())
+    {
+        let values = vpcs
+            .iter()
+            .map(|v| (v.dns_support, v.dns_hostnames))
+            .collect();
+        slow.keep_vpc_attributes(vpc_ids, values);
+    }
     Ok(NetworkData {
         vpcs,
         subnets,
@@ -186,6 +235,34 @@ pub async fn instances<C: Cloud>(cloud: &C) -> CloudResult<InstanceData> {
         cloud.describe_instances(),
         cloud.describe_iam_instance_profile_associations(),
     )?;
+    Ok(InstanceData {
+        instances,
+        associations,
+    })
+}
+
+/// [`instances`]; the profile associations from `slow` while every instance holds the
+/// profile it held when they were read (and they are fresh).
+pub async fn instances_kept<C: Cloud>(
+    cloud: &C,
+    slow: Option<&SlowReads>,
+) -> CloudResult<InstanceData> {
+    let Some(slow) = slow else {
+        return instances(cloud).await;
+    };
+    let instances = cloud.describe_instances().await?;
+    let key: Vec<(String, Option<String>)> = instances
+        .iter()
+        .map(|i| (i.id.clone(), i.profile_arn.clone()))
+        .collect();
+    let associations = match slow.associations(&key) {
+        Some(kept) => kept,
+        None => {
+            let read = cloud.describe_iam_instance_profile_associations().await?;
+            slow.keep_associations(key, read.clone());
+            read
+        }
+    };
     Ok(InstanceData {
         instances,
         associations,
@@ -251,12 +328,27 @@ async fn with_policies<C: Cloud>(cloud: &C, mut role: Role) -> Role {
 }
 
 pub async fn nodes<C: Cloud>(cloud: &C) -> CloudResult<NodeData> {
-    let (nodes, dhmc) = futures::join!(
-        cloud.describe_managed_nodes(),
-        cloud
-            .default_host_management()
-            .inspect_err(|e| tracing::debug!(error = %e, "DHMC setting unknown")),
-    );
+    nodes_kept(cloud, None).await
+}
+
+/// [`nodes`]; the Default Host Management setting from `slow` while it is fresh.
+pub async fn nodes_kept<C: Cloud>(cloud: &C, slow: Option<&SlowReads>) -> CloudResult<NodeData> {
+    let kept = slow.and_then(SlowReads::dhmc);
+    let (nodes, dhmc) = futures::join!(cloud.describe_managed_nodes(), async {
+        match kept {
+            Some(kept) => Ok(kept),
+            None => {
+                let read = cloud
+                    .default_host_management()
+                    .inspect_err(|e| tracing::debug!(error = %e, "DHMC setting unknown"))
+                    .await;
+                if let (Some(slow), Ok(value)) = (slow, &read) {
+                    slow.keep_dhmc(value.clone());
+                }
+                read
+            }
+        }
+    });
     let dhmc = dhmc.ok();
     Ok(NodeData {
         nodes: nodes?,

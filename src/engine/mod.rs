@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod fleet;
 pub mod forward;
 pub mod ops;
+pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -68,23 +69,32 @@ pub enum EngineEvent {
 
 /// How often each source refreshes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Intervals(BTreeMap<Source, Duration>);
+pub struct Intervals {
+    every: BTreeMap<Source, Duration>,
+    /// Sources no visible pane shows ([`schedule::HIDDEN_INTERVAL`]).
+    pub hidden: Duration,
+    /// IAM while hidden, and the reads that change only with a write
+    /// ([`schedule::LONG_INTERVAL`]).
+    pub long: Duration,
+}
 
 impl Intervals {
     /// Every source at its multiple of `base` ([`interval_of`]).
     pub fn from_base(base: Duration) -> Self {
-        Self(
-            Source::ALL
+        Self {
+            every: Source::ALL
                 .iter()
                 .map(|&s| (s, interval_of(s, base)))
                 .collect(),
-        )
+            hidden: schedule::HIDDEN_INTERVAL,
+            long: schedule::LONG_INTERVAL,
+        }
     }
     pub fn set(&mut self, source: Source, every: Duration) {
-        self.0.insert(source, every);
+        self.every.insert(source, every);
     }
     pub fn of(&self, source: Source) -> Duration {
-        self.0
+        self.every
             .get(&source)
             .copied()
             .unwrap_or(Duration::from_secs(5))
@@ -99,9 +109,6 @@ pub fn interval_of(source: Source, base: Duration) -> Duration {
         _ => base,
     }
 }
-
-/// Commands in flight are followed this closely.
-const IN_FLIGHT_INTERVAL: Duration = Duration::from_millis(1500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DetailRequest {
@@ -139,6 +146,9 @@ pub struct Engine<C: Cloud> {
     tasks: Vec<JoinHandle<()>>,
     /// Port forwards kept open: how to stop each, and its task.
     forwards: std::sync::Mutex<BTreeMap<u64, RunningForward>>,
+    /// The sources the visible pane shows (every source until the console says).
+    visible: watch::Sender<Vec<Source>>,
+    slow: schedule::SlowReads,
 }
 
 impl<C: Cloud> Engine<C> {
@@ -158,15 +168,21 @@ impl<C: Cloud> Engine<C> {
         let mut tasks = Vec::new();
         let (managed_tx, managed_rx) = watch::channel(Vec::<String>::new());
         let managed_tx = Arc::new(managed_tx);
+        let (visible, visible_rx) = watch::channel(Source::ALL.to_vec());
+        let slow = schedule::SlowReads::new(intervals.long);
         for &source in sources {
             let notify = Arc::new(Notify::new());
             wake.insert(source, notify.clone());
             let ctx = PollContext {
                 interval: intervals.of(source),
+                hidden: intervals.hidden,
+                long: intervals.long,
                 wake: notify,
                 tx: tx.clone(),
                 managed_tx: managed_tx.clone(),
                 managed_rx: managed_rx.clone(),
+                visible: visible_rx.clone(),
+                slow: slow.clone(),
             };
             tasks.push(tokio::spawn(poll(cloud.clone(), source, ctx)));
         }
@@ -178,7 +194,21 @@ impl<C: Cloud> Engine<C> {
             wake,
             tasks,
             forwards: Default::default(),
+            visible,
+            slow,
         }
+    }
+
+    /// The sources the visible pane shows: read at their interval, the others slowly.
+    /// A source shown again is read at once when its data is older than its interval.
+    pub fn show(&self, sources: &[Source]) {
+        self.visible.send_if_modified(|v| {
+            let changed = v.as_slice() != sources;
+            if changed {
+                *v = sources.to_vec();
+            }
+            changed
+        });
     }
 
     /// Performs `op` in the background ([`ops::perform`]); its events come back on the
@@ -200,11 +230,16 @@ impl<C: Cloud> Engine<C> {
             | ops::Op::Document(_)
             | ops::Op::Activation(_) => Vec::new(),
         };
+        let slow = matches!(op, ops::Op::Apply(_)).then(|| self.slow.clone());
         tokio::spawn(async move {
             let mut emit = |ev| {
                 let _ = tx.send(ev);
             };
             ops::perform(&cloud, op, Some(&audit), &mut emit).await;
+            // A write may have changed what is read only now and then: read it again.
+            if let Some(slow) = slow {
+                slow.expire();
+            }
             for w in wake {
                 w.notify_one();
             }
@@ -264,7 +299,9 @@ impl<C: Cloud> Engine<C> {
         let _ = tokio::time::timeout(wait, futures::future::join_all(tasks)).await;
     }
 
+    /// Every source now, the slow reads too (`Ctrl-r`).
     pub fn refresh_all(&self) {
+        self.slow.expire();
         for n in self.wake.values() {
             n.notify_one();
         }
@@ -328,11 +365,15 @@ async fn identity<C: Cloud>(
 
 struct PollContext {
     interval: Duration,
+    hidden: Duration,
+    long: Duration,
     wake: Arc<Notify>,
     tx: mpsc::UnboundedSender<EngineEvent>,
     /// Online managed nodes, published by the nodes poller for the patches poller.
     managed_tx: Arc<watch::Sender<Vec<String>>>,
     managed_rx: watch::Receiver<Vec<String>>,
+    visible: watch::Receiver<Vec<Source>>,
+    slow: schedule::SlowReads,
 }
 
 /// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
@@ -352,12 +393,12 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
             return;
         }
         let managed = ctx.managed_rx.borrow_and_update().clone();
-        let result = fetch::fetch(&cloud, source, &managed).await;
+        let result = fetch::fetch_kept(&cloud, source, &managed, Some(&ctx.slow)).await;
         let failed = result.error();
         if let Some(e) = &failed {
             tracing::warn!(source = source.name(), error = %e, "refresh failed");
         }
-        let mut wait_hint = None;
+        let mut in_flight = false;
         match &result {
             Fetched::Nodes(Ok(n)) => {
                 let ids: Vec<String> = n
@@ -373,7 +414,7 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
                     matches!(x.status.as_str(), "Pending" | "InProgress" | "Cancelling")
                 }) =>
             {
-                wait_hint = Some(IN_FLIGHT_INTERVAL);
+                in_flight = true;
             }
             _ => {}
         }
@@ -386,21 +427,37 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
         } else {
             0
         };
-        let wait = match wait_hint {
-            Some(w) if failures == 0 => w,
-            _ => backoff(ctx.interval, failures, source),
-        };
-        if failures > 0 {
-            let next = jiff::SignedDuration::try_from(wait)
-                .ok()
-                .and_then(|d| at.checked_add(d).ok());
-            if let Some(next) = next {
-                let _ = ctx.tx.send(EngineEvent::Retrying { source, at: next });
+        let read_at = tokio::time::Instant::now();
+        let mut announced = false;
+        // Until the next read: the wait is taken again whenever the visible pane changes.
+        loop {
+            let visible = ctx.visible.borrow_and_update().contains(&source);
+            let pace = schedule::Pace {
+                interval: ctx.interval,
+                hidden: ctx.hidden,
+                long: ctx.long,
+            };
+            let every = pace.every(source, visible, in_flight);
+            let wait = backoff(every, failures, source);
+            if failures > 0 && !announced {
+                announced = true;
+                let next = jiff::SignedDuration::try_from(wait)
+                    .ok()
+                    .and_then(|d| at.checked_add(d).ok());
+                if let Some(next) = next {
+                    let _ = ctx.tx.send(EngineEvent::Retrying { source, at: next });
+                }
             }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = ctx.wake.notified() => {}
+            tokio::select! {
+                _ = tokio::time::sleep_until(read_at + wait) => break,
+                _ = ctx.wake.notified() => break,
+                changed = ctx.visible.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep_until(read_at + wait).await;
+                        break;
+                    }
+                }
+            }
         }
     }
 }

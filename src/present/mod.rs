@@ -7,6 +7,7 @@ mod check_text;
 mod errors;
 mod findings;
 mod plans;
+mod stats;
 mod verdicts;
 mod words;
 
@@ -21,5 +22,6 @@ pub use findings::{
     fix_text, instance_summary, manual_change,
 };
 pub use plans::{call_text, note_text, plan_title, step_title};
+pub use stats::stats_lines;
 pub use verdicts::{dry_run_trust_text, verdict_text};
 pub use words::{forward_event_text, instance_state, source_name};

@@ -107,6 +107,8 @@ pub enum Effect {
     Activation(crate::engine::activation_ops::ActivationOp),
     /// Write these rows to a file, off the UI thread; then `Msg::Exported`.
     Export(Box<super::export::Export>),
+    /// `:stats`: each scope's API budget, in the pager.
+    ShowStats,
 }
 
 pub use super::ui_context::Ui;

@@ -233,6 +233,7 @@ pub fn help_sections(app: &App) -> Vec<(String, Vec<HelpLine>)> {
         "help.cmd.region",
         "help.cmd.forward",
         "help.cmd.export",
+        "help.cmd.stats",
         "help.cmd.quit",
     ]
     .iter()

@@ -30,7 +30,8 @@ pub fn ops_of(app: &App, effect: Effect) -> Vec<(usize, Op)> {
         | Effect::StartForward { .. }
         | Effect::StopForward(_)
         | Effect::SwitchRegion(_)
-        | Effect::Export(_) => Vec::new(),
+        | Effect::Export(_)
+        | Effect::ShowStats => Vec::new(),
     }
 }
 

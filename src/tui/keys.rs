@@ -189,6 +189,7 @@ pub(super) fn run_command(app: &mut App, line: &str) -> Vec<Effect> {
         "q" | "q!" | "quit" | "qa" => return vec![Effect::Quit],
         "help" | "h" => app.mode = Mode::Help,
         "refresh" => return vec![Effect::RefreshAll],
+        "stats" => return vec![Effect::ShowStats],
         "region" => return switch_region(app, words.next()),
         "forward" | "fwd" => return super::forwards::start_named(app, words.next()),
         // The path is the rest of the line: it may hold spaces.

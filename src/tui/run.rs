@@ -158,7 +158,14 @@ async fn event_loop<C: Cloud>(
     // Drawn only when something on screen changed: input, data, a build, or the time a
     // source line shows. Each frame is one synchronized update, so it never tears.
     let mut dirty = true;
+    let mut shown: Vec<Source> = Vec::new();
     loop {
+        // The engines read the visible pane's sources at their interval, others slowly.
+        let visible = app.pane.visible_sources();
+        if visible != shown {
+            engines.iter().for_each(|e| e.show(&visible));
+            shown = visible;
+        }
         offload.start(&mut app);
         if dirty {
             draw(terminal, &app)?;
@@ -219,6 +226,7 @@ async fn event_loop<C: Cloud>(
                 }
                 Effect::StopForward(id) => engines.iter().for_each(|e| e.stop_forward(id)),
                 Effect::RefreshAll => engines.iter().for_each(Engine::refresh_all),
+                Effect::ShowStats => show_stats(&mut app, &clouds),
                 Effect::LoadAudit => {
                     if let Some(e) = engine(0) {
                         e.load_audit(opts.audit.clone());
@@ -307,6 +315,21 @@ async fn event_loop<C: Cloud>(
             }
         }
     }
+}
+
+/// `:stats`: each scope's API budget in the pager.
+fn show_stats<C: Cloud>(app: &mut App, clouds: &[(Scope, C)]) {
+    let scopes: Vec<(String, Option<crate::cloud::budget::BudgetStats>)> = clouds
+        .iter()
+        .map(|(scope, cloud)| {
+            let profile = scope.profile.as_deref().unwrap_or("default");
+            let label = format!("{profile} · {}", cloud.region());
+            (label, cloud.budget().map(|b| b.stats()))
+        })
+        .collect();
+    let lines = crate::present::stats_lines(app.lang, &scopes);
+    let title = crate::i18n::t(app.lang, "stats.title");
+    app.mode = super::app::Mode::Pager(Box::new(super::pager::Pager::new(title, lines)));
 }
 
 /// One frame, as one synchronized update of the terminal.

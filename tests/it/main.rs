@@ -16,6 +16,7 @@ mod aws_mocks;
 mod aws_mocks_associations;
 mod aws_mocks_commands;
 mod badinput;
+mod budget;
 mod catalog;
 mod check_csv;
 mod cli;

@@ -138,18 +138,26 @@ impl AwsCloud {
         let partition = RetryPartition::new(format!("ssmdeck-{n}"));
         let classifier = Classifier { custom_endpoint };
         let r = self.recorder.clone();
+        // Requests are sent through a client behind this cloud's budget: the client a
+        // test gave (a mock), else the SDK's own, one for every service.
+        let shared = super::budgeted::budgeted(None, r.budget());
         // Every client the same way: the recorder, the classifier, this cloud's partition.
         macro_rules! instrument {
             ($($field:ident: $sdk:ident),* $(,)?) => {$(
-                self.$field = $sdk::Client::from_conf(
-                    self.$field
-                        .config()
-                        .to_builder()
-                        .interceptor(r.clone())
-                        .retry_classifier(classifier)
-                        .retry_partition(partition.clone())
-                        .build(),
-                );
+                let config = self.$field.config();
+                let http = match config.http_client() {
+                    Some(own) => super::budgeted::budgeted(Some(own), r.budget()),
+                    None => shared.clone(),
+                };
+                let mut builder = config
+                    .to_builder()
+                    .interceptor(r.clone())
+                    .retry_classifier(classifier)
+                    .retry_partition(partition.clone());
+                if http.is_some() {
+                    builder.set_http_client(http);
+                }
+                self.$field = $sdk::Client::from_conf(builder.build());
             )*};
         }
         instrument!(

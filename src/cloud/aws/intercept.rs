@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
-    FinalizerInterceptorContextRef, InterceptorContext,
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef, InterceptorContext,
 };
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::retries::classifiers::{
@@ -18,6 +18,8 @@ use aws_smithy_runtime_api::client::retries::classifiers::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::cloud::budget::Budget;
 
 #[derive(Debug, Default)]
 struct Record {
@@ -30,13 +32,25 @@ struct Record {
 }
 
 /// Counts the requests of one cloud's clients and remembers the operations its endpoint
-/// does not implement, so they fail at once instead of being asked again.
+/// does not implement, so they fail at once instead of being asked again. Each request
+/// carries its operation to the connector, which waits on the cloud's [`Budget`] for it.
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<Record>>);
+pub struct Recorder {
+    record: Arc<Mutex<Record>>,
+    budget: Budget,
+}
+
+/// The operation of a request (`ec2:DescribeVpcs`), for the budgeted connector.
+#[derive(Debug, Clone)]
+pub struct OperationName(pub String);
 
 impl Recorder {
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
     fn lock(&self) -> MutexGuard<'_, Record> {
-        match self.0.lock() {
+        match self.record.lock() {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
         }
@@ -88,6 +102,36 @@ pub fn is_web_page_error(response: &HttpResponse) -> bool {
         })
 }
 
+/// AWS's answer to a request over its rate: HTTP 429, or an error whose code says so
+/// (EC2's `RequestLimitExceeded`, `Throttling`, `ThrottlingException`…).
+pub fn is_throttling(response: &HttpResponse) -> bool {
+    let status = response.status().as_u16();
+    if status == 429 {
+        return true;
+    }
+    if status < 400 {
+        return false;
+    }
+    let header = response
+        .headers()
+        .get("x-amzn-errortype")
+        .unwrap_or_default()
+        .to_string();
+    let body = response
+        .body()
+        .bytes()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    [
+        "RequestLimitExceeded",
+        "Throttling",
+        "TooManyRequests",
+        "RateExceeded",
+    ]
+    .iter()
+    .any(|code| header.contains(code) || body.contains(code))
+}
+
 /// The error an operation fails with, without a request, once its endpoint proved not to
 /// implement it.
 #[derive(Debug)]
@@ -117,6 +161,17 @@ impl Intercept for Recorder {
             Some(op) if self.is_unimplemented(&op) => Err(Box::new(KnownUnimplemented(op))),
             _ => Ok(()),
         }
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = operation(cfg).unwrap_or_else(|| "unknown".into());
+        context.request_mut().add_extension(OperationName(op));
+        Ok(())
     }
 
     fn read_before_transmit(
@@ -151,6 +206,11 @@ impl Intercept for Recorder {
         {
             tracing::info!(op, "the endpoint does not implement this operation");
             self.lock().unimplemented.insert(op);
+        }
+        if context.response().is_some_and(is_throttling)
+            && let Some(op) = operation(cfg)
+        {
+            self.budget.throttled(&op);
         }
         Ok(())
     }

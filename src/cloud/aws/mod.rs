@@ -1,3 +1,4 @@
+mod budgeted;
 mod client;
 mod command_output;
 pub mod config;
@@ -550,6 +551,10 @@ impl Cloud for AwsCloud {
             Some(url) => url.clone(),
             None => format!("https://ssm.{}.amazonaws.com", self.region()),
         }
+    }
+
+    fn budget(&self) -> Option<crate::cloud::budget::Budget> {
+        Some(self.recorder.budget().clone())
     }
 
     fn profile_name(&self) -> String {

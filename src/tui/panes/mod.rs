@@ -253,6 +253,18 @@ impl Pane {
         self.spec().sources()
     }
 
+    /// The sources whose data it shows or is built from: read at their interval while it
+    /// is visible.
+    pub fn visible_sources(self) -> Vec<Source> {
+        let mut out: Vec<Source> = self.sources().to_vec();
+        for s in self.spec().rebuilt_by() {
+            if !out.contains(s) {
+                out.push(*s);
+            }
+        }
+        out
+    }
+
     /// `:endpoints`, `:end`, `:instance`…: the pane a command names.
     pub fn from_command(name: &str) -> Option<Pane> {
         let name = name.trim_start_matches(':');

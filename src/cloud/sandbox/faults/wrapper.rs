@@ -46,6 +46,8 @@ struct State {
     throttled: AtomicU64,
     errors: AtomicU64,
     denied: AtomicU64,
+    /// Every attempt waits for a token here, as each request to AWS does.
+    budget: crate::cloud::budget::Budget,
 }
 
 /// A [`Cloud`] whose calls suffer the configured [`Faults`]. Clones share the faults.
@@ -66,6 +68,7 @@ impl<C: Cloud> Faulty<C> {
                 throttled: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
                 denied: AtomicU64::new(0),
+                budget: crate::cloud::budget::Budget::default(),
             }),
         }
     }
@@ -109,12 +112,16 @@ impl<C: Cloud> Faulty<C> {
     async fn gate(&self, method: &str, actions: &[&str]) -> CloudResult<()> {
         self.state.calls.fetch_add(1, Ordering::Relaxed);
         let faults = self.faults();
+        let primary = actions.first().copied().unwrap_or(method);
+        self.state.budget.acquire(primary).await;
         if faults.is_none() {
             return Ok(());
         }
-        let primary = actions.first().copied().unwrap_or(method);
         let mut attempt = 1;
         loop {
+            if attempt > 1 {
+                self.state.budget.acquire(primary).await;
+            }
             match self.attempt(&faults, primary, actions).await {
                 Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
                     // The SDK would back off here; the simulated account needs no pause
@@ -139,6 +146,7 @@ impl<C: Cloud> Faulty<C> {
         }
         if faults.throttle > 0.0 && self.draw(faults.seed) < faults.throttle {
             self.state.throttled.fetch_add(1, Ordering::Relaxed);
+            self.state.budget.throttled(primary);
             return Err(CloudError::Throttled(primary.to_string()));
         }
         if faults.error > 0.0 && self.draw(faults.seed.rotate_left(17)) < faults.error {
@@ -213,6 +221,10 @@ macro_rules! gated_writes {
 impl<C: Cloud> Cloud for Faulty<C> {
     fn simulates_sessions(&self) -> bool {
         self.inner.simulates_sessions()
+    }
+
+    fn budget(&self) -> Option<crate::cloud::budget::Budget> {
+        Some(self.state.budget.clone())
     }
 
     fn now(&self) -> Timestamp {
