@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::cloud::Cloud;
 use crate::cloud::aws::config::preflight;
 use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
+use crate::cloud::sandbox::faults::Faults;
 use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
 use crate::engine::audit::AuditLog;
@@ -190,10 +191,25 @@ async fn dispatch(run: Run) -> Result<u8> {
         if !faults.is_none() {
             tracing::info!(faults = %faults, "sandbox faults injected");
         }
-        let clouds = SandboxCloud::for_selection(scenario, &Clock::Real, &selection)
-            .into_iter()
-            .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
-            .collect();
+        let clouds = if matches!(scenario, Scenario::Org { .. }) {
+            let org = &run.config.organization;
+            let role = org_role(cli, org);
+            SandboxCloud::for_org(scenario, &Clock::Real, &selection, |a| org.includes(a), &role)
+                .into_iter()
+                .map(|(scope, cloud, refuse)| {
+                    let faults = Faults {
+                        refuse,
+                        ..faults.clone()
+                    };
+                    (scope, cloud.with_faults(faults))
+                })
+                .collect()
+        } else {
+            SandboxCloud::for_selection(scenario, &Clock::Real, &selection)
+                .into_iter()
+                .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
+                .collect()
+        };
         return match run_command(clouds, run.clone()).await? {
             Ended::Code(code) => Ok(code),
             Ended::SwitchRegion(_) => Ok(0),
@@ -212,8 +228,82 @@ async fn dispatch(run: Run) -> Result<u8> {
     }
 }
 
+/// The role `--org` assumes: the command line's, else the file's, else AWS's default.
+fn org_role(cli: &Cli, org: &crate::config::Organization) -> String {
+    cli.global
+        .org
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| org.role.clone())
+        .unwrap_or_else(|| crate::config::DEFAULT_ORG_ROLE.to_string())
+}
+
+/// `--org`: the management account's configuration, then one cloud per active account
+/// and region of the organization.
+async fn run_org(selection: &Selection, run: Run) -> Result<Ended> {
+    let cli = &run.cli;
+    let lang = lang_of(cli);
+    if selection.profiles.len() > 1 {
+        bail!("{}", t(lang, "cli.err.org_one_profile"));
+    }
+    let settings = AwsSettings {
+        profile: selection.profiles.first().cloned(),
+        region: match &selection.regions {
+            Regions::List(l) => l.first().cloned(),
+            _ => None,
+        },
+        endpoint_url: cli.global.endpoint_url.clone(),
+    };
+    let conf = config_loader(&settings).load().await;
+    if conf.region().is_none() {
+        bail!("{}", t(lang, "cli.err.no_region"));
+    }
+    preflight(&conf, &settings, cli.command.is_some())
+        .await
+        .map_err(color_eyre::Report::new)?;
+    let regions: Vec<Option<String>> = match &selection.regions {
+        Regions::Default => vec![None],
+        Regions::List(l) => l.iter().cloned().map(Some).collect(),
+        Regions::All => AwsCloud::from_conf(&conf)
+            .describe_regions()
+            .await
+            .map_err(color_eyre::Report::new)?
+            .into_iter()
+            .map(Some)
+            .collect(),
+    };
+    let org = &run.config.organization;
+    let role = org_role(cli, org);
+    let includes = |id: &str| org.includes(id);
+    let request = crate::cloud::aws::org::OrgRequest {
+        role: &role,
+        regions: &regions,
+        profile: crate::cloud::aws::config::selected_profile(&settings),
+        includes: &includes,
+    };
+    let clouds = crate::cloud::aws::org::org_clouds(&conf, &request)
+        .await
+        .map_err(|e| {
+            eyre!(
+                "{}",
+                tf(
+                    lang,
+                    "cli.err.org_list",
+                    &[("error", &crate::present::error_text(&e, lang))]
+                )
+            )
+        })?;
+    if clouds.is_empty() {
+        bail!("{}", t(lang, "cli.err.org_no_account"));
+    }
+    run_command(clouds, run).await
+}
+
 /// One configured cloud per scope; `--region all` asks each account which regions it has.
 async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
+    if run.cli.global.org.is_some() {
+        return run_org(selection, run).await;
+    }
     let cli = &run.cli;
     // `check` and `fix` answer a script: a dead endpoint is an error now, not after the
     // retries. The console starts anyway and shows the endpoint's state in each pane.
@@ -340,19 +430,23 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         Some(Command::Check { json, csv }) if clouds.len() > 1 => {
             afresh();
             let format = report::CheckFormat::of(json, csv);
-            check_scopes(clouds, format, lang).await.map(Ended::Code)
+            report::scopes::check_scopes(clouds, format, lang)
+                .await
+                .wrap_err(t(lang, "cli.err.stdout"))
+                .map(Ended::Code)
         }
         Some(Command::Check { json, csv }) => {
             afresh();
-            let Some((_, cloud)) = clouds.into_iter().next() else {
+            let Some((scope, cloud)) = clouds.into_iter().next() else {
                 bail!("{}", t(lang, "cli.err.no_scope"));
             };
             // The sandbox hands its account over (fleet:100000 would otherwise be in
             // memory twice); AWS is read.
-            let snapshot = match cloud.hand_over() {
+            let mut snapshot = match cloud.hand_over() {
                 Ok(snapshot) => snapshot,
                 Err(cloud) => fetch::snapshot(&cloud).await,
             };
+            report::scopes::name_account(&mut snapshot, &scope);
             let readiness = readiness::evaluate(&snapshot);
             use std::io::Write;
             match report::CheckFormat::of(json, csv) {
@@ -486,60 +580,4 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             Ok(Ended::Code(0))
         }
     }
-}
-
-/// `check` over several scopes, read concurrently: one report per scope (a JSON array
-/// with `--json`, one table under one header with `--csv`); the exit code is the worst.
-async fn check_scopes<C: Cloud>(
-    clouds: Vec<(Scope, C)>,
-    format: report::CheckFormat,
-    lang: crate::i18n::Lang,
-) -> Result<u8> {
-    let snapshots = futures::future::join_all(clouds.iter().map(|(_, c)| fetch::snapshot(c))).await;
-    drop(clouds);
-    let json = format == report::CheckFormat::Json;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    use std::io::Write;
-    let write = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>| -> std::io::Result<u8> {
-        let mut code = 0;
-        if format == report::CheckFormat::Csv {
-            let mut csv = report::csv_rows::CheckCsv::new(out)?;
-            for snapshot in &snapshots {
-                let readiness = readiness::evaluate(snapshot);
-                code = code.max(report::outcome(snapshot, &readiness).exit_code());
-                csv.scope(snapshot, &readiness)?;
-            }
-            csv.finish()?;
-            return Ok(code);
-        }
-        if json {
-            out.write_all(b"[\n")?;
-        }
-        for (i, snapshot) in snapshots.iter().enumerate() {
-            let readiness = readiness::evaluate(snapshot);
-            code = code.max(report::outcome(snapshot, &readiness).exit_code());
-            if json {
-                if i > 0 {
-                    out.write_all(b",\n")?;
-                }
-                let mut doc = Vec::new();
-                report::write_json(&mut doc, snapshot, &readiness)?;
-                while doc.last() == Some(&b'\n') {
-                    doc.pop();
-                }
-                out.write_all(&doc)?;
-            } else {
-                if i > 0 {
-                    out.write_all(b"\n")?;
-                }
-                out.write_all(crate::present::check_text(snapshot, &readiness, lang).as_bytes())?;
-            }
-        }
-        if json {
-            out.write_all(b"\n]\n")?;
-        }
-        out.flush()?;
-        Ok(code)
-    };
-    write(&mut out).wrap_err("cannot write the report to stdout")
 }

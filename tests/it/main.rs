@@ -39,6 +39,7 @@ mod moto_server;
 mod moto_stacks;
 mod no_nothing_to_do;
 mod offload;
+mod org;
 mod pager;
 mod plan;
 mod plan_steps;

@@ -5,6 +5,7 @@ mod documents;
 mod ec2;
 pub mod faults;
 mod iam;
+mod org;
 pub mod scenario;
 mod sessions;
 pub mod simulate;
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::Timestamp;
 
 pub use clock::Clock;
+pub use org::OrgScope;
 pub use scenario::{SANDBOX_REGIONS, SandboxScope, Scenario};
 use world::World;
 
