@@ -17,7 +17,7 @@ use crate::fixtures::t0;
 use crate::moto_server::{MotoServer, create_workshop_stack};
 use crate::ui::screen;
 
-fn reports(stdout: &[u8]) -> Vec<serde_json::Value> {
+fn parse_reports(stdout: &[u8]) -> Vec<serde_json::Value> {
     let v: serde_json::Value = serde_json::from_slice(stdout).expect("a JSON array");
     v.as_array().expect("array").clone()
 }
@@ -38,7 +38,7 @@ fn check_on_a_sandbox_organization_reports_each_account_and_the_refused_one_as_o
     // An account that could not be read makes the check an error, as an unreachable
     // region does; the other accounts are reported all the same.
     assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    let reports = reports(&out.stdout);
+    let reports = parse_reports(&out.stdout);
     assert_eq!(reports.len(), 5, "one scope per account");
     let accounts: Vec<&str> = reports
         .iter()
@@ -94,7 +94,7 @@ fn the_organization_config_picks_the_accounts_and_names_the_role() {
         "check",
         "--json",
     ]);
-    let reports = reports(&out.stdout);
+    let reports = parse_reports(&out.stdout);
     let accounts: Vec<&str> = reports
         .iter()
         .filter_map(|r| r["account"].as_str())
@@ -319,7 +319,7 @@ async fn check_org_against_moto_reports_every_member_account_and_the_refused_one
     };
     let out = run(&[]);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    let reports = reports(&out.stdout);
+    let reports = parse_reports(&out.stdout);
     let by_account = |id: &str| {
         reports
             .iter()
@@ -350,7 +350,7 @@ async fn check_org_against_moto_reports_every_member_account_and_the_refused_one
         .expect("config");
     let config = config.display().to_string();
     let out = run(&["--config", &config]);
-    let reports = reports(&out.stdout);
+    let reports = parse_reports(&out.stdout);
     assert_eq!(reports.len(), 3);
     assert!(reports.iter().all(|r| r["account"] != refused.as_str()));
     assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
