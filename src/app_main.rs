@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 use crate::cloud::Cloud;
 use crate::cloud::aws::config::preflight;
 use crate::cloud::aws::{AwsCloud, AwsSettings, config_loader};
+use crate::cloud::sandbox::faults::Faults;
 use crate::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use crate::domain::readiness;
 use crate::engine::audit::AuditLog;
@@ -15,6 +16,8 @@ use crate::i18n::{t, tf};
 use crate::scope::{Regions, Scope, Selection};
 use crate::tui::run::RunOptions;
 use crate::{logging, report};
+
+mod org;
 
 /// Runs the program and returns its exit code. `check --json` answers every failure
 /// with an `"outcome": "error"` document on stdout (and the message on stderr).
@@ -119,14 +122,14 @@ fn run_main(mut cli: Cli, lang_out: &mut crate::i18n::Lang) -> Result<u8> {
 
 /// What a run needs beyond the clouds: the command line, the configuration, the log.
 #[derive(Clone)]
-struct Run {
+pub(crate) struct Run {
     cli: Cli,
     config: crate::config::Config,
     log_path: String,
 }
 
 /// How a command ended: its exit code, or the console asking for another region.
-enum Ended {
+pub(crate) enum Ended {
     Code(u8),
     SwitchRegion(String),
 }
@@ -193,10 +196,31 @@ async fn dispatch(run: Run) -> Result<u8> {
         if !faults.is_none() {
             tracing::info!(faults = %faults, "sandbox faults injected");
         }
-        let clouds = SandboxCloud::for_selection(scenario, &Clock::Real, &selection)
+        let clouds = if matches!(scenario, Scenario::Org { .. }) {
+            let org = &run.config.organization;
+            let role = org::org_role(cli, org);
+            SandboxCloud::for_org(
+                scenario,
+                &Clock::Real,
+                &selection,
+                |a| org.includes(a),
+                &role,
+            )
             .into_iter()
-            .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
-            .collect();
+            .map(|(scope, cloud, refuse)| {
+                let faults = Faults {
+                    refuse,
+                    ..faults.clone()
+                };
+                (scope, cloud.with_faults(faults))
+            })
+            .collect()
+        } else {
+            SandboxCloud::for_selection(scenario, &Clock::Real, &selection)
+                .into_iter()
+                .map(|(scope, cloud)| (scope, cloud.with_faults(faults.clone())))
+                .collect()
+        };
         return match run_command(clouds, run.clone()).await? {
             Ended::Code(code) => Ok(code),
             Ended::SwitchRegion(_) => Ok(0),
@@ -217,6 +241,9 @@ async fn dispatch(run: Run) -> Result<u8> {
 
 /// One configured cloud per scope; `--region all` asks each account which regions it has.
 async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
+    if run.cli.global.org.is_some() {
+        return org::run_org(selection, run).await;
+    }
     let cli = &run.cli;
     // `check` and `fix` answer a script: a dead endpoint is an error now, not after the
     // retries. The console starts anyway and shows the endpoint's state in each pane.
@@ -292,7 +319,7 @@ async fn run_aws(selection: &Selection, run: Run) -> Result<Ended> {
     run_command(clouds, run).await
 }
 
-async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ended> {
+pub(crate) async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ended> {
     let Run {
         cli,
         config,
@@ -349,21 +376,23 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
         Some(Command::Check { json, csv }) if clouds.len() > 1 => {
             afresh();
             let format = report::CheckFormat::of(json, csv);
-            check_scopes(clouds, format, policy, lang)
+            report::scopes::check_scopes(clouds, format, policy, lang)
                 .await
+                .wrap_err(t(lang, "cli.err.stdout"))
                 .map(Ended::Code)
         }
         Some(Command::Check { json, csv }) => {
             afresh();
-            let Some((_, cloud)) = clouds.into_iter().next() else {
+            let Some((scope, cloud)) = clouds.into_iter().next() else {
                 bail!("{}", t(lang, "cli.err.no_scope"));
             };
             // The sandbox hands its account over (fleet:100000 would otherwise be in
             // memory twice); AWS is read.
-            let snapshot = match cloud.hand_over() {
+            let mut snapshot = match cloud.hand_over() {
                 Ok(snapshot) => snapshot,
                 Err(cloud) => fetch::check_snapshot(&cloud).await,
             };
+            report::scopes::name_account(&mut snapshot, &scope);
             let mut readiness = readiness::evaluate(&snapshot);
             crate::domain::patches::judge(&mut readiness, &snapshot, policy);
             use std::io::Write;
@@ -516,68 +545,4 @@ async fn run_command<C: Cloud>(clouds: Vec<(Scope, C)>, run: Run) -> Result<Ende
             Ok(Ended::Code(0))
         }
     }
-}
-
-/// `check` over several scopes, read concurrently: one report per scope (a JSON array
-/// with `--json`, one table under one header with `--csv`); the exit code is the worst.
-async fn check_scopes<C: Cloud>(
-    clouds: Vec<(Scope, C)>,
-    format: report::CheckFormat,
-    policy: crate::domain::patches::PatchPolicy,
-    lang: crate::i18n::Lang,
-) -> Result<u8> {
-    let snapshots =
-        futures::future::join_all(clouds.iter().map(|(_, c)| fetch::check_snapshot(c))).await;
-    let judged = |snapshot: &crate::domain::snapshot::Snapshot| {
-        let mut readiness = readiness::evaluate(snapshot);
-        crate::domain::patches::judge(&mut readiness, snapshot, policy);
-        readiness
-    };
-    drop(clouds);
-    let json = format == report::CheckFormat::Json;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    use std::io::Write;
-    let write = |out: &mut std::io::BufWriter<std::io::StdoutLock<'_>>| -> std::io::Result<u8> {
-        let mut code = 0;
-        if format == report::CheckFormat::Csv {
-            let mut csv = report::csv_rows::CheckCsv::new(out)?.with_patch_policy(policy);
-            for snapshot in &snapshots {
-                let readiness = judged(snapshot);
-                code = code.max(report::outcome(snapshot, &readiness).exit_code());
-                csv.scope(snapshot, &readiness)?;
-            }
-            csv.finish()?;
-            return Ok(code);
-        }
-        if json {
-            out.write_all(b"[\n")?;
-        }
-        for (i, snapshot) in snapshots.iter().enumerate() {
-            let readiness = judged(snapshot);
-            code = code.max(report::outcome(snapshot, &readiness).exit_code());
-            if json {
-                if i > 0 {
-                    out.write_all(b",\n")?;
-                }
-                let mut doc = Vec::new();
-                report::write_json(&mut doc, snapshot, &readiness, policy)?;
-                while doc.last() == Some(&b'\n') {
-                    doc.pop();
-                }
-                out.write_all(&doc)?;
-            } else {
-                if i > 0 {
-                    out.write_all(b"\n")?;
-                }
-                let text = crate::present::check_text(snapshot, &readiness, policy, lang);
-                out.write_all(text.as_bytes())?;
-            }
-        }
-        if json {
-            out.write_all(b"\n]\n")?;
-        }
-        out.flush()?;
-        Ok(code)
-    };
-    write(&mut out).wrap_err("cannot write the report to stdout")
 }

@@ -49,7 +49,13 @@ pub struct Global {
     /// Configuration file (default: $XDG_CONFIG_HOME/ssmdeck/config.toml)
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Use the embedded sandbox instead of AWS: lab (default) or fleet:N
+    /// The whole AWS Organization: every active account (listed from the management
+    /// account), reached by assuming ROLE in each (default `[organization] role`, else
+    /// OrganizationAccountAccessRole), one scope per account and region
+    #[arg(long, global = true, value_name = "ROLE", num_args = 0..=1, require_equals = true, default_missing_value = "", value_parser = org_role)]
+    pub org: Option<String>,
+    /// Use the embedded sandbox instead of AWS: lab (default), fleet:N or org:A:N (A
+    /// accounts of N instances)
     #[arg(long, global = true, value_name = "SCENARIO", num_args = 0..=1, require_equals = true, default_missing_value = "lab")]
     pub sandbox: Option<String>,
     /// Language of the interface (default from LANG)
@@ -132,6 +138,25 @@ pub fn region(value: &str) -> Result<String, String> {
         Ok(value.to_string())
     } else {
         Err("not a region name (like us-east-1 or ap-northeast-2)".to_string())
+    }
+}
+
+/// An IAM role name, optionally with its path (`ops/Admin`).
+pub fn is_role_name(value: &str) -> bool {
+    let name = value.rsplit('/').next().unwrap_or_default();
+    (1..=64).contains(&name.len())
+        && value.len() <= 512
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+}
+
+/// `--org` alone (the configured role) or `--org=ROLE`.
+fn org_role(value: &str) -> Result<String, String> {
+    if value.is_empty() || is_role_name(value) {
+        Ok(value.to_string())
+    } else {
+        Err("not an IAM role name (letters, digits and +=,.@_- up to 64)".to_string())
     }
 }
 

@@ -90,6 +90,8 @@ pub struct Config {
     #[serde(rename = "forward")]
     pub forwards: Vec<NamedForward>,
     pub patches: PatchSettings,
+    /// `--org`: the role assumed in each account, and which accounts.
+    pub organization: Organization,
 }
 
 /// `[patches] stale_after_days = 7`: a node whose last scan is older is a warning.
@@ -109,6 +111,27 @@ impl PatchSettings {
                 stale_after_days: d,
             })
             .unwrap_or_default()
+    }
+}
+
+/// The role `--org` assumes when none is named on the command line.
+pub const DEFAULT_ORG_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// `[organization] role = "OrganizationAccountAccessRole", accounts = ["111122223333"],
+/// exclude = ["444455556666"]`: without `accounts`, every active account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Organization {
+    pub role: Option<String>,
+    pub accounts: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl Organization {
+    /// Whether `--org` shows the account `id`.
+    pub fn includes(&self, id: &str) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|a| a == id))
+            && !self.exclude.iter().any(|a| a == id)
     }
 }
 
@@ -156,7 +179,7 @@ impl NamedForward {
     }
 }
 
-const KNOWN_TOP: [&str; 14] = [
+const KNOWN_TOP: [&str; 15] = [
     "budget",
     "profile",
     "profiles",
@@ -171,6 +194,7 @@ const KNOWN_TOP: [&str; 14] = [
     "forward",
     "output",
     "patches",
+    "organization",
 ];
 const KNOWN_REFRESH: [&str; 10] = [
     "default",
@@ -332,6 +356,31 @@ pub fn parse_in(text: &str, path: &Path, lang: Lang) -> Result<Loaded> {
                 )
             ));
         }
+    }
+    let org = &config.organization;
+    for id in org.accounts.iter().chain(&org.exclude) {
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(eyre!(
+                "{}",
+                tf(
+                    lang,
+                    "config.err.org_account",
+                    &[("path", &at), ("value", id)]
+                )
+            ));
+        }
+    }
+    if let Some(role) = &org.role
+        && !crate::cli::is_role_name(role)
+    {
+        return Err(eyre!(
+            "{}",
+            tf(
+                lang,
+                "config.err.org_role",
+                &[("path", &at), ("value", role)]
+            )
+        ));
     }
     let mut names = std::collections::BTreeSet::new();
     for f in &config.forwards {

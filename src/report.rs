@@ -17,6 +17,7 @@ use crate::i18n::Lang;
 use crate::present::instance_summary;
 
 pub mod csv_rows;
+pub mod scopes;
 
 pub const SCHEMA: u32 = 2;
 

@@ -7,6 +7,34 @@ pub struct Scope {
     pub profile: Option<String>,
     /// `None`: the profile's own region (AWS_REGION, the shared config).
     pub region: Option<String>,
+    /// With `--org`: the organization's account this scope reaches (through the role).
+    pub org: Option<OrgAccount>,
+}
+
+/// An account of the organization, as `organizations:ListAccounts` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+}
+
+impl OrgAccount {
+    /// How a row or a report names it: `name (id)`.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.id.clone()
+        } else {
+            format!("{} ({})", self.name, self.id)
+        }
+    }
+}
+
+impl Scope {
+    /// Two scopes of the same account (IAM is shared between them).
+    pub fn same_account(&self, other: &Scope) -> bool {
+        self.profile == other.profile
+            && self.org.as_ref().map(|o| &o.id) == other.org.as_ref().map(|o| &o.id)
+    }
 }
 
 /// Regions as given on the command line or in the config file.
@@ -88,6 +116,7 @@ impl Selection {
                 out.push(Scope {
                     profile: profile.clone(),
                     region,
+                    org: None,
                 });
             }
         }
@@ -100,6 +129,6 @@ pub fn reads_iam(scopes: &[Scope]) -> Vec<bool> {
     scopes
         .iter()
         .enumerate()
-        .map(|(i, s)| !scopes[..i].iter().any(|o| o.profile == s.profile))
+        .map(|(i, s)| !scopes[..i].iter().any(|o| o.same_account(s)))
         .collect()
 }

@@ -23,6 +23,13 @@ pub enum CloudError {
     /// The credential chain gave nothing usable (no credentials, an expired SSO session).
     #[error("{detail}")]
     Credentials { profile: String, detail: String },
+    /// `--org`: the role could not be assumed in this account of the organization.
+    #[error("cannot assume role {role} in account {account}: {detail}")]
+    RoleNotAssumed {
+        account: String,
+        role: String,
+        detail: String,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     #[error("invalid: {0}")]
@@ -46,6 +53,7 @@ pub enum ErrorKind {
     Unreachable,
     NotImplemented,
     Credentials,
+    RoleNotAssumed,
     NotFound,
     Invalid,
     AlreadyExists,
@@ -69,6 +77,7 @@ impl CloudError {
             Self::Unreachable { .. } => ErrorKind::Unreachable,
             Self::NotImplemented { .. } => ErrorKind::NotImplemented,
             Self::Credentials { .. } => ErrorKind::Credentials,
+            Self::RoleNotAssumed { .. } => ErrorKind::RoleNotAssumed,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Invalid(_) => ErrorKind::Invalid,
             Self::AlreadyExists(_) => ErrorKind::AlreadyExists,
@@ -87,6 +96,7 @@ impl CloudError {
             | Self::Invalid(detail)
             | Self::AlreadyExists(detail)
             | Self::Other(detail) => action_prefix(detail),
+            Self::RoleNotAssumed { .. } => Some("sts:AssumeRole"),
             Self::Unreachable { .. } | Self::Credentials { .. } => None,
         }
     }

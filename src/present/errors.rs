@@ -21,6 +21,15 @@ pub fn error_text(e: &CloudError, lang: Lang) -> String {
             &[("action", action), ("endpoint", endpoint)],
         ),
         CloudError::Credentials { detail, .. } => detail.clone(),
+        CloudError::RoleNotAssumed {
+            account,
+            role,
+            detail,
+        } => tf(
+            lang,
+            "error.role_not_assumed",
+            &[("account", account), ("role", role), ("detail", detail)],
+        ),
         CloudError::Unavailable(detail) => tf(lang, "error.unavailable", &[("detail", detail)]),
         CloudError::NotFound(detail) => tf(lang, "error.not_found", &[("detail", detail)]),
         CloudError::Invalid(detail) => tf(lang, "error.invalid", &[("detail", detail)]),
@@ -49,6 +58,7 @@ pub fn failure_hint(e: &CloudError, again: &str, lang: Lang) -> String {
         CloudError::Unavailable(_) | CloudError::Unreachable { .. } => "hint.no_answer",
         CloudError::NotImplemented { .. } => "hint.not_implemented",
         CloudError::Credentials { .. } => "hint.credentials",
+        CloudError::RoleNotAssumed { .. } => "hint.role_not_assumed",
         CloudError::NotFound(_) => "hint.gone",
         CloudError::AlreadyExists(_) => "hint.exists",
         CloudError::Invalid(_) | CloudError::Other(_) => "hint.other",

@@ -11,6 +11,7 @@ use crate::engine::fetch::{Fetched, apply_noting_change};
 use crate::scope::Scope;
 
 use super::rows::{Cell, Row, Tone};
+use crate::i18n::Lang;
 
 /// One account and region with what its pollers found.
 #[derive(Debug, Clone, Default)]
@@ -44,14 +45,47 @@ impl ScopeView {
         }
     }
 
-    /// The profile that reaches the account (as the operator named it), else its id.
+    /// The organization's account (name and id), else the profile that reaches it (as
+    /// the operator named it), else its id.
     pub fn account(&self) -> String {
+        if let Some(org) = &self.scope.org {
+            return org.label();
+        }
         match (&self.scope.profile, &self.snapshot.identity.account) {
             (Some(p), _) => p.clone(),
             (None, Some(a)) => a.clone(),
             (None, None) => "…".into(),
         }
     }
+}
+
+/// For a scope whose instances could not be read at all: one row of `width` cells, its
+/// last saying why (the Instances pane shows it in place of the scope's instances).
+pub fn unread_row(view: &ScopeView, width: usize, lang: Lang) -> Option<Row> {
+    let status = view.snapshot.status(Source::Instances);
+    let error = status.error.as_ref()?;
+    if view.snapshot.has_data(Source::Instances) {
+        return None;
+    }
+    let why = crate::present::error_text(error, lang);
+    let mut cells: Vec<Cell> = (1..width.max(2))
+        .map(|_| Cell {
+            text: "–".into(),
+            tone: Tone::Dim,
+        })
+        .collect();
+    cells.push(Cell {
+        text: why.clone(),
+        tone: Tone::Bad,
+    });
+    let again = crate::i18n::t(lang, "hint.again.restart");
+    let hint = crate::present::failure_hint(error, &again, lang);
+    Some(Row::new(
+        format!("scope:{}:{}", view.account(), view.region()),
+        cells,
+        Vec::new(),
+        vec![why, hint],
+    ))
 }
 
 /// Which scope columns a multi-scope view shows: Region when it spans regions, Account
@@ -71,7 +105,13 @@ impl ScopeColumns {
             |f: &dyn Fn(&ScopeView) -> Option<String>| views.iter().any(|v| f(v) != f(&views[0]));
         Self {
             region: differ(&|v| v.scope.region.clone()),
-            account: differ(&|v| v.scope.profile.clone()),
+            account: differ(&|v| {
+                v.scope
+                    .org
+                    .as_ref()
+                    .map(|o| o.id.clone())
+                    .or_else(|| v.scope.profile.clone())
+            }),
         }
     }
     pub fn count(self) -> usize {
@@ -152,11 +192,11 @@ pub fn absorb(
     drop(absorbed.old);
     let mut touched = vec![ix];
     if source == Source::Iam {
-        let profile = view.scope.profile.clone();
+        let scope = view.scope.clone();
         let iam = view.snapshot.iam.clone();
         let status = view.snapshot.status(Source::Iam);
         for (j, other) in views.iter_mut().enumerate() {
-            if j != ix && other.scope.profile == profile {
+            if j != ix && other.scope.same_account(&scope) {
                 let snapshot = Arc::make_mut(&mut other.snapshot);
                 snapshot.iam = iam.clone();
                 snapshot.status.insert(Source::Iam, status.clone());
@@ -305,7 +345,10 @@ fn merged_status(views: &[ScopeView], source: Source) -> SourceStatus {
             && let Some(e) = s.error
         {
             out.error = Some(e);
-            out.error_scope = Some(v.region());
+            out.error_scope = Some(match &v.scope.org {
+                Some(org) => format!("{} {}", org.label(), v.region()),
+                None => v.region(),
+            });
             out.error_at = s.error_at;
             out.retry_at = s.retry_at;
         }
@@ -346,7 +389,13 @@ pub fn merged_readiness(views: &[ScopeView]) -> Readiness {
 pub fn merged_identity(views: &[ScopeView]) -> Identity {
     let mut accounts: Vec<String> = views
         .iter()
-        .filter_map(|v| v.snapshot.identity.account.clone())
+        .filter_map(|v| {
+            v.scope
+                .org
+                .as_ref()
+                .map(|o| o.id.clone())
+                .or_else(|| v.snapshot.identity.account.clone())
+        })
         .collect();
     accounts.sort();
     accounts.dedup();
@@ -369,7 +418,9 @@ pub fn merged_identity(views: &[ScopeView]) -> Identity {
         }
     }
     let n_accounts = accounts.len();
-    let mut label = if profiles.len() > 1 {
+    let mut label = if views.iter().any(|v| v.scope.org.is_some()) {
+        "organization".to_string()
+    } else if profiles.len() > 1 {
         format!("profiles {}", profiles.join(", "))
     } else {
         labels.join(" · ")

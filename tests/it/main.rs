@@ -46,6 +46,7 @@ mod moto_server;
 mod moto_stacks;
 mod no_nothing_to_do;
 mod offload;
+mod org;
 mod pager;
 mod patches;
 mod plan;

@@ -20,7 +20,10 @@ use crate::cloud::budget::Budget;
 
 /// `inner` (the SDK's default HTTPS client when `None`) behind `budget`; `None` when
 /// there is no client to wrap (the SDK then chooses its own, unbudgeted).
-pub(super) fn budgeted(inner: Option<SharedHttpClient>, budget: &Budget) -> Option<SharedHttpClient> {
+pub(super) fn budgeted(
+    inner: Option<SharedHttpClient>,
+    budget: &Budget,
+) -> Option<SharedHttpClient> {
     let inner = inner.or_else(default_client)?;
     Some(SharedHttpClient::new(BudgetedClient {
         inner,

@@ -202,7 +202,12 @@ impl AwsCloud {
 
     /// Completes an error with what only this cloud knows: its endpoint and profile.
     pub(super) fn own<T>(&self, result: CloudResult<T>) -> CloudResult<T> {
-        result.map_err(|e| match e {
+        result.map_err(|e| self.own_error(e))
+    }
+
+    /// [`Self::own`] of one error.
+    pub(super) fn own_error(&self, e: CloudError) -> CloudError {
+        match e {
             CloudError::NotImplemented { action, endpoint } if endpoint.is_empty() => {
                 CloudError::NotImplemented {
                     action,
@@ -223,6 +228,6 @@ impl AwsCloud {
                 }
             }
             other => other,
-        })
+        }
     }
 }

@@ -84,6 +84,9 @@ where
         tracing::debug!(%e, "not asked again");
         return not_implemented(action);
     }
+    if let Some(refused) = find_in_chain::<super::org::RoleRefused>(&err) {
+        return refused.into();
+    }
     if let Some(e) = find_in_chain::<CredentialsError>(&err) {
         // The profile is filled in by the cloud that owns the client.
         return CloudError::Credentials {

@@ -8,6 +8,7 @@ mod errors;
 mod iam;
 mod iam_policies;
 pub mod intercept;
+pub mod org;
 mod simulate;
 mod ssm;
 mod ssm_activations;

@@ -9,6 +9,7 @@ mod ec2;
 pub mod faults;
 pub mod hybrid;
 mod iam;
+mod org;
 pub mod patching;
 pub mod scenario;
 mod scopes;
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use jiff::Timestamp;
 
 pub use clock::Clock;
+pub use org::OrgScope;
 pub use scenario::{SANDBOX_REGIONS, SandboxScope, Scenario};
 use world::World;
 

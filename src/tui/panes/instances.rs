@@ -203,6 +203,15 @@ fn instance_rows(s: &Snapshot, r: &Readiness, lang: Lang, d: &PaneData) -> Vec<R
         .enumerate()
         .map(|(i, n)| (n.instance_id.as_str(), i))
         .collect();
+    // An account nothing could be read from (its role refused): one row that says why.
+    if let Some(ix) = d.scope
+        && let Some(row) = d
+            .scopes
+            .get(ix)
+            .and_then(|v| crate::tui::scopes::unread_row(v, COLUMNS.len(), lang))
+    {
+        return vec![row];
+    }
     let nodes_known = s.has_data(crate::domain::snapshot::Source::Nodes);
     let mut rows = Vec::with_capacity(s.instances.instances.len());
     for inst in s.instances.instances.iter().filter(|i| d.allowed(&i.id)) {

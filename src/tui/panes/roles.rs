@@ -93,7 +93,7 @@ fn account_roles(scopes: &[ScopeView], ix: usize) -> Readiness {
     };
     let mut roles = first.readiness.roles.clone();
     for (j, other) in scopes.iter().enumerate() {
-        if j == ix || other.scope.profile != first.scope.profile {
+        if j == ix || !other.scope.same_account(&first.scope) {
             continue;
         }
         for role in &mut roles {

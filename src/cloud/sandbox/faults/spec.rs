@@ -31,6 +31,9 @@ pub struct Faults {
     /// to honour it.
     pub ignore_dry_run: bool,
     pub seed: u64,
+    /// Every call refused with this error (`org:A:N`'s account whose role cannot be
+    /// assumed); set by the scenario, not by the spec.
+    pub refuse: Option<crate::cloud::CloudError>,
 }
 
 impl Default for Faults {
@@ -42,6 +45,7 @@ impl Default for Faults {
             deny: Vec::new(),
             ignore_dry_run: false,
             seed: DEFAULT_SEED,
+            refuse: None,
         }
     }
 }
@@ -54,6 +58,7 @@ impl Faults {
             && self.latency.is_zero()
             && self.deny.is_empty()
             && !self.ignore_dry_run
+            && self.refuse.is_none()
     }
 
     /// The first of `actions` that is denied.

@@ -138,6 +138,10 @@ impl<C: Cloud> Faulty<C> {
         if !faults.latency.is_zero() {
             tokio::time::sleep(faults.latency).await;
         }
+        if let Some(refused) = &faults.refuse {
+            self.state.denied.fetch_add(1, Ordering::Relaxed);
+            return Err(refused.clone());
+        }
         if let Some(action) = faults.denied(actions) {
             self.state.denied.fetch_add(1, Ordering::Relaxed);
             return Err(CloudError::AccessDenied {

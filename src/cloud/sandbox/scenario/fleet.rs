@@ -26,7 +26,21 @@ pub(super) const POLICY_VPC: usize = 4;
 
 /// `fleet:N` itself.
 pub(super) fn fleet(n: usize, now: Timestamp) -> World {
-    fleet_in(n, now, FLEET_REGION, "123456789012", 0)
+    fleet_in(n, now, FLEET_REGION, "123456789012", 0, Shape::Mixed)
+}
+
+/// How a fleet's instances are spread over its VPCs and roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// `fleet:N`: every kind of VPC, a few of every failure.
+    Mixed,
+    /// Every instance in the ready VPC with the ready role: all managed.
+    Ready,
+    /// Every instance with the ready role in the VPC without endpoints.
+    NoEndpoints,
+    /// Every instance in the ready VPC without an instance profile (and IMDSv1, so
+    /// Default Host Management cannot stand in).
+    NoRole,
 }
 
 /// Ids of the fleet's resources, built once and cloned per instance.
@@ -69,11 +83,21 @@ impl Ids {
 
 /// The fleet in `region` of `account`; `salt` 0 gives the ids of `fleet:N`, any other
 /// value ids of its own.
-pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, salt: u8) -> World {
+pub(super) fn fleet_in(
+    n: usize,
+    now: Timestamp,
+    region: &str,
+    account: &str,
+    salt: u16,
+    shape: Shape,
+) -> World {
     let mut w = World::new(region, &format!("fleet:{n}"), now);
     w.account = account.to_string();
     w.id_salt = u64::from(salt);
-    let tag = format!("{:02x}", 0x0f_u8.wrapping_add(salt));
+    let tag = match u8::try_from(salt) {
+        Ok(small) => format!("{:02x}", 0x0f_u8.wrapping_add(small)),
+        Err(_) => format!("{salt:04x}"),
+    };
     let azs = [format!("{region}a"), format!("{region}b")];
     let ids = Ids::new(&tag, azs.len());
     for (v, kind) in VPC_KINDS.iter().enumerate() {
@@ -97,7 +121,9 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
     w.instances.reserve_exact(n);
     for i in 0..n {
         let mut sim = base_instance(i, salt, now, &ids, &azs, &arns);
-        if let Some(s) = special(i) {
+        if shape != Shape::Mixed {
+            reshape(&mut sim, shape, &ids, &arns);
+        } else if let Some(s) = special(i) {
             apply_special(&mut sim.instance, s, &ids, &azs, &arns);
             if matches!(
                 s,
@@ -122,6 +148,11 @@ pub(super) fn fleet_in(n: usize, now: Timestamp, region: &str, account: &str, sa
         w.instances.push(sim);
     }
     register_the_ready(&mut w, now);
+    if shape == Shape::Ready {
+        for inst in &mut w.instances {
+            inst.connection_lost = false;
+        }
+    }
     add_hybrid_nodes(&mut w, n, salt, now);
     add_inventory_association(&mut w, salt, now);
     let (mut window, executions) = lab_window(now);
@@ -238,9 +269,39 @@ fn read_only_endpoint_policy() -> String {
     .to_string()
 }
 
+/// An instance of a fleet of one [`Shape`] (not `Mixed`).
+fn reshape(sim: &mut SimInstance, shape: Shape, ids: &Ids, arns: &[String]) {
+    const READY_VPC: usize = 0;
+    const NO_ENDPOINTS_VPC: usize = 1;
+    let inst = &mut sim.instance;
+    let v = if shape == Shape::NoEndpoints {
+        NO_ENDPOINTS_VPC
+    } else {
+        READY_VPC
+    };
+    let a = usize::from(inst.az.as_deref().is_some_and(|az| az.ends_with('b')));
+    inst.vpc_id = Some(ids.vpcs[v].clone());
+    inst.subnet_id = Some(ids.subnets[v][a].clone());
+    inst.security_group_ids = vec![ids.groups[v].clone()];
+    inst.public_ip = None;
+    inst.state = InstanceState::Running;
+    inst.profile_arn = (shape != Shape::NoRole).then(|| arns[0].clone());
+    inst.metadata.tokens_required = shape != Shape::NoRole;
+    inst.metadata.endpoint_enabled = true;
+    if let Some(ip) = inst.private_ip.as_mut()
+        && let Some(rest) = ip.strip_prefix("10.")
+        && let Some((_, tail)) = rest.split_once('.')
+    {
+        *ip = format!("10.{v}.{tail}");
+    }
+    if sim.agent_version.is_none() {
+        sim.agent_version = Some(LATEST_AGENT.to_string());
+    }
+}
+
 fn base_instance(
     i: usize,
-    salt: u8,
+    salt: u16,
     now: Timestamp,
     ids: &Ids,
     azs: &[String],
@@ -374,7 +435,7 @@ fn register_the_ready(w: &mut World, now: Timestamp) {
 /// thousand), registered weeks ago with one of two activations. In each four: one online,
 /// one on an old agent, one whose connection was lost (Windows), and one whose
 /// activation role grants the agent nothing (its connection lost too).
-fn add_hybrid_nodes(w: &mut World, n: usize, salt: u8, now: Timestamp) {
+fn add_hybrid_nodes(w: &mut World, n: usize, salt: u16, now: Timestamp) {
     use crate::cloud::sandbox::hybrid::SimHybrid;
     use crate::domain::model::{CORE_POLICY_ARN, Role, RolePolicies, SSM_SERVICE_PRINCIPAL};
     let role = |name: &str, policies: &[&str]| Role {
@@ -483,7 +544,7 @@ pub(super) const HYBRID_ROLE: &str = "SSMServiceRole";
 pub(super) const HYBRID_BARE_ROLE: &str = "onprem-no-policy-role";
 /// Inventory collected on the prod and staging nodes for a month; the dev nodes (a third
 /// of the fleet) are not targeted, so they show the finding.
-fn add_inventory_association(w: &mut World, salt: u8, now: Timestamp) {
+fn add_inventory_association(w: &mut World, salt: u16, now: Timestamp) {
     use crate::domain::model::{
         AssociationTarget, INVENTORY_DOCUMENT, INVENTORY_SCHEDULE, StateAssociation,
         inventory_parameters,
@@ -491,7 +552,7 @@ fn add_inventory_association(w: &mut World, salt: u8, now: Timestamp) {
     w.state_associations
         .push(crate::cloud::sandbox::world::SimStateAssociation {
             association: StateAssociation {
-                id: format!("7d1c0f2e-5b3a-4c8e-9f{salt:02x}-3a6b9c2d4e1f"),
+                id: format!("7d1c0f2e-5b3a-4c8e-{}-3a6b9c2d4e1f", group(salt)),
                 name: Some("inventory-prod-staging".into()),
                 document: INVENTORY_DOCUMENT.into(),
                 targets: vec![AssociationTarget::new("tag:Env", &["prod", "staging"])],
@@ -501,4 +562,12 @@ fn add_inventory_association(w: &mut World, salt: u8, now: Timestamp) {
             },
             created: now - SignedDuration::from_hours(24 * 30),
         });
+}
+
+/// The fourth group of a UUID-shaped id that differs by scope (`9f00` in the first).
+fn group(salt: u16) -> String {
+    match u8::try_from(salt) {
+        Ok(small) => format!("9f{small:02x}"),
+        Err(_) => format!("{salt:04x}"),
+    }
 }

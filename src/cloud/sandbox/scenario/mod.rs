@@ -3,6 +3,7 @@
 
 mod fleet;
 mod lab;
+mod org;
 mod specials;
 
 use std::str::FromStr;
@@ -14,8 +15,9 @@ use crate::domain::model::{
     AclEntry, GroupRule, MaintenanceWindow, NetworkAcl, Route, RouteTable, RouteTarget,
     SecurityGroup, Subnet, WindowExecution,
 };
-use fleet::{FLEET_REGION, fleet, fleet_in};
+use fleet::{FLEET_REGION, Shape, fleet, fleet_in};
 use lab::lab;
+pub use org::{OrgSandboxAccount, org_accounts};
 
 pub const LATEST_AGENT: &str = "3.3.1957.0";
 pub const LAB_REGION: &str = "ap-northeast-2";
@@ -35,6 +37,14 @@ pub struct SandboxScope {
 }
 
 impl SandboxScope {
+    /// Position of `region` among [`SANDBOX_REGIONS`] (3 for any other).
+    fn region_index(region: &str) -> usize {
+        SANDBOX_REGIONS
+            .iter()
+            .position(|x| *x == region)
+            .unwrap_or(SANDBOX_REGIONS.len())
+    }
+
     /// Mixed into the ids of a fleet: the same region of the same account always gets
     /// the same ids, and two scopes never share one.
     fn salt(&self, region: &str) -> u8 {
@@ -59,6 +69,11 @@ pub fn account_id(n: usize) -> String {
 pub enum Scenario {
     Lab,
     Fleet(usize),
+    /// An organization of `accounts` accounts with `instances` instances each.
+    Org {
+        accounts: usize,
+        instances: usize,
+    },
 }
 
 impl FromStr for Scenario {
@@ -75,8 +90,11 @@ impl FromStr for Scenario {
                 )),
             };
         }
+        if let Some(rest) = s.strip_prefix("org:") {
+            return org::parse(s, rest);
+        }
         Err(format!(
-            "unknown sandbox scenario '{s}': expected 'lab' or 'fleet:N'"
+            "unknown sandbox scenario '{s}': expected 'lab', 'fleet:N' or 'org:A:N'"
         ))
     }
 }
@@ -86,6 +104,10 @@ impl Scenario {
         match self {
             Self::Lab => "lab".into(),
             Self::Fleet(n) => format!("fleet:{n}"),
+            Self::Org {
+                accounts,
+                instances,
+            } => format!("org:{accounts}:{instances}"),
         }
     }
 
@@ -93,6 +115,13 @@ impl Scenario {
         match self {
             Self::Lab => lab(now),
             Self::Fleet(n) => fleet(n, now),
+            Self::Org { .. } => self.build_in(
+                now,
+                &SandboxScope {
+                    region: None,
+                    account: 0,
+                },
+            ),
         }
     }
 
@@ -100,7 +129,7 @@ impl Scenario {
     pub fn home_region(self) -> &'static str {
         match self {
             Self::Lab => LAB_REGION,
-            Self::Fleet(_) => FLEET_REGION,
+            Self::Fleet(_) | Self::Org { .. } => FLEET_REGION,
         }
     }
 
@@ -109,19 +138,27 @@ impl Scenario {
     /// with its own ids, region and account.
     pub fn build_in(self, now: Timestamp, scope: &SandboxScope) -> World {
         let region = scope.region.as_deref().unwrap_or(self.home_region());
+        if let Self::Org {
+            accounts,
+            instances,
+        } = self
+        {
+            return org::account_world(accounts, instances, scope.account, region, now);
+        }
         if region == self.home_region() && scope.account == 0 {
             return self.build(now);
         }
         let n = match self {
             Self::Lab => 24,
-            Self::Fleet(n) => n,
+            Self::Fleet(n) | Self::Org { instances: n, .. } => n,
         };
         fleet_in(
             n,
             now,
             region,
             &account_id(scope.account),
-            scope.salt(region),
+            u16::from(scope.salt(region)),
+            Shape::Mixed,
         )
     }
 }
