@@ -148,13 +148,13 @@ pub(super) fn fleet_in(
         w.instances.push(sim);
     }
     register_the_ready(&mut w, now);
+    add_hybrid_nodes(&mut w, n, salt, now);
+    add_inventory_association(&mut w, salt, now);
     if shape == Shape::Ready {
-        for inst in &mut w.instances {
+        for inst in w.hosts_mut() {
             inst.connection_lost = false;
         }
     }
-    add_hybrid_nodes(&mut w, n, salt, now);
-    add_inventory_association(&mut w, salt, now);
     let (mut window, executions) = lab_window(now);
     if salt != 0 {
         window.id = format!("mw-{:017x}", mix(u64::from(salt)) >> 4);
