@@ -322,8 +322,11 @@ fn show_stats<C: Cloud>(app: &mut App, clouds: &[(Scope, C)]) {
     let scopes: Vec<(String, Option<crate::cloud::budget::BudgetStats>)> = clouds
         .iter()
         .map(|(scope, cloud)| {
-            let profile = scope.profile.as_deref().unwrap_or("default");
-            let label = format!("{profile} · {}", cloud.region());
+            let who = match &scope.org {
+                Some(account) => account.label(),
+                None => scope.profile.clone().unwrap_or_else(|| "default".into()),
+            };
+            let label = format!("{who} · {}", cloud.region());
             (label, cloud.budget().map(|b| b.stats()))
         })
         .collect();

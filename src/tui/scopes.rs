@@ -400,8 +400,9 @@ pub fn merged_identity(views: &[ScopeView]) -> Identity {
     accounts.sort();
     accounts.dedup();
     let mut regions: Vec<String> = Vec::new();
+    // A scope nothing could be read in (a refused account) may not know its region.
     for r in views.iter().map(ScopeView::region) {
-        if !regions.contains(&r) {
+        if !r.is_empty() && !regions.contains(&r) {
             regions.push(r);
         }
     }
