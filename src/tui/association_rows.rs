@@ -252,7 +252,12 @@ pub fn coverage_line(
 ) -> (String, Tone) {
     use crate::domain::snapshot::Source;
     if !s.has_data(Source::Associations) {
-        return (t(lang, "ui.inventory.associations_unknown"), Tone::Dim);
+        let key = if s.status(Source::Associations).error.is_some() {
+            "ui.inventory.associations_unreadable"
+        } else {
+            "ui.inventory.associations_unknown"
+        };
+        return (t(lang, key), Tone::Dim);
     }
     let managed = s.nodes.nodes.len();
     let missing = crate::domain::plan::uncollected(r, &[]).len();
