@@ -37,7 +37,10 @@ pub fn check_text(
     );
     let unread = |s: Source| snapshot.status.get(&s).and_then(|x| x.error.as_ref());
     // The associations too: without them inventory collection is not judged.
-    for s in Source::CORE.into_iter().chain([Source::Patches, Source::Associations]) {
+    for s in Source::CORE
+        .into_iter()
+        .chain([Source::Patches, Source::Associations])
+    {
         if let Some(e) = unread(s) {
             let _ = writeln!(
                 out,

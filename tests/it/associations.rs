@@ -240,3 +240,55 @@ async fn the_fleet_has_nodes_no_inventory_association_targets() {
     assert!(text.contains("inventory not collected on"), "{text}");
     assert!(text.contains("no association"), "{text}");
 }
+
+/// `c` on Inventory: one association for the nodes without one, confirmed, audited, and
+/// read back from the account; `c` again has nothing to add.
+#[tokio::test]
+async fn the_inventory_key_sets_up_collection_confirmed_and_audited() {
+    use ssmdeck::engine::audit::{Audit, AuditLog};
+    let cloud = SandboxCloud::new(Scenario::Fleet(12), Clock::manual(t0()));
+    let audit = Audit {
+        log: AuditLog::in_memory(),
+        account: Some("123456789012".into()),
+        region: "us-east-1".into(),
+        profile: "sandbox".into(),
+    };
+    let mut app = app_on(&cloud, W, H).await;
+    app.set_lang(Lang::En);
+    update(&mut app, Msg::Tick(t0()));
+    feed(&mut app, &cloud).await;
+    let listed = cloud.list_associations().await.expect("list");
+    let before = listed.len();
+    let uncollected = ssmdeck::domain::plan::uncollected(&app.readiness, &[]);
+    assert!(!uncollected.is_empty());
+    key(&mut app, KeyCode::Char('4'));
+    let effects = key(&mut app, KeyCode::Char('c'));
+    run_effects(&mut app, &cloud, Some(&audit), effects).await;
+    assert!(matches!(app.mode, Mode::Confirm(_)), "{:?}", app.mode);
+    assert!(screen(&app, W, H).contains("AWS-GatherSoftwareInventory"));
+    assert_eq!(cloud.list_associations().await.expect("list").len(), before);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &cloud, Some(&audit), effects).await;
+    let after = cloud.list_associations().await.expect("list");
+    assert_eq!(after.len(), before + 1, "{after:?}");
+    let made = after
+        .iter()
+        .find(|a| !listed.iter().any(|b| b.id == a.id))
+        .expect("the new association");
+    assert!(made.collects_inventory());
+    assert_eq!(made.schedule.as_deref(), Some("rate(30 minutes)"));
+    for id in &uncollected {
+        assert!(made.targets_node(id, &[]), "{id}: {:?}", made.targets);
+    }
+    let logged = audit.log.tail(20).expect("audit");
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.action == "ssm:CreateAssociation" && e.outcome.starts_with("ok")),
+        "{logged:?}"
+    );
+    // Read again: every node is reached, the key finds nothing to add.
+    cloud.clock().advance(SignedDuration::from_secs(120));
+    feed(&mut app, &cloud).await;
+    assert!(ssmdeck::domain::plan::uncollected(&app.readiness, &[]).is_empty());
+}
