@@ -46,7 +46,7 @@ fn report(c: &mut Criterion) {
     let snap = futures::executor::block_on(fetch::snapshot(&cloud));
     let r = readiness::evaluate(&snap);
     g.bench_function("json/100k", |b| {
-        b.iter(|| black_box(ssmdeck::report::json(&snap, &r).len()))
+        b.iter(|| black_box(ssmdeck::report::json(&snap, &r, Default::default()).len()))
     });
     g.finish();
 }

@@ -184,6 +184,7 @@ fn rebuild_parts(c: &mut Criterion) {
             keymap: &app.keymap,
             scopes: &[],
             scope: None,
+            patch_policy: Default::default(),
         };
         g.bench_function(BenchmarkId::new("readiness", label), |b| {
             b.iter(|| black_box(ssmdeck::domain::readiness::evaluate(&app.snapshot)))

@@ -31,7 +31,6 @@ pub fn fleet(n: usize) -> SandboxCloud {
 pub fn all_registered(cloud: &SandboxCloud) {
     let at = t0() - SignedDuration::from_hours(30);
     let _ = cloud.edit(|w| {
-        let mut ids = Vec::new();
         for i in &mut w.instances {
             i.instance.state = ssmdeck::domain::model::InstanceState::Running;
             if i.agent_version.is_none() {
@@ -39,11 +38,18 @@ pub fn all_registered(cloud: &SandboxCloud) {
             }
             i.registered_at = Some(at);
             i.connection_lost = false;
-            ids.push(i.instance.id.clone());
         }
-        for (n, id) in ids.into_iter().enumerate() {
-            let state = ssmdeck::cloud::sandbox::simulate::patch_state(&id, n % 3 == 0, at);
-            w.patch_states.insert(id, state);
+        let region = w.region.clone();
+        let states: Vec<_> = w
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                ssmdeck::cloud::sandbox::patching::patch_state(i, &region, n % 3 == 0, at)
+            })
+            .collect();
+        for state in states {
+            w.patch_states.insert(state.instance_id.clone(), state);
         }
     });
 }
