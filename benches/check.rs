@@ -184,6 +184,7 @@ pub fn streamed_check(scenario: &str) -> i32 {
         std::io::BufWriter::with_capacity(1 << 16, stdout),
         &snapshot,
         &readiness,
+        Default::default(),
     );
     if let Err(e) = written {
         let _ = writeln!(std::io::stderr(), "cannot write the report: {e}");

@@ -64,11 +64,14 @@ impl<K: PartialEq, V: Clone> Kept<K, V> {
 /// DNS support and hostnames of each VPC, in the order of its ids.
 pub type VpcAttributes = Vec<(Option<bool>, Option<bool>)>;
 
+/// Each instance with the profile it held when the associations were read.
+type HeldProfiles = Vec<(String, Option<String>)>;
+
 #[derive(Debug)]
 struct Slow {
     long: Duration,
     vpc_attributes: Option<Kept<Vec<String>, VpcAttributes>>,
-    associations: Option<Kept<Vec<(String, Option<String>)>, Vec<ProfileAssociation>>>,
+    associations: Option<Kept<HeldProfiles, Vec<ProfileAssociation>>>,
     dhmc: Option<Kept<(), Option<String>>>,
 }
 

@@ -103,7 +103,7 @@ impl<W: Write> CheckCsv<W> {
             let text = |v: Option<&String>| v.cloned().unwrap_or_default();
             let patch = patches.get(r.instance_id.as_str());
             let patch_count =
-                |f: fn(&PatchState) -> i32| patch.map(|p| f(*p).to_string()).unwrap_or_default();
+                |f: fn(&PatchState) -> i32| patch.map(|p| f(p).to_string()).unwrap_or_default();
             let platform = match (node.and_then(|n| n.platform_type.as_ref()), inst) {
                 (Some(p), _) => p.clone(),
                 (None, Some(i)) if i.is_windows() => "Windows".to_string(),

@@ -269,9 +269,7 @@ async fn check_org_against_moto_reports_every_member_account_and_the_refused_one
         if !made {
             iam.create_role()
                 .role_name("OrganizationAccountAccessRole")
-                .assume_role_policy_document(format!(
-                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:root"}},"Action":"sts:AssumeRole"}}]}}"#
-                ))
+                .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#.to_string())
                 .send()
                 .await
                 .expect("CreateRole");

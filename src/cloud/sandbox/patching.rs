@@ -88,7 +88,7 @@ pub fn baseline(region: &str, id: &str) -> Option<PatchBaseline> {
 /// The patch group of a node: a quarter of the Amazon Linux nodes are web servers.
 fn patch_group(inst: &SimInstance) -> Option<&'static str> {
     let linux = !inst.instance.is_windows() && inst.platform_name == "Amazon Linux";
-    (linux && seed(&inst.instance.id) % 4 == 0).then_some(WEB_GROUP)
+    (linux && seed(&inst.instance.id).is_multiple_of(4)).then_some(WEB_GROUP)
 }
 
 fn baseline_id(inst: &SimInstance, region: &str) -> String {
@@ -121,7 +121,7 @@ pub fn patch_state(inst: &SimInstance, region: &str, install: bool, at: Timestam
         ((s >> 8) % 2) as i32 * missing.min(1)
     };
     let security = if install { 0 } else { missing / 2 };
-    let failed = i32::from(!install && (s >> 20) % 9 == 0);
+    let failed = i32::from(!install && (s >> 20).is_multiple_of(9));
     let minutes = 2 + (s >> 16) % 9;
     PatchState {
         instance_id: id.to_string(),
@@ -138,7 +138,7 @@ pub fn patch_state(inst: &SimInstance, region: &str, install: bool, at: Timestam
         installed: 380 + (s % 60) as i32 + if install { (s % 7) as i32 } else { 0 },
         installed_other: ((s >> 4) % 12) as i32,
         installed_pending_reboot: 0,
-        installed_rejected: i32::from((s >> 24) % 11 == 0),
+        installed_rejected: i32::from((s >> 24).is_multiple_of(11)),
         missing,
         failed,
         not_applicable: 1200 + ((s >> 12) % 300) as i32,
