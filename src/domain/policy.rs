@@ -61,7 +61,7 @@ impl<'a> Request<'a> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Allowed,
@@ -87,7 +87,7 @@ impl Decision {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnverifiedReason {
     Condition,
@@ -166,7 +166,7 @@ fn evaluate<'s>(
 }
 
 /// Whether a statement (or one of its elements) applies: yes, no, or cannot tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Tri {
     Yes,
     No,
@@ -468,7 +468,7 @@ impl<'a> Arn<'a> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Token {
     Literal(char),
     AnyOne,

@@ -73,7 +73,7 @@ pub struct SourceStatus {
     pub retry_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct NetworkData {
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,
@@ -87,19 +87,19 @@ pub struct NetworkData {
     pub nat_gateways_known: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct InstanceData {
     pub instances: Vec<Instance>,
     pub associations: Vec<ProfileAssociation>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct IamData {
     pub roles: Vec<Role>,
     pub profiles: Vec<InstanceProfile>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct NodeData {
     pub nodes: Vec<ManagedNode>,
     /// Default Host Management Configuration; `None` when unknown.

@@ -408,12 +408,28 @@ pub struct Absorbed {
     pub rejudge: bool,
 }
 
-/// [`apply`], noting what changed. A core source's read that follows a good read and
-/// returns the same data changes nothing (at 100k instances that saves the readiness of
-/// the whole fleet every few seconds); the fleet sources always count as changed, their
-/// rows carry ages. Readiness is judged again after a changed core source, and after the
-/// associations (inventory collection is judged from them) read other than they were,
-/// and after an inventory read that names other nodes than before.
+/// A core source's good read in one number: the poller compares it with its last read's
+/// and reports [`crate::engine::EngineEvent::Unchanged`] instead of the data when they
+/// are equal (hashed on the poller's task, so the console's loop never compares 100k
+/// instances, and nothing is rebuilt for a read that brought nothing new).
+pub fn fingerprint(fetched: &Fetched) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    match fetched {
+        Fetched::Network(Ok(d)) => d.hash(&mut h),
+        Fetched::Instances(Ok(d)) => d.hash(&mut h),
+        Fetched::Iam(Ok(d)) => d.hash(&mut h),
+        Fetched::Nodes(Ok(d)) => d.hash(&mut h),
+        _ => return None,
+    }
+    Some(h.finish())
+}
+
+/// [`apply`], noting what changed: every good read (a core source's unchanged read never
+/// gets here, see [`fingerprint`]); the associations only when they differ from those
+/// shown. Readiness is judged again after a core source, after the associations
+/// (inventory collection is judged from them) read other than they were, and after an
+/// inventory read that names other nodes than before.
 pub fn apply_noting_change(
     snapshot: &mut Snapshot,
     fetched: Fetched,
@@ -425,14 +441,7 @@ pub fn apply_noting_change(
         .get(&source)
         .is_some_and(|s| s.fetched_at.is_some() && s.error.is_none());
     let same = was_good
-        && match &fetched {
-            Fetched::Network(Ok(d)) => snapshot.network == *d,
-            Fetched::Instances(Ok(d)) => snapshot.instances == *d,
-            Fetched::Iam(Ok(d)) => snapshot.iam == *d,
-            Fetched::Nodes(Ok(d)) => snapshot.nodes == *d,
-            Fetched::Associations(Ok(d)) => snapshot.state_associations == *d,
-            _ => false,
-        };
+        && matches!(&fetched, Fetched::Associations(Ok(d)) if snapshot.state_associations == *d);
     let ok = fetched.error().is_none();
     let fresh = ok && !same;
     // A hybrid node's inventory finding looks at which nodes have inventory.

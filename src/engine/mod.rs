@@ -34,6 +34,8 @@ pub enum EngineEvent {
     Started(Source),
     /// A refresh finished at this time (the cloud's clock).
     Fetched { at: Timestamp, result: Fetched },
+    /// A core source read again gave what its last good read gave: only its age moves.
+    Unchanged { source: Source, at: Timestamp },
     /// Who the credentials belong to, or why that is unknown (an unreachable endpoint).
     Identity(Result<Identity, crate::cloud::CloudError>),
     /// A source failed; its poller tries again at this time (the cloud's clock).
@@ -379,6 +381,7 @@ struct PollContext {
 /// One source: fetch, report, wait for the interval or a wake-up; one request in flight.
 async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
     let mut failures: u32 = 0;
+    let mut last_print: Option<u64> = None;
     if source == Source::Patches {
         // Patch states are read for the managed nodes only: wait for the first list
         // (or a refresh request, or one interval) instead of a first read of nothing.
@@ -419,7 +422,14 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
             _ => {}
         }
         let at = cloud.now();
-        if ctx.tx.send(EngineEvent::Fetched { at, result }).is_err() {
+        let print = fetch::fingerprint(&result);
+        let event = if print.is_some() && print == last_print {
+            EngineEvent::Unchanged { source, at }
+        } else {
+            EngineEvent::Fetched { at, result }
+        };
+        last_print = print;
+        if ctx.tx.send(event).is_err() {
             return;
         }
         failures = if failed.is_some() {

@@ -544,6 +544,9 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.discard(absorbed.old);
             after_fetch(app, source, absorbed.changed, absorbed.rejudge, at)
         }
+        Msg::Engine(EngineEvent::Unchanged { source, at }) => {
+            super::events::unchanged(app, source, at)
+        }
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
         Msg::Scoped(_, event) => handle(app, Msg::Engine(event)),
         Msg::Engine(EngineEvent::Retrying { source, at }) => {
@@ -564,15 +567,10 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Engine(EngineEvent::Plan(event)) => on_plan_event(app, event),
-        Msg::Engine(EngineEvent::Documents(result)) => {
-            super::documents::on_documents(app, result);
-            Vec::new()
+        Msg::Engine(e @ (EngineEvent::Documents(_) | EngineEvent::Document(_))) => {
+            super::documents::on_event(app, e)
         }
         Msg::Engine(EngineEvent::Activation(event)) => super::activations::on_event(app, event),
-        Msg::Engine(EngineEvent::Document(result)) => {
-            super::documents::on_document(app, result);
-            Vec::new()
-        }
         Msg::Engine(EngineEvent::Forward { id, event }) => {
             super::forwards::on_event(app, id, event);
             Vec::new()

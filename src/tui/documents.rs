@@ -70,6 +70,16 @@ pub(super) fn open(app: &mut App) -> Vec<Effect> {
     vec![Effect::LoadDocuments]
 }
 
+/// The picker's documents or one document's parameters, as they arrive.
+pub fn on_event(app: &mut App, event: crate::engine::EngineEvent) -> Vec<super::app::Effect> {
+    match event {
+        crate::engine::EngineEvent::Documents(result) => on_documents(app, result),
+        crate::engine::EngineEvent::Document(result) => on_document(app, result),
+        _ => {}
+    }
+    Vec::new()
+}
+
 pub fn on_documents(app: &mut App, result: Result<Vec<DocumentInfo>, CloudError>) {
     let Mode::Picker(picker) = &mut app.mode else {
         return;

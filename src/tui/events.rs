@@ -31,6 +31,23 @@ pub(super) fn after_fetch(
     fleet::after_refresh(app, source)
 }
 
+/// A core source read again with nothing new: its status says it is fresh; nothing is
+/// rebuilt.
+pub(super) fn unchanged(app: &mut App, source: Source, at: Timestamp) -> Vec<Effect> {
+    mark_fresh(Arc::make_mut(&mut app.snapshot), source, at);
+    after_fetch(app, source, false, false, at)
+}
+
+fn mark_fresh(snapshot: &mut crate::domain::snapshot::Snapshot, source: Source, at: Timestamp) {
+    let status = snapshot.status.entry(source).or_default();
+    status.fetched_at = Some(at);
+    status.error = None;
+    status.error_scope = None;
+    status.error_at = None;
+    status.in_flight = false;
+    status.retry_at = None;
+}
+
 /// An event of one scope among several: its data kept in its view, then merged.
 pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Effect> {
     match event {
@@ -59,6 +76,13 @@ pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Eff
                 scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             }
             after_fetch(app, source, changed, rejudge, at)
+        }
+        EngineEvent::Unchanged { source, at } => {
+            if let Some(v) = app.scopes.get_mut(ix) {
+                mark_fresh(Arc::make_mut(&mut v.snapshot), source, at);
+            }
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            after_fetch(app, source, false, false, at)
         }
         EngineEvent::Retrying { source, at } => {
             if let Some(v) = app.scopes.get_mut(ix) {

@@ -4,54 +4,44 @@ use jiff::SignedDuration;
 use ssmdeck::cloud::sandbox::{Clock, SandboxCloud, Scenario};
 use ssmdeck::cloud::{Cloud, CloudError};
 use ssmdeck::domain::snapshot::{Snapshot, Source};
-use ssmdeck::engine::fetch::{Fetched, apply_noting_change, fetch};
+use ssmdeck::engine::fetch::{Fetched, apply_noting_change, fetch, fingerprint};
 
 use crate::fixtures::t0;
 
+/// The pollers compare a core source's read with the last by its fingerprint (on their
+/// own task): the same account gives the same number, a write another.
 #[tokio::test]
-async fn an_unchanged_core_read_changes_nothing_and_a_changed_one_does() {
+async fn an_unchanged_core_read_has_the_same_fingerprint_and_a_changed_one_does_not() {
     let cloud = SandboxCloud::new(Scenario::Fleet(200), Clock::manual(t0()));
     cloud.clock().advance(SignedDuration::from_secs(3600));
-    let mut snap = Snapshot::default();
-    for source in [
+    const CORE: [Source; 4] = [
         Source::Instances,
         Source::Nodes,
         Source::Network,
         Source::Iam,
-    ] {
-        let first = fetch(&cloud, source, &[]).await;
-        let changed = apply_noting_change(&mut snap, first, cloud.now()).changed;
-        assert!(changed, "{source:?}: the first read is news");
+    ];
+    let mut prints = Vec::new();
+    for source in CORE {
+        let read = fetch(&cloud, source, &[]).await;
+        prints.push(fingerprint(&read).expect("a good core read has one"));
     }
-    // Ten seconds later nothing happened in the account: the same data, nothing to rebuild.
+    // Ten seconds later nothing happened in the account: the same numbers.
     cloud.clock().advance(SignedDuration::from_secs(10));
-    for source in [
-        Source::Instances,
-        Source::Nodes,
-        Source::Network,
-        Source::Iam,
-    ] {
+    for (source, before) in CORE.into_iter().zip(&prints) {
         let again = fetch(&cloud, source, &[]).await;
-        let changed = apply_noting_change(&mut snap, again, cloud.now()).changed;
-        assert!(!changed, "{source:?}: a read of the same data rebuilt");
-        assert_eq!(
-            snap.status(source).fetched_at,
-            Some(cloud.now()),
-            "{source:?} age"
-        );
+        assert_eq!(fingerprint(&again), Some(*before), "{source:?}");
     }
-    // A failed read keeps the data; the good read after it counts as news again.
+    // Failures and fleet sources have none: they always reach the console.
     let failed = Fetched::Nodes(Err(CloudError::Unavailable("down".into())));
-    let changed = apply_noting_change(&mut snap, failed, cloud.now()).changed;
-    assert!(!changed);
-    let back = fetch(&cloud, Source::Nodes, &[]).await;
-    assert!(
-        apply_noting_change(&mut snap, back, cloud.now()).changed,
-        "recovered"
-    );
+    assert_eq!(fingerprint(&failed), None);
+    let inventory = fetch(&cloud, Source::Inventory, &[]).await;
+    assert_eq!(fingerprint(&inventory), None);
     // A write in the account: the next read of what it touched is news.
-    let bare = snap
-        .instances
+    let instances = fetch(&cloud, Source::Instances, &[]).await;
+    let Fetched::Instances(Ok(data)) = &instances else {
+        panic!("instances");
+    };
+    let bare = data
         .instances
         .iter()
         .find(|i| i.profile_arn.is_none())
@@ -63,15 +53,40 @@ async fn an_unchanged_core_read_changes_nothing_and_a_changed_one_does() {
         .expect("attach");
     cloud.clock().advance(SignedDuration::from_secs(10));
     let after = fetch(&cloud, Source::Instances, &[]).await;
-    assert!(
-        apply_noting_change(&mut snap, after, cloud.now()).changed,
-        "a write went unseen"
+    assert_ne!(fingerprint(&after), Some(prints[0]), "a write went unseen");
+}
+
+/// An unchanged read reaches the console as its age only: nothing is rebuilt, a failure
+/// shown before is cleared.
+#[tokio::test]
+async fn an_unchanged_event_moves_the_age_and_rebuilds_nothing() {
+    use ssmdeck::engine::EngineEvent;
+    use ssmdeck::tui::app::{Msg, update};
+    let cloud = SandboxCloud::new(Scenario::Fleet(30), Clock::manual(t0()));
+    let mut app = crate::ui::app_on(&cloud, 120, 40).await;
+    let rows_before = app.table().map(|t| t.rows.clone());
+    let failed = Fetched::Instances(Err(CloudError::Unavailable("down".into())));
+    update(
+        &mut app,
+        Msg::Engine(EngineEvent::Fetched {
+            at: cloud.now(),
+            result: failed,
+        }),
     );
-    // Fleet sources always rebuild: their rows show ages.
-    let inventory = fetch(&cloud, Source::Inventory, &[]).await;
-    apply_noting_change(&mut snap, inventory, cloud.now());
-    let inventory = fetch(&cloud, Source::Inventory, &[]).await;
-    assert!(apply_noting_change(&mut snap, inventory, cloud.now()).changed);
+    assert!(app.snapshot.status(Source::Instances).error.is_some());
+    cloud.clock().advance(SignedDuration::from_secs(10));
+    let effects = update(
+        &mut app,
+        Msg::Engine(EngineEvent::Unchanged {
+            source: Source::Instances,
+            at: cloud.now(),
+        }),
+    );
+    assert!(effects.is_empty());
+    let status = app.snapshot.status(Source::Instances);
+    assert_eq!(status.fetched_at, Some(cloud.now()));
+    assert!(status.error.is_none());
+    assert_eq!(app.table().map(|t| t.rows.clone()), rows_before);
 }
 
 /// Inventory collection is judged from the associations: readiness is judged again when

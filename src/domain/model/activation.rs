@@ -14,7 +14,7 @@ pub const MAX_ACTIVATION_DAYS: i64 = 30;
 pub const MAX_REGISTRATION_LIMIT: i32 = 1000;
 
 /// One entry of DescribeActivations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Activation {
     pub id: String,
     pub description: Option<String>,
@@ -40,7 +40,7 @@ impl Activation {
 }
 
 /// CreateActivation's parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ActivationRequest {
     pub iam_role: String,
     pub registration_limit: i32,
@@ -51,7 +51,7 @@ pub struct ActivationRequest {
 
 /// What CreateActivation returns. The code is a secret: shown once, never stored, logged
 /// or printed by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CreatedActivation {
     pub id: String,
     pub code: String,

@@ -13,7 +13,7 @@ pub const INVENTORY_ASSOCIATION_NAME: &str = "ssmdeck-inventory";
 
 /// One target of an association: `InstanceIds` (the value `*`: every managed node) or
 /// `tag:KEY` with the values a node's tag may have.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct AssociationTarget {
     pub key: String,
     pub values: Vec<String>,
@@ -39,7 +39,7 @@ impl AssociationTarget {
 }
 
 /// One State Manager association (ListAssociations, DescribeAssociation).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct StateAssociation {
     pub id: String,
     /// Its own name (`AssociationName`), when it has one.
@@ -67,7 +67,7 @@ impl StateAssociation {
 }
 
 /// How one association went on one node (DescribeInstanceAssociationsStatus).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct NodeAssociation {
     pub association_id: String,
     pub association_name: Option<String>,
@@ -82,7 +82,7 @@ pub struct NodeAssociation {
 }
 
 /// CreateAssociation: a document on targets, on a schedule, with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct CreateAssociationRequest {
     pub name: String,
     pub document: String,

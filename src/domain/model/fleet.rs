@@ -57,7 +57,7 @@ impl NodeKind {
 }
 
 /// One entry of DescribeInstanceProperties / DescribeInstanceInformation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ManagedNode {
     pub instance_id: String,
     pub kind: NodeKind,
@@ -89,7 +89,7 @@ impl ManagedNode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum PatchOperation {
     Scan,
     Install,
@@ -97,7 +97,7 @@ pub enum PatchOperation {
 
 /// One entry of DescribeInstancePatchStates, with its baseline's name (DescribePatchBaselines
 /// / GetPatchBaseline) when it could be read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PatchState {
     pub instance_id: String,
     pub baseline_id: String,
@@ -137,7 +137,7 @@ impl PatchState {
 }
 
 /// One patch baseline of DescribePatchBaselines or GetPatchBaseline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PatchBaseline {
     pub id: String,
     pub name: String,
@@ -189,7 +189,7 @@ impl PatchFilter {
 }
 
 /// One patch of DescribeInstancePatches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PatchEntry {
     pub title: String,
     pub kb_id: String,
@@ -199,7 +199,7 @@ pub struct PatchEntry {
     pub installed_time: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Command {
     pub id: String,
     pub document: String,
@@ -217,7 +217,7 @@ pub struct Command {
 
 /// A command's output also written to S3 and/or CloudWatch Logs (SendCommand's
 /// `OutputS3BucketName`, `OutputS3KeyPrefix`, `CloudWatchOutputConfig`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct OutputConfig {
     pub s3_bucket: Option<String>,
     pub s3_prefix: Option<String>,
@@ -250,7 +250,7 @@ pub const STDOUT_LIMIT: usize = 24_000;
 /// …and of standard error.
 pub const STDERR_LIMIT: usize = 8_000;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Invocation {
     pub command_id: String,
     pub instance_id: String,
@@ -274,7 +274,7 @@ impl Invocation {
 /// Row of ListInventoryEntries for one type (e.g. `AWS:Application`): field → value.
 pub type InventoryEntry = std::collections::BTreeMap<String, String>;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct MaintenanceWindow {
     pub id: String,
     pub name: String,
@@ -286,14 +286,14 @@ pub struct MaintenanceWindow {
 }
 
 /// What GetInventory says about one node: its application count and when it was collected.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct InventorySummary {
     pub instance_id: String,
     pub application_count: usize,
     pub capture_time: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct WindowTarget {
     pub id: String,
     pub name: Option<String>,
@@ -301,7 +301,7 @@ pub struct WindowTarget {
     pub targets: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct WindowTask {
     pub id: String,
     /// The document or task ARN, e.g. `AWS-RunPatchBaseline`.
@@ -312,7 +312,7 @@ pub struct WindowTask {
     pub max_errors: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct WindowExecution {
     pub id: String,
     pub status: String,
@@ -321,7 +321,7 @@ pub struct WindowExecution {
 }
 
 /// Who we are talking to: shown in the header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Default)]
 pub struct Identity {
     pub account: Option<String>,
     pub arn: Option<String>,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{CORE_POLICY_ARN, DEPRECATED_POLICY_ARN, EC2_SERVICE_PRINCIPAL};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Role {
     pub name: String,
     pub arn: String,
@@ -19,7 +19,7 @@ pub struct Role {
 }
 
 /// What `iam:SimulatePrincipalPolicy` says about one action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Simulated {
     Allowed,
@@ -55,7 +55,7 @@ impl Role {
 }
 
 /// What lets a role's instances register: the managed policy, or the role's own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SsmPolicy {
     Core,
@@ -70,7 +70,7 @@ pub enum SsmPolicy {
 }
 
 /// Whether the documents of a role's policies were read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "read", rename_all = "snake_case")]
 pub enum RolePolicies {
     /// Not asked: no instance profile holds the role and it does not trust EC2.
@@ -83,7 +83,7 @@ pub enum RolePolicies {
 }
 
 /// One policy document of a role, as IAM returned it (JSON, possibly URL-encoded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct PolicyText {
     /// The inline policy's name, or the managed policy's name.
     pub name: String,
@@ -92,7 +92,7 @@ pub struct PolicyText {
     pub document: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct InstanceProfile {
     pub name: String,
     pub arn: String,

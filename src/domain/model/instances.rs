@@ -36,7 +36,7 @@ impl InstanceState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Instance {
     pub id: String,
     pub name: Option<String>,
@@ -100,7 +100,7 @@ impl Instance {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct NetworkInterface {
     pub id: String,
     pub subnet_id: Option<String>,
@@ -110,7 +110,7 @@ pub struct NetworkInterface {
 }
 
 /// `MetadataOptions` of DescribeInstances: how the instance metadata service answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct MetadataOptions {
     /// `HttpEndpoint = enabled`: without it the agent gets no region, identity or credentials.
     pub endpoint_enabled: bool,
@@ -130,7 +130,7 @@ impl Default for MetadataOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum AssociationState {
     Associating,
     Associated,
@@ -157,7 +157,7 @@ impl AssociationState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ProfileAssociation {
     pub id: String,
     pub instance_id: String,

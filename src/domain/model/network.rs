@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Vpc {
     pub id: String,
     pub name: Option<String>,
@@ -21,7 +21,7 @@ impl Vpc {
 }
 
 /// The two VPC attributes endpoint private DNS needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum VpcDnsAttribute {
     EnableDnsSupport,
     EnableDnsHostnames,
@@ -36,7 +36,7 @@ impl VpcDnsAttribute {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Subnet {
     pub id: String,
     pub vpc_id: String,
@@ -46,7 +46,7 @@ pub struct Subnet {
     pub map_public_ip_on_launch: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum RouteTarget {
     Local,
     InternetGateway(String),
@@ -75,13 +75,13 @@ impl RouteTarget {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Route {
     pub destination: String,
     pub target: RouteTarget,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RouteTable {
     pub id: String,
     pub vpc_id: String,
@@ -90,7 +90,7 @@ pub struct RouteTable {
     pub routes: Vec<Route>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct GroupRule {
     /// `tcp`, `udp`, `icmp` or `-1` for all traffic.
     pub protocol: String,
@@ -118,7 +118,7 @@ impl GroupRule {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct SecurityGroup {
     pub id: String,
     pub vpc_id: String,
@@ -127,14 +127,14 @@ pub struct SecurityGroup {
     pub egress: Vec<GroupRule>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum EndpointType {
     Interface,
     Gateway,
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum EndpointState {
     Pending,
     Available,
@@ -164,7 +164,7 @@ impl EndpointState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct VpcEndpoint {
     pub id: String,
     pub vpc_id: String,
@@ -180,7 +180,7 @@ pub struct VpcEndpoint {
 }
 
 /// A network ACL and the subnets it guards (a subnet without its own uses its VPC's default).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct NetworkAcl {
     pub id: String,
     pub vpc_id: String,
@@ -190,7 +190,7 @@ pub struct NetworkAcl {
 }
 
 /// One numbered entry of a network ACL (IPv4; IPv6 entries are left out).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct AclEntry {
     pub rule_number: i32,
     pub egress: bool,
@@ -202,7 +202,7 @@ pub struct AclEntry {
     pub ports: Option<(i32, i32)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum NatState {
     Pending,
     Available,
@@ -235,7 +235,7 @@ impl NatState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct NatGateway {
     pub id: String,
     pub vpc_id: String,
