@@ -25,6 +25,9 @@ pub struct TableState {
     /// The filter `visible` was computed for over the current `rows`, when it was a
     /// plain string: typing one more character only narrows `visible`.
     narrowable: Option<String>,
+    /// Per cell position: whether every row reads the same there (worked out once per
+    /// set of rows, on the first frame that asks, not on every frame).
+    uniform: std::cell::OnceCell<Vec<bool>>,
 }
 
 /// No regex syntax: the pattern matches exactly the haystacks that contain it (case
@@ -60,6 +63,7 @@ impl TableState {
     pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) -> Vec<Row> {
         let old = std::mem::replace(&mut self.rows, rows);
         self.narrowable = None;
+        self.uniform = std::cell::OnceCell::new();
         if !self.marks.is_empty() {
             self.marks = self
                 .rows
@@ -71,6 +75,27 @@ impl TableState {
         // The selected resource gone with new data: stay at the same place (its neighbour).
         self.refilter(page, false);
         old
+    }
+
+    /// Whether every row's cell at `k` reads the same (a column that can be left out).
+    pub fn uniform(&self, k: usize) -> bool {
+        let flags = self.uniform.get_or_init(|| {
+            let Some(first) = self.rows.first() else {
+                return Vec::new();
+            };
+            let mut same = vec![true; first.cells.len()];
+            for row in &self.rows[1..] {
+                for (k, flag) in same.iter_mut().enumerate() {
+                    *flag = *flag
+                        && row.cells.get(k).map(|c| &c.text) == first.cells.get(k).map(|c| &c.text);
+                }
+                if !same.contains(&true) {
+                    break;
+                }
+            }
+            same
+        });
+        flags.get(k).copied().unwrap_or(true)
     }
 
     pub fn set_filter(&mut self, filter: &str, page: usize) {

@@ -71,9 +71,7 @@ pub(super) fn columns_of(app: &App, table: &super::table::TableState) -> Vec<Col
     // A varying column whose rows all read the same is left out.
     for (k, c) in out.iter_mut().enumerate().skip(first) {
         if c.varying {
-            let mut texts = table.rows.iter().map(|r| r.cells.get(k).map(|x| &x.text));
-            let head = texts.next().flatten();
-            c.hidden = texts.all(|t| t == head);
+            c.hidden = table.uniform(k);
         }
     }
     out
