@@ -27,7 +27,7 @@ pub struct TableState {
     narrowable: Option<String>,
     /// Per cell position: whether every row reads the same there (worked out once per
     /// set of rows, on the first frame that asks, not on every frame).
-    uniform: std::cell::OnceCell<Vec<bool>>,
+    uniform: std::cell::RefCell<Vec<Option<bool>>>,
 }
 
 /// No regex syntax: the pattern matches exactly the haystacks that contain it (case
@@ -63,7 +63,7 @@ impl TableState {
     pub fn set_rows(&mut self, rows: Vec<Row>, page: usize) -> Vec<Row> {
         let old = std::mem::replace(&mut self.rows, rows);
         self.narrowable = None;
-        self.uniform = std::cell::OnceCell::new();
+        self.uniform.get_mut().clear();
         if !self.marks.is_empty() {
             self.marks = self
                 .rows
@@ -79,23 +79,24 @@ impl TableState {
 
     /// Whether every row's cell at `k` reads the same (a column that can be left out).
     pub fn uniform(&self, k: usize) -> bool {
-        let flags = self.uniform.get_or_init(|| {
-            let Some(first) = self.rows.first() else {
-                return Vec::new();
-            };
-            let mut same = vec![true; first.cells.len()];
-            for row in &self.rows[1..] {
-                for (k, flag) in same.iter_mut().enumerate() {
-                    *flag = *flag
-                        && row.cells.get(k).map(|c| &c.text) == first.cells.get(k).map(|c| &c.text);
-                }
-                if !same.contains(&true) {
-                    break;
-                }
-            }
-            same
-        });
-        flags.get(k).copied().unwrap_or(true)
+        if let Some(Some(known)) = self.uniform.borrow().get(k) {
+            return *known;
+        }
+        let head = self
+            .rows
+            .first()
+            .and_then(|r| r.cells.get(k))
+            .map(|c| &c.text);
+        let same = self
+            .rows
+            .iter()
+            .all(|r| r.cells.get(k).map(|c| &c.text) == head);
+        let mut known = self.uniform.borrow_mut();
+        if known.len() <= k {
+            known.resize(k + 1, None);
+        }
+        known[k] = Some(same);
+        same
     }
 
     pub fn set_filter(&mut self, filter: &str, page: usize) {

@@ -103,3 +103,33 @@ async fn a_filter_that_hides_the_selection_moves_it_to_the_first_match() {
     t.set_rows(fewer, 20);
     assert_eq!(t.selected, place);
 }
+
+#[tokio::test]
+async fn a_column_that_reads_the_same_everywhere_is_judged_again_with_new_rows() {
+    use ssmdeck::tui::panes::{KIND, Pane};
+    let cloud = SandboxCloud::new(Scenario::Fleet(600), Clock::manual(t0()));
+    let app = app_on(&cloud, 160, 40).await;
+    let kind = Pane::Instances
+        .spec()
+        .columns()
+        .iter()
+        .position(|c| c.key == KIND.key)
+        .expect("Instances has a Kind column");
+    let rows = app.tables[2].rows.clone();
+    let mut t = TableState::default();
+    t.set_rows(rows.clone(), 20);
+    assert!(
+        !t.uniform(kind),
+        "EC2 and hybrid nodes: the Kind column is shown"
+    );
+    let ec2_only: Vec<_> = rows
+        .iter()
+        .filter(|r| r.id.starts_with("i-"))
+        .cloned()
+        .collect();
+    assert!(ec2_only.len() >= 600);
+    t.set_rows(ec2_only, 20);
+    assert!(t.uniform(kind), "EC2 only: the Kind column is left out");
+    t.set_rows(rows, 20);
+    assert!(!t.uniform(kind), "the hybrid nodes back: shown again");
+}
