@@ -364,3 +364,47 @@ impl FindingKind {
         }
     }
 }
+
+/// A node's findings, shared: the readiness report, the whole view's copy of it and the
+/// row that shows it hold one list (at 100k instances each copy cost ~60–190 MiB).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findings(std::sync::Arc<[Finding]>);
+
+impl Findings {
+    /// Adds `more` (a new list: the old one may be shared).
+    pub fn extend(&mut self, more: impl IntoIterator<Item = Finding>) {
+        let mut more = more.into_iter().peekable();
+        if more.peek().is_some() {
+            let mut all = self.0.to_vec();
+            all.extend(more);
+            self.0 = all.into();
+        }
+    }
+}
+
+impl std::ops::Deref for Findings {
+    type Target = [Finding];
+    fn deref(&self) -> &[Finding] {
+        &self.0
+    }
+}
+
+impl From<Vec<Finding>> for Findings {
+    fn from(findings: Vec<Finding>) -> Self {
+        Self(findings.into())
+    }
+}
+
+impl<'a> IntoIterator for &'a Findings {
+    type Item = &'a Finding;
+    type IntoIter = std::slice::Iter<'a, Finding>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl Serialize for Findings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
+}

@@ -154,6 +154,8 @@ pub fn build(input: &BuildInput) -> Built {
                 rows.extend(part.rows);
                 extras.extend(part.extra);
             }
+            // Kept while shown: no room for rows that did not come.
+            rows.shrink_to_fit();
             out.tables.push((pane, rows));
             if let Some(e) = spec.merge_extras(extras) {
                 out.extras.push((pane, e));

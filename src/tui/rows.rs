@@ -1,7 +1,5 @@
 //! A table row and its cells, and the small cell helpers the panes share.
 
-use crate::domain::findings::Finding;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
     Normal,
@@ -32,7 +30,7 @@ pub struct Row {
     /// Lower-cased text the filter matches against.
     pub haystack: String,
     /// Findings shown in the detail panel.
-    pub findings: Vec<Finding>,
+    pub findings: crate::domain::findings::Findings,
     /// Extra lines for the detail panel.
     pub detail: Vec<String>,
     /// With several accounts or regions: the position of the row's scope.
@@ -40,19 +38,36 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn new(id: String, cells: Vec<Cell>, findings: Vec<Finding>, detail: Vec<String>) -> Self {
-        let haystack = cells
+    pub fn new(
+        id: String,
+        cells: Vec<Cell>,
+        findings: impl Into<crate::domain::findings::Findings>,
+        mut detail: Vec<String>,
+    ) -> Self {
+        // Kept while shown, up to one per node: no spare room in any of its strings (text
+        // that was formatted has some; 70 MiB at 100k rows).
+        let mut cells = cells;
+        for c in &mut cells {
+            c.text.shrink_to_fit();
+        }
+        cells.shrink_to_fit();
+        for line in &mut detail {
+            line.shrink_to_fit();
+        }
+        detail.shrink_to_fit();
+        let mut haystack = cells
             .iter()
             .map(|c| c.text.as_str())
             .chain(std::iter::once(id.as_str()))
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase();
+        haystack.shrink_to_fit();
         Self {
             id,
             cells,
             haystack,
-            findings,
+            findings: findings.into(),
             detail,
             scope: None,
         }

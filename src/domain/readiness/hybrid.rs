@@ -45,7 +45,7 @@ pub(super) fn hybrid_report(node: &ManagedNode, ix: &Index, iam_known: bool) -> 
         path: NetworkPath::OutsideAws,
         public_subnet: None,
         profile_name: None,
-        findings,
+        findings: findings.into(),
     }
 }
 

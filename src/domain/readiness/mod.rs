@@ -82,7 +82,7 @@ pub struct InstanceReport {
     pub path: NetworkPath,
     pub public_subnet: Option<bool>,
     pub profile_name: Option<String>,
-    pub findings: Vec<Finding>,
+    pub findings: crate::domain::findings::Findings,
 }
 
 impl InstanceReport {
@@ -254,14 +254,14 @@ pub fn evaluate(s: &Snapshot) -> Readiness {
                     .iter()
                     .any(|x| x.instance_id == node.instance_id)
             });
-            report
-                .findings
-                .extend(crate::domain::associations::hybrid_inventory_finding(
-                    &s.state_associations,
-                    &node.instance_id,
-                    collected,
-                ));
-            report.findings.sort_by_key(|f| (f.severity, f.rule));
+            let mut findings = report.findings.to_vec();
+            findings.extend(crate::domain::associations::hybrid_inventory_finding(
+                &s.state_associations,
+                &node.instance_id,
+                collected,
+            ));
+            findings.sort_by_key(|f| (f.severity, f.rule));
+            report.findings = findings.into();
         }
         summary.count(&report.verdict);
         instances.push(report);
@@ -341,8 +341,6 @@ fn evaluate_instance(
         ));
     }
     findings.sort_by_key(|f| (f.severity, f.rule));
-    // Kept for the whole fleet: no room for findings that will never come.
-    findings.shrink_to_fit();
 
     InstanceReport {
         instance_id: inst.id.clone(),
@@ -351,6 +349,6 @@ fn evaluate_instance(
         path,
         public_subnet,
         profile_name,
-        findings,
+        findings: findings.into(),
     }
 }
