@@ -246,6 +246,7 @@ pub fn node_lines(nodes: &[NodeAssociation], lang: Lang) -> Vec<String> {
 /// sets it up where it is not.
 pub fn coverage_line(
     s: &Snapshot,
+    managed: usize,
     r: &crate::domain::readiness::Readiness,
     lang: Lang,
     key: &str,
@@ -259,7 +260,6 @@ pub fn coverage_line(
         };
         return (t(lang, key), Tone::Dim);
     }
-    let managed = s.nodes.nodes.len();
     let missing = crate::domain::plan::uncollected(r, &[]).len();
     if missing == 0 {
         let text = tf(

@@ -161,14 +161,11 @@ pub fn build(input: &BuildInput) -> Built {
                 out.extras.push((pane, e));
             }
         } else {
-            let members = group_members(&input.snapshot, input.group.as_ref());
-            if let Some(built) = spec.rows(&data(
-                input,
-                &input.snapshot,
-                &readiness,
-                members.as_ref(),
-                None,
-            )) {
+            let (snapshot, readiness) = whole_view(input, &readiness, pane);
+            let members = group_members(snapshot, input.group.as_ref());
+            if let Some(built) =
+                spec.rows(&data(input, snapshot, readiness, members.as_ref(), None))
+            {
                 out.tables.push((pane, built.rows));
                 if let Some(e) = built.extra {
                     out.extras.push((pane, e));
@@ -177,6 +174,28 @@ pub fn build(input: &BuildInput) -> Built {
         }
     }
     out
+}
+
+/// What a whole-view pane reads. With several scopes the whole view keeps no instances
+/// of its own: the Lab reads the scope that holds its VPC (the first one when none does).
+fn whole_view<'a>(
+    input: &'a BuildInput,
+    readiness: &'a Arc<Readiness>,
+    pane: Pane,
+) -> (&'a Snapshot, &'a Readiness) {
+    if input.scopes.len() > 1 && pane == Pane::Lab {
+        let holds_lab =
+            |v: &&ScopeView| super::lab::lab_vpc(&v.snapshot, input.lab_vpc.as_deref()).is_some();
+        if let Some(v) = input
+            .scopes
+            .iter()
+            .find(holds_lab)
+            .or_else(|| input.scopes.first())
+        {
+            return (&v.snapshot, &v.readiness);
+        }
+    }
+    (&input.snapshot, readiness)
 }
 
 /// What a pane's rows are built from, for one scope (or the whole view).

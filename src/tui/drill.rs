@@ -103,7 +103,7 @@ pub fn open_detail(app: &mut App) -> Vec<Effect> {
     let command = app.snapshot.commands.iter().find(|c| c.id == id);
     let output = command.map(|c| c.output.clone()).unwrap_or_default();
     let targets = match kind {
-        DrillKind::Association => super::association_rows::targeted_nodes(&app.snapshot, &id),
+        DrillKind::Association => super::association_rows::targeted_nodes(app.data_of(&id), &id),
         _ => command.map(|c| c.instance_ids.clone()).unwrap_or_default(),
     };
     let drill = Drill {

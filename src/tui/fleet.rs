@@ -3,7 +3,6 @@
 
 use super::app::{App, Effect, Mode, Pane};
 use super::bindings::{Action, Context};
-use super::drill_rows;
 
 pub use super::drill::{
     Drill, DrillKind, after_refresh, on_detail, open_detail, opens_detail, reload_detail,
@@ -304,17 +303,11 @@ fn build(
     let (linux, windows) = split_platforms(app, &ids);
     let chosen: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
     let names = app
-        .snapshot
-        .instances
-        .instances
-        .iter()
+        .instances()
         .filter(|i| chosen.contains(i.id.as_str()))
         .filter_map(|i| Some((i.id.clone(), i.name.clone()?)))
         .chain(
-            app.snapshot
-                .nodes
-                .nodes
-                .iter()
+            app.nodes()
                 .filter(|n| n.is_hybrid() && chosen.contains(n.instance_id.as_str()))
                 .filter_map(|n| Some((n.instance_id.clone(), n.name.clone()?))),
         )
@@ -525,8 +518,7 @@ pub fn set_group(app: &mut App, arg: Option<&str>) {
         Some((k, v)) if !k.is_empty() => {
             app.group = Some((k.to_string(), v.to_string()));
             app.rebuild();
-            let n =
-                drill_rows::group_members(&app.snapshot, app.group.as_ref()).map_or(0, |m| m.len());
+            let n = app.group_size();
             app.info(tf(
                 app.lang,
                 "status.group_set",

@@ -2,7 +2,6 @@
 //! Systems Manager, and Linux apart from Windows (EC2 instances and hybrid nodes alike).
 
 use super::app::{App, Pane};
-use crate::domain::model::Instance;
 
 /// Marked nodes of the node panes, else the selected node of this pane.
 pub(super) fn target_ids(app: &App) -> Vec<String> {
@@ -37,10 +36,7 @@ pub(super) fn online_only(app: &App, ids: &[String]) -> (Vec<String>, Vec<String
         return (ids.to_vec(), Vec::new());
     }
     let online: std::collections::HashSet<&str> = app
-        .snapshot
-        .nodes
-        .nodes
-        .iter()
+        .nodes()
         .filter(|n| n.ping == crate::domain::model::PingStatus::Online)
         .map(|n| n.instance_id.as_str())
         .collect();
@@ -51,21 +47,24 @@ pub(super) fn online_only(app: &App, ids: &[String]) -> (Vec<String>, Vec<String
 
 pub(super) fn split_platforms(app: &App, ids: &[String]) -> (Vec<String>, Vec<String>) {
     // A hybrid node is in the node list only: its platform type says.
-    let windows = |id: &String| match app
-        .snapshot
-        .nodes
-        .nodes
-        .iter()
-        .find(|n| &n.instance_id == id)
-    {
-        Some(n) if n.is_hybrid() => n.platform_type.as_deref() == Some("Windows"),
-        _ => app
-            .snapshot
-            .instances
-            .instances
-            .iter()
-            .find(|i| &i.id == id)
-            .is_some_and(Instance::is_windows),
+    let hybrid_windows: std::collections::HashMap<&str, bool> = app
+        .nodes()
+        .filter(|n| n.is_hybrid())
+        .map(|n| {
+            let windows = n.platform_type.as_deref() == Some("Windows");
+            (n.instance_id.as_str(), windows)
+        })
+        .collect();
+    let ec2_windows: std::collections::HashSet<&str> = app
+        .instances()
+        .filter(|i| i.is_windows())
+        .map(|i| i.id.as_str())
+        .collect();
+    let windows = |id: &String| {
+        hybrid_windows
+            .get(id.as_str())
+            .copied()
+            .unwrap_or_else(|| ec2_windows.contains(id.as_str()))
     };
     ids.iter().cloned().partition(|id| !windows(id))
 }

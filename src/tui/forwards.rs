@@ -46,11 +46,7 @@ pub struct Forwards {
 }
 
 fn online(app: &App, id: &str) -> bool {
-    app.snapshot
-        .nodes
-        .nodes
-        .iter()
-        .any(|n| n.instance_id == id && n.ping == PingStatus::Online)
+    app.node(id).is_some_and(|n| n.ping == PingStatus::Online)
 }
 
 /// `P` on Instances: the form for the selected online instance.
@@ -111,10 +107,7 @@ pub(super) fn start_named(app: &mut App, name: Option<&str>) -> Vec<Effect> {
         Some(tag) => {
             let (key, value) = tag.split_once('=').unwrap_or((tag, ""));
             let mut tagged: Vec<&str> = app
-                .snapshot
-                .instances
-                .instances
-                .iter()
+                .instances()
                 .filter(|i| i.state == InstanceState::Running)
                 .filter(|i| i.tags.iter().any(|(k, v)| k == key && v == value))
                 .map(|i| i.id.as_str())

@@ -244,10 +244,7 @@ pub(crate) fn open_session(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     let online = app
-        .snapshot
-        .nodes
-        .nodes
-        .iter()
+        .nodes()
         .any(|n| n.instance_id == id && n.ping == crate::domain::model::PingStatus::Online);
     if !online {
         app.error(tf(app.lang, "status.session_not_managed", &[("id", &id)]));

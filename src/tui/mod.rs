@@ -19,6 +19,7 @@ mod events;
 pub mod export;
 pub mod fix_hint;
 pub mod fleet;
+mod fleet_data;
 mod fleet_targets;
 pub mod forwards;
 mod header;

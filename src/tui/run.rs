@@ -259,20 +259,17 @@ async fn event_loop<C: Cloud>(
                 }
                 Effect::Session(id) => {
                     let shell = if opts.sandbox {
-                        let inst = app.snapshot.instances.instances.iter().find(|i| i.id == id);
+                        let inst = app.instance(&id);
                         // A hybrid server answers by its own name.
                         let hybrid = app
-                            .snapshot
-                            .nodes
-                            .nodes
-                            .iter()
-                            .find(|n| n.instance_id == id && n.is_hybrid())
+                            .node(&id)
+                            .filter(|n| n.is_hybrid())
                             .and_then(|n| n.computer_name.clone());
                         Shell::Simulated {
                             host: hybrid.unwrap_or_else(|| {
                                 super::sandbox_session::host_name(
                                     inst.and_then(|i| i.private_ip.as_deref()),
-                                    &app.snapshot.identity.region,
+                                    &app.data_of(&id).identity.region,
                                 )
                             }),
                         }

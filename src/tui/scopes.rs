@@ -217,7 +217,10 @@ pub fn absorb(
 }
 
 /// `merged`'s data of `source` rebuilt from the views, its status summed up, and the
-/// owner of each id recorded (actions go to the scope that holds the resource).
+/// owner of each id recorded (actions go to the scope that holds the resource). The long
+/// lists — instances, managed nodes, inventory, patch states — stay in the views only
+/// (read through [`App::instances`](super::app::App::instances) and its kin): a copy
+/// here was 106 MiB at 100k instances.
 pub fn merge(
     merged: &mut Snapshot,
     owner: &mut HashMap<String, usize>,
@@ -242,13 +245,7 @@ pub fn merge(
             }
         }
         Source::Instances => {
-            let d = &mut merged.instances;
-            *d = Default::default();
             for (i, v) in each() {
-                d.instances
-                    .extend(v.snapshot.instances.instances.iter().cloned());
-                d.associations
-                    .extend(v.snapshot.instances.associations.iter().cloned());
                 for inst in &v.snapshot.instances.instances {
                     owner.insert(inst.id.clone(), i);
                 }
@@ -268,25 +265,15 @@ pub fn merge(
             }
         }
         Source::Nodes => {
-            merged.nodes = Default::default();
-            for (_, v) in each() {
-                merged
-                    .nodes
-                    .nodes
-                    .extend(v.snapshot.nodes.nodes.iter().cloned());
+            for (i, v) in each() {
+                // Hybrid nodes are in no instance list.
+                for node in v.snapshot.nodes.nodes.iter().filter(|n| n.is_hybrid()) {
+                    owner.insert(node.instance_id.clone(), i);
+                }
             }
             merged.nodes.dhmc = views.first().and_then(|v| v.snapshot.nodes.dhmc);
         }
-        Source::Inventory => {
-            merged.inventory = each()
-                .flat_map(|(_, v)| v.snapshot.inventory.iter().cloned())
-                .collect();
-        }
-        Source::Patches => {
-            merged.patches = each()
-                .flat_map(|(_, v)| v.snapshot.patches.iter().cloned())
-                .collect();
-        }
+        Source::Inventory | Source::Patches => {}
         Source::Commands => {
             merged.commands.clear();
             for (i, v) in each() {

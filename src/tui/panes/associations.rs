@@ -71,8 +71,13 @@ impl PaneSpec for Spec {
         let key = app
             .ui()
             .key(Context::Pane(Pane::Associations), Action::SetupInventory);
-        let (line, tone) =
-            association_rows::coverage_line(&app.snapshot, &app.readiness, app.lang, &key);
+        let (line, tone) = association_rows::coverage_line(
+            &app.snapshot,
+            app.node_count(),
+            &app.readiness,
+            app.lang,
+            &key,
+        );
         frame.render_widget(
             Paragraph::new(Line::styled(line, app.theme.tone(tone))),
             area,

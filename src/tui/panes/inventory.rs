@@ -78,6 +78,7 @@ impl PaneSpec for Spec {
             .key(Context::Pane(Pane::Inventory), Action::SetupInventory);
         let (line, tone) = crate::tui::association_rows::coverage_line(
             &app.snapshot,
+            app.node_count(),
             &app.readiness,
             app.lang,
             &key,
