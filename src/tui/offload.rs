@@ -62,10 +62,44 @@ impl Offload {
     }
 }
 
-/// Frees replaced data away from the UI thread.
+/// Frees replaced data away from the UI thread, and gives what the allocator keeps of it
+/// back to the system.
 fn free(app: &mut App) {
     let garbage = app.take_garbage();
     if !garbage.is_empty() {
-        tokio::task::spawn_blocking(move || drop(garbage));
+        tokio::task::spawn_blocking(move || {
+            drop(garbage);
+            give_back();
+        });
     }
 }
+
+/// glibc keeps freed memory for the next allocation, in as many heaps as threads
+/// allocated from: at 100k instances the replaced tables and reads left the console's
+/// resident set ~600 MB above what it holds. Returning the free pages costs a walk of
+/// the heaps, off the UI thread, at most every few seconds (a burst of results frees
+/// several times).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn give_back() {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+    static LAST: Mutex<Option<Instant>> = Mutex::new(None);
+    const EVERY: Duration = Duration::from_secs(5);
+    {
+        let Ok(mut last) = LAST.lock() else {
+            return;
+        };
+        if last.is_some_and(|t| t.elapsed() < EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+    }
+    // SAFETY: malloc_trim only releases free pages of glibc's own heaps; it takes no
+    // pointer and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn give_back() {}
