@@ -4,7 +4,8 @@
 //! global allocator that adds up what is allocated and freed (exact, unlike the
 //! resident set, which also holds what the allocator keeps after a free).
 //!
-//! Environment: `ORG_SCENARIO` (`org:100:1000`). One run is one measurement.
+//! Environment: `ORG_SCENARIO` (`org:100:1000`; any scenario, e.g. `fleet:100000` for
+//! one scope). One run is one measurement.
 
 #![allow(
     clippy::unwrap_used,
@@ -74,16 +75,25 @@ fn main() {
         .expect("tokio");
     let start = live();
     let clock = Clock::Real;
-    let scopes = SandboxCloud::for_org(
-        scenario,
-        &clock,
-        &Selection::default(),
-        |_| true,
-        "OrganizationAccountAccessRole",
-    );
+    let scopes = if matches!(scenario, Scenario::Org { .. }) {
+        SandboxCloud::for_org(
+            scenario,
+            &clock,
+            &Selection::default(),
+            |_| true,
+            "OrganizationAccountAccessRole",
+        )
+    } else {
+        SandboxCloud::for_selection(scenario, &clock, &Selection::default())
+            .into_iter()
+            .map(|(scope, cloud)| (scope, cloud, None))
+            .collect()
+    };
     let worlds = live();
     let mut app = App::new(clock.now());
-    app.set_scopes(scopes.iter().map(|(s, _, _)| s.clone()).collect());
+    if scopes.len() > 1 {
+        app.set_scopes(scopes.iter().map(|(s, _, _)| s.clone()).collect());
+    }
     let mut events = Vec::new();
     runtime.block_on(async {
         for (ix, (_, cloud, refused)) in scopes.iter().enumerate() {

@@ -36,6 +36,9 @@ pub enum EngineEvent {
     Fetched { at: Timestamp, result: Fetched },
     /// A core source read again gave what its last good read gave: only its age moves.
     Unchanged { source: Source, at: Timestamp },
+    /// A core source read again differs from its last good read only in what is neither
+    /// shown nor judged (nodes' last pings): kept, nothing rebuilt.
+    Refreshed { at: Timestamp, result: Fetched },
     /// Who the credentials belong to, or why that is unknown (an unreachable endpoint).
     Identity(Result<Identity, crate::cloud::CloudError>),
     /// A source failed; its poller tries again at this time (the cloud's clock).
@@ -382,6 +385,7 @@ struct PollContext {
 async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
     let mut failures: u32 = 0;
     let mut last_print: Option<u64> = None;
+    let mut last_shown: Option<u64> = None;
     if source == Source::Patches {
         // Patch states are read for the managed nodes only: wait for the first list
         // (or a refresh request, or one interval) instead of a first read of nothing.
@@ -423,12 +427,16 @@ async fn poll<C: Cloud>(cloud: C, source: Source, mut ctx: PollContext) {
         }
         let at = cloud.now();
         let print = fetch::fingerprint(&result);
+        let shown = fetch::shown_fingerprint(&result);
         let event = if print.is_some() && print == last_print {
             EngineEvent::Unchanged { source, at }
+        } else if shown.is_some() && shown == last_shown {
+            EngineEvent::Refreshed { at, result }
         } else {
             EngineEvent::Fetched { at, result }
         };
         last_print = print;
+        last_shown = shown;
         if ctx.tx.send(event).is_err() {
             return;
         }

@@ -547,6 +547,7 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Engine(EngineEvent::Unchanged { source, at }) => {
             super::events::unchanged(app, source, at)
         }
+        Msg::Engine(EngineEvent::Refreshed { at, result }) => super::events::kept(app, result, at),
         Msg::Scoped(ix, event) if app.multi() => on_scoped(app, ix, event),
         Msg::Scoped(_, event) => handle(app, Msg::Engine(event)),
         Msg::Engine(EngineEvent::Retrying { source, at }) => {

@@ -9,6 +9,7 @@ use super::fleet;
 use super::scopes;
 use crate::domain::snapshot::Source;
 use crate::engine::EngineEvent;
+use crate::engine::fetch::{Fetched, apply};
 use crate::i18n::tf;
 
 /// Tables rebuilt (now, or once at the end of a burst) after `source` came in.
@@ -35,6 +36,15 @@ pub(super) fn after_fetch(
 /// rebuilt.
 pub(super) fn unchanged(app: &mut App, source: Source, at: Timestamp) -> Vec<Effect> {
     mark_fresh(Arc::make_mut(&mut app.snapshot), source, at);
+    after_fetch(app, source, false, false, at)
+}
+
+/// A core source read again with new values only where nothing is shown or judged: kept
+/// (an export writes them), nothing rebuilt.
+pub(super) fn kept(app: &mut App, result: Fetched, at: Timestamp) -> Vec<Effect> {
+    let source = result.source();
+    let old = apply(Arc::make_mut(&mut app.snapshot), result, at);
+    app.discard(old);
     after_fetch(app, source, false, false, at)
 }
 
@@ -76,6 +86,14 @@ pub(super) fn on_scoped(app: &mut App, ix: usize, event: EngineEvent) -> Vec<Eff
                 scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
             }
             after_fetch(app, source, changed, rejudge, at)
+        }
+        EngineEvent::Refreshed { at, result } => {
+            let source = result.source();
+            if let Some(v) = app.scopes.get_mut(ix) {
+                drop(apply(Arc::make_mut(&mut v.snapshot), result, at));
+            }
+            scopes::merge_status_only(Arc::make_mut(&mut app.snapshot), &app.scopes, source);
+            after_fetch(app, source, false, false, at)
         }
         EngineEvent::Unchanged { source, at } => {
             if let Some(v) = app.scopes.get_mut(ix) {

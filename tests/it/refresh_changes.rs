@@ -122,3 +122,58 @@ async fn readiness_follows_the_associations_when_they_change() {
     let after = fetch(&cloud, Source::Associations, &[]).await;
     assert!(apply_noting_change(&mut snap, after, cloud.now()).rejudge);
 }
+
+/// Every node's last ping moves every five minutes; nothing shown or judged reads it.
+/// A read that differs only there is kept without judging or rebuilding anything; a
+/// node whose connection is lost is news.
+#[tokio::test]
+async fn a_nodes_read_that_moves_only_last_pings_is_kept_without_a_rebuild() {
+    use ssmdeck::engine::EngineEvent;
+    use ssmdeck::engine::fetch::shown_fingerprint;
+    use ssmdeck::tui::app::{Msg, update};
+    let cloud = SandboxCloud::new(Scenario::Fleet(200), Clock::manual(t0()));
+    cloud.clock().advance(SignedDuration::from_secs(3600));
+    let mut app = crate::ui::app_on(&cloud, 120, 40).await;
+    let first = fetch(&cloud, Source::Nodes, &[]).await;
+    cloud.clock().advance(SignedDuration::from_secs(301));
+    let later = fetch(&cloud, Source::Nodes, &[]).await;
+    assert_ne!(fingerprint(&later), fingerprint(&first), "the pings moved");
+    assert_eq!(shown_fingerprint(&later), shown_fingerprint(&first));
+    let Fetched::Nodes(Ok(data)) = &later else {
+        panic!("nodes");
+    };
+    let newest = data.nodes.iter().filter_map(|n| n.last_ping).max();
+    let readiness = app.readiness.clone();
+    let rows = app.table().map(|t| t.rows.clone());
+    update(
+        &mut app,
+        Msg::Engine(EngineEvent::Refreshed {
+            at: cloud.now(),
+            result: later,
+        }),
+    );
+    assert!(
+        std::sync::Arc::ptr_eq(&app.readiness, &readiness),
+        "nothing judged again"
+    );
+    assert_eq!(app.table().map(|t| t.rows.clone()), rows);
+    assert_eq!(
+        app.snapshot.nodes.nodes.iter().filter_map(|n| n.last_ping).max(),
+        newest,
+        "the new pings are kept (an export writes them)"
+    );
+    assert_eq!(
+        app.snapshot.status(Source::Nodes).fetched_at,
+        Some(cloud.now())
+    );
+    // A node that stops answering changes what is shown.
+    cloud
+        .edit(|w| {
+            if let Some(i) = w.instances.iter_mut().find(|i| i.registered_at.is_some()) {
+                i.connection_lost = true;
+            }
+        })
+        .expect("edit");
+    let lost = fetch(&cloud, Source::Nodes, &[]).await;
+    assert_ne!(shown_fingerprint(&lost), shown_fingerprint(&first));
+}
