@@ -158,7 +158,12 @@ async fn a_nodes_read_that_moves_only_last_pings_is_kept_without_a_rebuild() {
     );
     assert_eq!(app.table().map(|t| t.rows.clone()), rows);
     assert_eq!(
-        app.snapshot.nodes.nodes.iter().filter_map(|n| n.last_ping).max(),
+        app.snapshot
+            .nodes
+            .nodes
+            .iter()
+            .filter_map(|n| n.last_ping)
+            .max(),
         newest,
         "the new pings are kept (an export writes them)"
     );

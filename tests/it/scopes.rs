@@ -429,3 +429,75 @@ async fn several_profiles_against_moto_each_give_a_report() {
     assert!(err.contains("nosuch"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+/// The whole view keeps no copy of the scopes' instances and nodes: the console reads
+/// them through each scope, and a scope's nodes read that moves only last pings is kept
+/// in that scope without judging anything again.
+#[tokio::test]
+async fn the_whole_view_reads_instances_and_nodes_through_each_scope() {
+    use jiff::SignedDuration;
+    let selection = Selection::new(
+        Vec::new(),
+        vec!["us-east-1".to_string(), "eu-west-1".to_string()],
+    )
+    .expect("selection");
+    let clock = Clock::manual(t0());
+    let scopes = SandboxCloud::for_selection(Scenario::Fleet(40), &clock, &selection);
+    let mut app = multi_app(&scopes, 160, 40).await;
+    assert!(
+        app.snapshot.instances.instances.is_empty(),
+        "no copy in the whole view"
+    );
+    let per_scope: usize = app
+        .scopes
+        .iter()
+        .map(|v| v.snapshot.instances.instances.len())
+        .sum();
+    assert!(per_scope >= 80);
+    assert_eq!(app.instances().count(), per_scope);
+    let last = app.scopes[1].snapshot.instances.instances[0].id.clone();
+    assert_eq!(
+        app.instance(&last).map(|i| i.id.clone()),
+        Some(last.clone())
+    );
+    assert_eq!(app.owner_of(&last), 1);
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(
+        app.table().map(|t| t.rows.len()),
+        Some(app.instances().count() + app.nodes().filter(|n| n.is_hybrid()).count()),
+        "every scope's instances and hybrid nodes are rows"
+    );
+    // Five minutes on: scope 1's nodes differ only in their last pings.
+    clock.advance(SignedDuration::from_secs(301));
+    let nodes = fetch::fetch(&scopes[1].1, Source::Nodes, &[]).await;
+    let newest = match &nodes {
+        fetch::Fetched::Nodes(Ok(d)) => d.nodes.iter().filter_map(|n| n.last_ping).max(),
+        _ => panic!("nodes"),
+    };
+    assert!(newest.is_some(), "scope 1 has managed nodes");
+    let readiness = app.scopes[1].readiness.clone();
+    let rows = app.table().map(|t| t.rows.clone());
+    update(
+        &mut app,
+        Msg::Scoped(
+            1,
+            EngineEvent::Refreshed {
+                at: clock.now(),
+                result: nodes,
+            },
+        ),
+    );
+    assert!(std::sync::Arc::ptr_eq(&app.scopes[1].readiness, &readiness));
+    assert!(!app.scopes[1].stale, "nothing to judge again");
+    assert_eq!(app.table().map(|t| t.rows.clone()), rows);
+    assert_eq!(
+        app.scopes[1]
+            .snapshot
+            .nodes
+            .nodes
+            .iter()
+            .filter_map(|n| n.last_ping)
+            .max(),
+        newest
+    );
+}
