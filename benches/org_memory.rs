@@ -24,6 +24,7 @@ use ssmdeck::domain::snapshot::Source;
 use ssmdeck::engine::{EngineEvent, fetch};
 use ssmdeck::scope::Selection;
 use ssmdeck::tui::app::{App, Msg, update, update_batch};
+use ssmdeck::tui::rows::Row;
 
 struct Counting;
 
@@ -163,53 +164,32 @@ fn main() {
             mib(before.saturating_sub(live()))
         );
     };
-    step("rows' spare capacity", &mut app, &|a| {
+    // Each table's rows copied (to size) with one part of them left out.
+    let rows_without = |a: &mut App, leave_out: &dyn Fn(&mut Row)| {
         for t in &mut a.tables {
-            let rows: Vec<_> = t.rows.to_vec();
+            let rows: Vec<Row> = t
+                .rows
+                .iter()
+                .cloned()
+                .map(|mut r| {
+                    leave_out(&mut r);
+                    r
+                })
+                .collect();
             drop(t.set_rows(rows, 10));
         }
+    };
+    step("rows' spare capacity", &mut app, &|a| {
+        rows_without(a, &|_| {})
     });
     step("rows' findings", &mut app, &|a| {
-        for t in &mut a.tables {
-            let rows: Vec<_> = t
-                .rows
-                .iter()
-                .cloned()
-                .map(|mut r| {
-                    r.findings = Default::default();
-                    r
-                })
-                .collect();
-            drop(t.set_rows(rows, 10));
-        }
+        rows_without(a, &|r| r.findings = Default::default())
     });
     step("rows' detail lines", &mut app, &|a| {
-        for t in &mut a.tables {
-            let rows: Vec<_> = t
-                .rows
-                .iter()
-                .cloned()
-                .map(|mut r| {
-                    r.detail = Vec::new();
-                    r
-                })
-                .collect();
-            drop(t.set_rows(rows, 10));
-        }
+        rows_without(a, &|r| r.detail = Vec::new())
     });
     step("rows' haystacks", &mut app, &|a| {
-        for t in &mut a.tables {
-            let rows: Vec<_> = t
-                .rows
-                .iter()
-                .cloned()
-                .map(|mut r| {
-                    r.haystack = String::new();
-                    r
-                })
-                .collect();
-            drop(t.set_rows(rows, 10));
-        }
+        rows_without(a, &|r| r.haystack = String::new())
     });
     step("tables (rows)", &mut app, &|a| {
         for t in &mut a.tables {

@@ -166,7 +166,9 @@ pub fn build(input: &BuildInput) -> Built {
             if let Some(built) =
                 spec.rows(&data(input, snapshot, readiness, members.as_ref(), None))
             {
-                out.tables.push((pane, built.rows));
+                let mut rows = built.rows;
+                rows.shrink_to_fit();
+                out.tables.push((pane, rows));
                 if let Some(e) = built.extra {
                     out.extras.push((pane, e));
                 }
