@@ -111,14 +111,19 @@ fn title<'a>(app: &App, table: &super::table::TableState) -> Line<'a> {
         Some(d) => format!(" {} › {} ", t(lang, app.pane.key()), d.title(lang)),
         None => format!(" {} ", t(lang, app.pane.key())),
     };
-    Line::from(vec![
+    let sources = source_line(app, app.pane);
+    let mut spans = vec![
         Span::styled(pane_title, theme.title()),
         Span::raw(format!("({count}){marks} ")),
-        Span::styled(
-            format!(" {} ", source_line(app, app.pane)),
+    ];
+    // A pane read on demand (Activations, Audit) has no sources to age.
+    if !sources.is_empty() {
+        spans.push(Span::styled(
+            format!(" {sources} "),
             theme.tone(if has_error { Tone::Bad } else { Tone::Dim }),
-        ),
-    ])
+        ));
+    }
+    Line::from(spans)
 }
 
 pub(super) fn draw_table(frame: &mut Frame, area: Rect, app: &App) {
