@@ -23,14 +23,23 @@ pub(super) fn propose(app: &mut App) -> Vec<Effect> {
     } else {
         Vec::new()
     };
-    let plan = {
+    let (plan, unreadable) = {
         let (snapshot, readiness) = app.scope_data(app.plan_scope);
-        snapshot
-            .has_data(Source::Associations)
-            .then(|| plan::plan_inventory(snapshot, readiness, &marked))
+        (
+            snapshot
+                .has_data(Source::Associations)
+                .then(|| plan::plan_inventory(snapshot, readiness, &marked)),
+            snapshot.status(Source::Associations).error.is_some(),
+        )
     };
     let Some(plan) = plan else {
-        app.info(t(app.lang, "status.associations_unknown"));
+        // Which nodes an association already reaches is unknown: one more could collect
+        // twice. An endpoint without ListAssociations (moto) never tells.
+        if unreadable {
+            app.error(t(app.lang, "status.associations_unreadable"));
+        } else {
+            app.info(t(app.lang, "status.associations_unknown"));
+        }
         return Vec::new();
     };
     super::plans::open_plan(app, plan, &[])

@@ -155,6 +155,27 @@ async fn opening_and_cancelling_every_dialog_writes_nothing_at_moto() {
     press(&mut app, &cloud, &audit, KeyCode::Esc).await;
     assert_eq!(moto.account_state().await, before, "a wrote nothing");
 
+    // c on Inventory: moto lacks ListAssociations, so which nodes an association already
+    // reaches is unknown; nothing is proposed and the operator is told why.
+    let writes = recorded_calls(&recording)
+        .iter()
+        .filter(|c| c.is_write())
+        .count();
+    press(&mut app, &cloud, &audit, KeyCode::Char('4')).await;
+    press(&mut app, &cloud, &audit, KeyCode::Char('c')).await;
+    assert_eq!(app.mode, Mode::Normal, "no inventory dialog at moto");
+    let said = app.status.clone().map(|s| s.1).unwrap_or_default();
+    assert!(said.contains("could not be read"), "{said}");
+    assert_eq!(
+        recorded_calls(&recording)
+            .iter()
+            .filter(|c| c.is_write())
+            .count(),
+        writes,
+        "c on Inventory sent no write"
+    );
+    assert_eq!(moto.account_state().await, before);
+
     assert!(
         recorded_calls(&recording).iter().all(|c| !c.dry_run),
         "no DryRun request was sent to moto"
